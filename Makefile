@@ -1,0 +1,66 @@
+# telemetryd — build, test, install. `make help` lists the targets.
+SWIFT        ?= swift
+PREFIX       ?= /usr
+DESTDIR      ?=
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
+CONFDIR      ?= /etc/telemetryd
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize
+BIN_DEBUG     = .build/debug/telemetryd
+BIN_RELEASE   = .build/release/telemetryd
+
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean
+
+help:
+	@echo "make run         install build deps, build, print the reports this machine would send"
+	@echo "make test        install test deps, run unit tests and integration tests (real collector, real systemd)"
+	@echo "make release     self-contained release binary ($(BIN_RELEASE))"
+	@echo "make install     install binary, unit, default config and catalog; reload systemd (root)"
+	@echo "make uninstall   stop, disable and remove them again (state in /var/lib/telemetryd is kept)"
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# The main job on a fresh machine: what telemetryd would send, from this machine's real data. Sends nothing.
+run show: build
+	$(BIN_DEBUG) show --state-dir $${STATE_DIR:-$(CURDIR)/.build/state}
+
+test: deps
+	@scripts/install-deps --test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) python3 -m pytest -q -ra tests/integration
+
+unit-test: deps
+	$(SWIFT) test
+
+integration-test: build
+	@scripts/install-deps --test
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) python3 -m pytest -q -ra tests/integration
+
+install: release
+	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/telemetryd
+	install -D -m 0644 systemd/telemetryd.service $(DESTDIR)$(UNITDIR)/telemetryd.service
+	install -D -m 0644 systemd/telemetryd.catalog $(DESTDIR)$(CATALOGDIR)/telemetryd.catalog
+	@if [ -e $(DESTDIR)$(CONFDIR)/telemetry.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(CONFDIR)/telemetry.conf"; \
+	else install -D -m 0644 etc/telemetry.conf $(DESTDIR)$(CONFDIR)/telemetry.conf; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		journalctl --update-catalog; systemctl daemon-reload; \
+		echo "installed; start with: systemctl enable --now telemetryd"; \
+	fi
+
+uninstall:
+	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now telemetryd 2>/dev/null; fi
+	rm -f $(DESTDIR)$(PREFIX)/bin/telemetryd $(DESTDIR)$(UNITDIR)/telemetryd.service $(DESTDIR)$(CATALOGDIR)/telemetryd.catalog
+	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
+	@echo "removed; $(CONFDIR) and the state in /var/lib/telemetryd were kept (delete them by hand to forget this install)"
+
+clean:
+	rm -rf .build

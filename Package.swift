@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 6 language mode gives complete strict concurrency checking.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "telemetryd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "telemetryd", targets: ["telemetryd"]),
+        .library(name: "Systemd", targets: ["Systemd"]),
+        .library(name: "TelemetryCore", targets: ["TelemetryCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // libsystemd through pkg-config; Debian's provider is libsystemd-dev.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // Tiny C helpers for what Swift cannot express (CPUID for virtualization detection).
+        .target(name: "CShims"),
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TelemetryCore",
+            dependencies: [
+                "CShims",
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TelemetryDaemon",
+            dependencies: [
+                "TelemetryCore",
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "telemetryd",
+            dependencies: [
+                "TelemetryCore",
+                "TelemetryDaemon",
+                "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TelemetryCoreTests",
+            dependencies: ["TelemetryCore", "Systemd", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TelemetryDaemonTests",
+            dependencies: ["TelemetryDaemon", "TelemetryCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

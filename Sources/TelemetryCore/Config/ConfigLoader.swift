@@ -1,0 +1,282 @@
+// Finding and reading telemetry.conf and its drop-ins (the only I/O of the configuration code).
+//
+// Order, as systemd does drop-ins (SYSTEMD-NOTES.md):
+//   1. the main file (default /etc/telemetryd/telemetry.conf); missing = built-in defaults, unless the
+//      caller asked for that exact file (`--config PATH`, `$TELEMETRYD_CONFIG`): then "PATH: no such file";
+//   2. every `*.conf` in `<dir of main>/telemetry.conf.d/` and in the runtime directory
+//      (/run/telemetryd/telemetry.conf.d/), merged and sorted by file name (byte order, like strcmp)
+//      across both; a file in the first directory masks a same-named one in the runtime directory.
+//      Hidden files (".name.conf") and non-*.conf names are ignored; a drop-in that is a symlink to
+//      /dev/null is an empty file (so it masks by name).
+// Later assignments win; `Key=` resets to the default; the environment is stronger than any file.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct ConfigLoader: Sendable {
+    public static let defaultMainPath = "/etc/telemetryd/telemetry.conf"
+    public static let runtimeDropInDirectory = "/run/telemetryd/telemetry.conf.d"
+    public static let dropInDirectoryName = "telemetry.conf.d"
+    public static let cliDropInName = "50-cli.conf"
+    /// Larger files are rejected (systemd's LONG_LINE_MAX is 1 MiB too).
+    public static let maximumFileSize = 1 << 20
+
+    public var mainPath: String
+    public var runtimeDropInDirectory: String
+    public var environment: [String: String]
+    /// The main file was asked for explicitly (`--config PATH`, `$TELEMETRYD_CONFIG`): missing is an error.
+    public var requireMainFile: Bool
+
+    public init(mainPath: String, runtimeDropInDirectory: String = ConfigLoader.runtimeDropInDirectory,
+                environment: [String: String], requireMainFile: Bool = false) {
+        self.mainPath = mainPath
+        self.runtimeDropInDirectory = runtimeDropInDirectory
+        self.environment = environment
+        self.requireMainFile = requireMainFile
+    }
+
+    /// `--config PATH`, else `$TELEMETRYD_CONFIG`, else the default.
+    public static func mainPath(cliOverride: String?, environment: [String: String]) -> String {
+        if let p = cliOverride, !p.isEmpty { return p }
+        if let p = environment["TELEMETRYD_CONFIG"], !p.isEmpty { return p }
+        return defaultMainPath
+    }
+
+    /// The loader the CLI and daemon use: the main file is required when it was named explicitly.
+    public static func forCommandLine(configOption: String?, environment: [String: String],
+                                      runtimeDropInDirectory: String = ConfigLoader.runtimeDropInDirectory) -> ConfigLoader {
+        let explicit = !(configOption ?? "").isEmpty || !(environment["TELEMETRYD_CONFIG"] ?? "").isEmpty
+        return ConfigLoader(mainPath: mainPath(cliOverride: configOption, environment: environment),
+                            runtimeDropInDirectory: runtimeDropInDirectory, environment: environment,
+                            requireMainFile: explicit)
+    }
+
+    /// `<dir of main>/telemetry.conf.d`.
+    public static func dropInDirectory(forMainPath mainPath: String) -> String {
+        let dir = directoryName(mainPath)
+        return dir == "/" ? "/\(dropInDirectoryName)" : "\(dir)/\(dropInDirectoryName)"
+    }
+
+    public var dropInDirectory: String { ConfigLoader.dropInDirectory(forMainPath: mainPath) }
+
+    public func load() throws(ConfigError) -> LoadedConfig {
+        var merger = ConfigSchema.Merger()
+        var warnings: [ConfigDiagnostic] = []
+
+        switch try ConfigLoader.readFile(mainPath) {
+        case .some(let bytes):
+            try merger.add(try ConfigParser.parse(bytes: bytes, fileName: mainPath))
+        case .none:
+            if requireMainFile { throw ConfigError(location: nil, key: nil, message: "\(mainPath): no such file") }
+        }
+
+        for path in try dropInPaths(warnings: &warnings) {
+            // A drop-in that vanished between listing and reading is simply not there any more.
+            guard let bytes = try ConfigLoader.readFile(path) else { continue }
+            try merger.add(try ConfigParser.parse(bytes: bytes, fileName: path))
+        }
+        var loaded = try merger.finish(environment: environment)
+        loaded.warnings.insert(contentsOf: warnings, at: 0)
+        return loaded
+    }
+
+    /// The drop-in files to apply after the main file, in order.
+    public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
+        var chosen: [String: String] = [:]     // file name -> path; the first directory wins
+        for dir in [dropInDirectory, runtimeDropInDirectory] {
+            for name in try ConfigLoader.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
+                chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
+            }
+        }
+        return chosen.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { chosen[$0] }
+    }
+
+    // MARK: - The CLI drop-in
+
+    /// Writes `<dir of main>/telemetry.conf.d/50-cli.conf` atomically (temp file, fsync, rename, fsync of
+    /// the directory), creating the directory 0755 if needed; the file is 0644 so the daemon's
+    /// dynamic user can read it. Returns the path written.
+    @discardableResult
+    public static func writeCLIDropIn(enable: Bool, mainPath: String) throws(ConfigError) -> String {
+        let dir = dropInDirectory(forMainPath: mainPath)
+        let path = "\(dir)/\(cliDropInName)"
+        try makeDirectories(dir)
+        let content = """
+            # Written by `telemetryd \(enable ? "enable" : "disable")`. Remove this file to fall back to the
+            # other configuration files; files sorted after it (and the environment variables
+            # TELEMETRYD_DISABLE=1, DO_NOT_TRACK=1) still override it.
+            [Telemetry]
+            Enable=\(enable ? "yes" : "no")
+
+            """
+        try writeAtomically(Array(content.utf8), to: path, directory: dir, mode: 0o644)
+        return path
+    }
+
+    // MARK: - I/O helpers
+
+    static func directoryName(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "." }
+        var dir = p[..<slash]
+        while dir.count > 1 && dir.hasSuffix("/") { dir = dir.dropLast() }
+        return dir.isEmpty ? "/" : String(dir)
+    }
+
+    static func errnoText(_ e: Int32) -> String { String(cString: strerror(e)) }
+
+    static func fileError(_ path: String, _ what: String, _ e: Int32) -> ConfigError {
+        var message = "\(path): \(what): \(errnoText(e))"
+        if e == EACCES || e == EPERM || e == EROFS { message += " (run as root?)" }
+        return ConfigError(location: nil, key: nil, message: message)
+    }
+
+    private static func isDevNull(_ st: stat) -> Bool {
+        var null = stat()
+        guard stat("/dev/null", &null) == 0 else { return false }
+        return (st.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == null.st_rdev
+    }
+
+    /// The file's bytes; nil when it does not exist. /dev/null (a masking symlink) reads as empty.
+    static func readFile(_ path: String) throws(ConfigError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        if fd < 0 {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR { return nil }
+            throw fileError(path, "cannot open", e)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw fileError(path, "cannot stat", errno) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ConfigError(location: nil, key: nil, message: "\(path): is a directory, expected a configuration file")
+        default:
+            if isDevNull(st) { return [] }
+            throw ConfigError(location: nil, key: nil, message: "\(path): not a regular file")
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fileError(path, "cannot read", errno)
+            }
+            if n == 0 { break }
+            bytes += buffer[0..<n]
+            if bytes.count > maximumFileSize {
+                throw ConfigError(location: nil, key: nil, message: "\(path): larger than \(maximumFileSize) bytes; is this a configuration file?")
+            }
+        }
+        return bytes
+    }
+
+    /// Names of `*.conf` drop-ins in `dir` (unsorted); none when the directory does not exist.
+    static func listDropIns(_ dir: String, warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
+        guard let d = opendir(dir) else {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR { return [] }
+            throw fileError(dir, "cannot list drop-in directory", e)
+        }
+        defer { closedir(d) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(d) else {
+                if errno != 0 { throw fileError(dir, "cannot list drop-in directory", errno) }
+                break
+            }
+            let name: String? = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+                    String(validatingCString: $0)
+                }
+            }
+            guard let name else {
+                warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring a file whose name is not UTF-8"))
+                continue
+            }
+            guard name.hasSuffix(".conf"), !name.hasPrefix(".") else { continue }
+            let path = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                warnings.append(ConfigDiagnostic(location: nil, message: "\(path): ignoring: \(errnoText(errno))"))
+                continue
+            }
+            switch st.st_mode & S_IFMT {
+            case S_IFREG: names.append(name)
+            case S_IFDIR: continue
+            default:
+                if isDevNull(st) { names.append(name) } else {
+                    warnings.append(ConfigDiagnostic(location: nil, message: "\(path): ignoring: not a regular file"))
+                }
+            }
+        }
+        return names
+    }
+
+    /// `mkdir -p` with mode 0755 for every directory created (independent of the umask).
+    static func makeDirectories(_ dir: String) throws(ConfigError) {
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw ConfigError(location: nil, key: nil, message: "\(dir): exists and is not a directory")
+        }
+        let parent = directoryName(dir)
+        if parent != dir && parent != "." { try makeDirectories(parent) }
+        if mkdir(dir, 0o755) != 0 {
+            let e = errno
+            if e != EEXIST { throw fileError(dir, "cannot create directory", e) }
+            return
+        }
+        _ = chmod(dir, 0o755)
+    }
+
+    /// Temp file in the same directory, write, fchmod, fsync, rename over `path`, fsync the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, mode: mode_t) throws(ConfigError) {
+        var template = Array("\(directory)/.\(cliDropInName).XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buf -> Int32 in
+            guard let base = buf.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        if fd < 0 { throw fileError(path, "cannot create a temporary file beside it", errno) }
+        let tempPath = template.withUnsafeBufferPointer { buf in
+            buf.baseAddress.map { String(cString: $0) } ?? ""
+        }
+        var committed = false
+        defer { if !committed { _ = unlink(tempPath) } }
+
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                close(fd)
+                throw fileError(path, "cannot write", e)
+            }
+            written += n
+        }
+        if fchmod(fd, mode) != 0 || fsync(fd) != 0 {
+            let e = errno
+            close(fd)
+            throw fileError(path, "cannot write", e)
+        }
+        if close(fd) != 0 { throw fileError(path, "cannot write", errno) }
+        if rename(tempPath, path) != 0 { throw fileError(path, "cannot replace", errno) }
+        committed = true
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+}

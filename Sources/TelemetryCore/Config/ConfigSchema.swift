@@ -1,0 +1,158 @@
+// The keys of telemetry.conf (DESIGN.md, "telemetry.conf") and how parsed files plus the environment
+// become one TelemetryConfig. Pure: no I/O.
+
+public enum ConfigSchema {
+    /// Every section and key of the contract, in the order of DESIGN.md.
+    public static let keys: [(section: String, key: String)] = [
+        ("Telemetry", "Enable"),
+        ("Telemetry", "Endpoint"),
+        ("Telemetry", "ClusterID"),
+        ("Telemetry", "KeepAliveIntervalSec"),
+        ("Telemetry", "DiagnosticsIntervalSec"),
+        ("Telemetry", "RandomizedDelaySec"),
+        ("Telemetry", "DryRun"),
+        ("Transport", "TimeoutSec"),
+        ("Transport", "Proxy"),
+        ("Transport", "CAFile"),
+        ("Transport", "Compress"),
+        ("Transport", "RetryMinSec"),
+        ("Transport", "RetryMaxSec"),
+        ("Spool", "MaxReports"),
+    ]
+
+    public static let keysBySection: [String: [String]] = Dictionary(grouping: keys, by: \.section).mapValues { $0.map(\.key) }
+
+    /// Environment variables that turn telemetry off, strongest first (named in `enableOrigin`).
+    public static let disableVariables = ["TELEMETRYD_DISABLE", "DO_NOT_TRACK"]
+    public static let debugVariable = "TELEMETRYD_DEBUG"
+
+    /// Applies one assignment (later ones win); an empty value resets the key to its built-in default.
+    public static func apply(_ a: ConfigAssignment, to c: inout TelemetryConfig) throws(ConfigError) {
+        let d = TelemetryConfig()
+        let oneSecond = TimeSpan(seconds: 1)
+        switch (a.section, a.key) {
+        case ("Telemetry", "Enable"): c.enable = try value(a, d.enable, ConfigValues.boolean)
+        case ("Telemetry", "Endpoint"): c.endpoint = try value(a, d.endpoint, ConfigValues.endpoint)
+        case ("Telemetry", "ClusterID"): c.clusterID = try value(a, d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
+        case ("Telemetry", "KeepAliveIntervalSec"):
+            c.keepAliveInterval = try value(a, d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Telemetry", "DiagnosticsIntervalSec"):
+            c.diagnosticsInterval = try value(a, d.diagnosticsInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Telemetry", "RandomizedDelaySec"):
+            c.randomizedDelay = try value(a, d.randomizedDelay) { ConfigValues.timeSpan($0, minimum: .zero) }
+        case ("Telemetry", "DryRun"): c.dryRun = try value(a, d.dryRun, ConfigValues.boolean)
+        case ("Transport", "TimeoutSec"):
+            c.timeout = try value(a, d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Transport", "Proxy"): c.proxy = try value(a, d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
+        case ("Transport", "CAFile"): c.caFile = try value(a, d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
+        case ("Transport", "Compress"): c.compress = try value(a, d.compress, ConfigValues.boolean)
+        case ("Transport", "RetryMinSec"):
+            c.retryMin = try value(a, d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Transport", "RetryMaxSec"):
+            c.retryMax = try value(a, d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Spool", "MaxReports"): c.maxReports = try value(a, d.maxReports, ConfigValues.maxReports)
+        default:
+            // The parser only passes keys of the schema; anything else is a programming error, but still
+            // reported as a config error rather than a crash.
+            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
+        }
+    }
+
+    private static func value<T>(_ a: ConfigAssignment, _ defaultValue: T,
+                                 _ parse: (String) -> Result<T, ConfigValues.Expected>) throws(ConfigError) -> T {
+        if a.value.isEmpty { return defaultValue }
+        switch parse(a.value) {
+        case .success(let v): return v
+        case .failure(let expected):
+            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)=\(a.value): \(expected)")
+        }
+    }
+
+    /// A warning for a valid but unwise final value: a plain-http Endpoint other than loopback.
+    static func endpointAdvisory(_ endpoint: String, at location: ConfigLocation?) -> ConfigDiagnostic? {
+        guard let location, let u = ConfigValues.splitURL(endpoint), u.scheme == "http" else { return nil }
+        let loopback = u.host == "localhost" || u.host == "::1" || u.host.hasPrefix("127.")
+        if loopback { return nil }
+        return ConfigDiagnostic(location: location,
+            message: "Endpoint=\(endpoint) uses http://: reports travel unencrypted; use https:// outside of tests")
+    }
+
+    /// Is an environment flag set? Empty or unset: no. A systemd boolean: its value. Anything else
+    /// counts as set (generous on purpose: for the opt-out variables a typo must not mean "keep sending"),
+    /// with a warning.
+    static func environmentFlag(_ name: String, _ environment: [String: String], warnings: inout [ConfigDiagnostic]) -> Bool {
+        guard let raw = environment[name] else { return false }
+        let v = String(decoding: ConfigParser.strip(Array(raw.utf8)[...]), as: UTF8.self)
+        if v.isEmpty { return false }
+        if let b = ConfigValues.parseBoolean(v) { return b }
+        warnings.append(ConfigDiagnostic(location: nil,
+            message: "$\(name)=\(raw) is not a boolean (expected 1/yes/true/on or 0/no/false/off); treating it as set"))
+        return true
+    }
+
+    /// Merges parsed files in order (later assignments win) and applies the environment, which is
+    /// stronger than any file: TELEMETRYD_DISABLE / DO_NOT_TRACK can only turn telemetry off,
+    /// TELEMETRYD_DEBUG can only turn debug on. Cross-key checks run after the merge.
+    public static func resolve(_ files: [ParsedConfigFile], environment: [String: String]) throws(ConfigError) -> LoadedConfig {
+        var merger = Merger()
+        for file in files { try merger.add(file) }
+        return try merger.finish(environment: environment)
+    }
+
+    /// Accumulates files one by one, so errors surface in the order the files are applied.
+    public struct Merger: Sendable {
+        public private(set) var config = TelemetryConfig()
+        public private(set) var origins: [String: ConfigLocation] = [:]
+        public private(set) var warnings: [ConfigDiagnostic] = []
+        public private(set) var files: [String] = []
+
+        public init() {}
+
+        public mutating func add(_ file: ParsedConfigFile) throws(ConfigError) {
+            files.append(file.fileName)
+            warnings += file.warnings
+            for a in file.assignments {
+                try ConfigSchema.apply(a, to: &config)
+                origins[a.qualifiedKey] = a.location
+            }
+        }
+
+        public func finish(environment: [String: String]) throws(ConfigError) -> LoadedConfig {
+            var config = self.config
+            var warnings = self.warnings
+            if config.retryMin > config.retryMax {
+                let minFrom = origins["Transport.RetryMinSec"]
+                let maxFrom = origins["Transport.RetryMaxSec"]
+                func from(_ l: ConfigLocation?) -> String { l.map { "set at \($0)" } ?? "built-in default" }
+                throw ConfigError(
+                    location: minFrom ?? maxFrom, key: minFrom != nil ? "RetryMinSec" : "RetryMaxSec",
+                    message: "RetryMinSec=\(config.retryMin) (\(from(minFrom))) is greater than RetryMaxSec=\(config.retryMax) (\(from(maxFrom))); RetryMinSec must not exceed RetryMaxSec")
+            }
+
+            if let w = ConfigSchema.endpointAdvisory(config.endpoint, at: origins["Telemetry.Endpoint"]) { warnings.append(w) }
+
+            var enableOrigin: SettingOrigin = origins["Telemetry.Enable"].map(SettingOrigin.file) ?? .builtinDefault
+            var disabledByEnvironment = false
+            for name in ConfigSchema.disableVariables where ConfigSchema.environmentFlag(name, environment, warnings: &warnings) {
+                if disabledByEnvironment { continue }   // the first (strongest) one is named
+                disabledByEnvironment = true
+                config.enable = false
+                enableOrigin = .environment(name)
+            }
+            var debugOrigin: SettingOrigin = .builtinDefault
+            if ConfigSchema.environmentFlag(ConfigSchema.debugVariable, environment, warnings: &warnings) {
+                config.debug = true
+                debugOrigin = .environment(ConfigSchema.debugVariable)
+            }
+            return LoadedConfig(config: config, enableOrigin: enableOrigin, warnings: warnings,
+                                files: files, origins: origins, debugOrigin: debugOrigin)
+        }
+    }
+
+    /// Parses and resolves in-memory files, in the order given (tests, `telemetryd` checks).
+    public static func load(texts: [(fileName: String, text: String)], environment: [String: String]) throws(ConfigError) -> LoadedConfig {
+        var merger = Merger()
+        for t in texts { try merger.add(try ConfigParser.parse(t.text, fileName: t.fileName)) }
+        return try merger.finish(environment: environment)
+    }
+}

@@ -1,0 +1,196 @@
+// Pure value parsers for telemetry.conf. Each returns the parsed value or, on failure, the text that
+// follows "Key=value: " in the error ("expected a time span like 6h, 15min, 1h 30min").
+
+public enum ConfigValues {
+    public typealias Outcome<T> = Result<T, Expected>
+
+    /// What a value should have looked like; becomes the end of a ConfigError message.
+    public struct Expected: Error, Sendable, Equatable, CustomStringConvertible {
+        public var text: String
+        public init(_ text: String) { self.text = text }
+        public var description: String { text }
+    }
+
+    // MARK: booleans
+
+    /// systemd's parse_boolean(): 1/yes/y/true/t/on and 0/no/n/false/f/off, ASCII case-insensitive.
+    public static func parseBoolean(_ s: String) -> Bool? {
+        switch asciiLowercased(s) {
+        case "1", "yes", "y", "true", "t", "on": true
+        case "0", "no", "n", "false", "f", "off": false
+        default: nil
+        }
+    }
+
+    public static func boolean(_ s: String) -> Outcome<Bool> {
+        parseBoolean(s).map { .success($0) } ?? .failure(Expected("expected a boolean: yes or no (also true/false, on/off, 1/0)"))
+    }
+
+    // MARK: time spans
+
+    public static let timeSpanExample = "a time span like 6h, 15min, 1h 30min"
+    /// Longest accepted time span: keeps later arithmetic (due times, Duration) far from overflow.
+    public static let maximumTimeSpan = TimeSpan(seconds: 31_557_600)   // 1y
+
+    /// A time span in `minimum...maximumTimeSpan`; "infinity" is rejected (to stop sending, set Enable=no).
+    public static func timeSpan(_ s: String, minimum: TimeSpan) -> Outcome<TimeSpan> {
+        let t: TimeSpan
+        do {
+            t = try TimeSpan(parsing: s)
+        } catch {
+            switch error {
+            case .invalid: return .failure(Expected("expected \(timeSpanExample)"))
+            case .negative: return .failure(Expected("expected \(timeSpanExample); negative values are not allowed"))
+            case .overflow: return .failure(Expected("time span too large; expected at most \(maximumTimeSpan)"))
+            }
+        }
+        if t.isInfinity {
+            return .failure(Expected("\"infinity\" is not allowed here; expected \(timeSpanExample) (to stop sending reports, set Enable=no)"))
+        }
+        if t < minimum { return .failure(Expected("too short; expected at least \(minimum)")) }
+        if t > maximumTimeSpan { return .failure(Expected("too long; expected at most \(maximumTimeSpan)")) }
+        return .success(t)
+    }
+
+    // MARK: UUID
+
+    /// A UUID in the usual 8-4-4-4-12 form or as 32 hex digits (like sd_id128), any case; returns the
+    /// lower-case 8-4-4-4-12 form. The all-zero UUID is rejected.
+    public static func uuid(_ s: String) -> Outcome<String> {
+        let expected = Expected("expected a UUID like 4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17 (generate one with `systemd-id128 new -u` or `uuidgen`), or empty to generate one")
+        var hex: [UInt8] = []
+        let b = Array(s.utf8)
+        let dashed = b.count == 36
+        guard dashed || b.count == 32 else { return .failure(expected) }
+        for (i, c) in b.enumerated() {
+            if dashed && (i == 8 || i == 13 || i == 18 || i == 23) {
+                guard c == UInt8(ascii: "-") else { return .failure(expected) }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): hex.append(c)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): hex.append(c + 0x20)
+            default: return .failure(expected)
+            }
+        }
+        if hex.allSatisfy({ $0 == UInt8(ascii: "0") }) {
+            return .failure(Expected("the all-zero UUID cannot identify a cluster; expected a UUID like 4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17, or empty to generate one"))
+        }
+        var out: [UInt8] = []
+        for (i, c) in hex.enumerated() {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(c)
+        }
+        return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    // MARK: URLs
+
+    struct URLParts: Equatable {
+        var scheme: String      // lower-case
+        var host: String        // without IPv6 brackets
+        var port: Int?
+        var rest: String        // path, query, fragment ("" or starting with / ? #)
+    }
+
+    /// A minimal RFC 3986 check: scheme://host[:port][/path][?query][#fragment], printable ASCII only,
+    /// no user info (credentials do not belong in a world-readable config, nor in `telemetryd status`).
+    static func splitURL(_ s: String) -> URLParts? {
+        let b = Array(s.utf8)
+        guard b.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        guard let colon = b.firstIndex(of: UInt8(ascii: ":")),
+              b.count >= colon + 3, b[colon + 1] == UInt8(ascii: "/"), b[colon + 2] == UInt8(ascii: "/")
+        else { return nil }
+        let scheme = asciiLowercased(String(decoding: b[..<colon], as: UTF8.self))
+        let authStart = colon + 3
+        var authEnd = authStart
+        while authEnd < b.count, ![UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")].contains(b[authEnd]) { authEnd += 1 }
+        let auth = Array(b[authStart..<authEnd])
+        let rest = String(decoding: b[authEnd...], as: UTF8.self)
+        guard !auth.contains(UInt8(ascii: "@")) else { return nil }
+
+        var host: [UInt8]
+        var portPart: [UInt8]?
+        if auth.first == UInt8(ascii: "[") {
+            guard let close = auth.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            host = Array(auth[1..<close])
+            guard !host.isEmpty, host.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }),
+                  host.contains(UInt8(ascii: ":")) else { return nil }
+            let after = auth[(close + 1)...]
+            if let first = after.first {
+                guard first == UInt8(ascii: ":") else { return nil }
+                portPart = Array(after.dropFirst())
+            }
+        } else {
+            if let c = auth.firstIndex(of: UInt8(ascii: ":")) {
+                host = Array(auth[..<c])
+                portPart = Array(auth[(c + 1)...])
+            } else {
+                host = auth
+            }
+            guard let first = host.first, first != UInt8(ascii: "."), first != UInt8(ascii: "-"),
+                  host.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") })
+            else { return nil }
+        }
+        var port: Int?
+        if let pp = portPart {
+            guard !pp.isEmpty, pp.count <= 5, pp.allSatisfy(isDigit) else { return nil }
+            let v = pp.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard v >= 1 && v <= 65535 else { return nil }
+            port = v
+        }
+        return URLParts(scheme: scheme, host: String(decoding: host, as: UTF8.self), port: port, rest: rest)
+    }
+
+    /// The collector URL: `https://host[:port][/path]`. `http://` is accepted for tests and local
+    /// collectors only: reports then travel unencrypted.
+    public static func endpoint(_ s: String) -> Outcome<String> {
+        guard let u = splitURL(s), u.scheme == "https" || u.scheme == "http" else {
+            return .failure(Expected("expected an https:// URL with a host, like \(TelemetryConfig.defaultEndpoint) (http:// only for testing; no user:password@)"))
+        }
+        return .success(s)
+    }
+
+    /// `http://host:port` of a CONNECT proxy (optionally with a trailing "/").
+    public static func proxy(_ s: String) -> Result<ProxyAddress, Expected> {
+        guard let u = splitURL(s), u.scheme == "http", let port = u.port, u.rest.isEmpty || u.rest == "/" else {
+            return .failure(Expected("expected http://host:port of a CONNECT proxy, like http://proxy.example.com:3128 (no user:password@), or empty to use $https_proxy"))
+        }
+        return .success(ProxyAddress(host: u.host, port: port))
+    }
+
+    // MARK: paths and numbers
+
+    /// An absolute path (not checked for existence here: that is the transport's job at use time).
+    public static func absolutePath(_ s: String) -> Outcome<String> {
+        guard s.utf8.first == UInt8(ascii: "/"), !s.utf8.contains(0) else {
+            return .failure(Expected("expected an absolute path to a PEM file, like /etc/ssl/private-ca.pem, or empty"))
+        }
+        return .success(s)
+    }
+
+    public static let maxReportsLimit = 100_000
+
+    /// A decimal integer in 1...maxReportsLimit.
+    public static func maxReports(_ s: String) -> Outcome<Int> {
+        let expected = Expected("expected a whole number from 1 to \(maxReportsLimit)")
+        let b = Array(s.utf8)
+        guard !b.isEmpty, b.allSatisfy(isDigit) else { return .failure(expected) }
+        var v = 0
+        for c in b {
+            v = v * 10 + Int(c - 0x30)
+            if v > maxReportsLimit { return .failure(expected) }
+        }
+        guard v >= 1 else { return .failure(expected) }
+        return .success(v)
+    }
+
+    // MARK: helpers
+
+    static func asciiLowercased(_ s: String) -> String {
+        String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    static func isHexDigit(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x66) }
+    static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) }
+}

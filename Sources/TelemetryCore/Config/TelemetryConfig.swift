@@ -1,0 +1,133 @@
+// The configuration model of telemetryd: what `telemetry.conf` and its drop-ins can set.
+//
+// Grammar and semantics (see ConfigParser.swift, ConfigSchema.swift and ConfigLoader.swift):
+// systemd INI style like journald.conf; drop-ins merged by file name across
+// `<dir of main>/telemetry.conf.d/` and `/run/telemetryd/telemetry.conf.d/`; later assignment wins;
+// `Key=` resets a key to its built-in default; the environment (TELEMETRYD_DISABLE, DO_NOT_TRACK,
+// TELEMETRYD_DEBUG) is stronger than any file.
+
+/// A systemd time span (`6h`, `15min`, `1h 30min`), kept in microseconds like systemd's `usec_t`.
+///
+/// `TimeSpan.infinity` (`UInt64.max` microseconds) is systemd's `USEC_INFINITY`; the parser accepts
+/// "infinity" but telemetryd's keys reject it.
+public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var microseconds: UInt64
+    public init(microseconds: UInt64) { self.microseconds = microseconds }
+    /// Saturates at `TimeSpan.infinity` instead of trapping on overflow.
+    public init(seconds: UInt64) {
+        let (v, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        self.microseconds = overflow ? .max : v
+    }
+    public var seconds: Double { Double(microseconds) / 1_000_000 }
+    public var duration: Duration { .microseconds(Int64(clamping: microseconds)) }
+    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.microseconds < b.microseconds }
+    /// Like systemd's `format_timespan(…, accuracy=1us)`: "6h", "5h 59min", "30s", "1h 30min", "1.500000s".
+    /// The result parses back to the same value with `TimeSpan(parsing:)`.
+    public var description: String { formatted() }
+}
+
+public struct TelemetryConfig: Sendable, Equatable {
+    public static let defaultEndpoint = "https://telemetry.example.com/v1/reports"
+    public var enable = true
+    public var endpoint = TelemetryConfig.defaultEndpoint
+    /// Lower-case UUID when set in the config; nil means generate once and persist.
+    public var clusterID: String? = nil
+    public var keepAliveInterval = TimeSpan(seconds: 6 * 3600)
+    public var diagnosticsInterval = TimeSpan(seconds: 6 * 3600)
+    public var randomizedDelay = TimeSpan(seconds: 600)
+    public var dryRun = false
+    public var timeout = TimeSpan(seconds: 30)
+    /// `http://host:port` of a CONNECT proxy; nil means use `$https_proxy`/`$HTTPS_PROXY` honoring `$no_proxy`.
+    public var proxy: String? = nil
+    /// Absolute path of extra PEM trust anchors; nil means the system trust store only.
+    public var caFile: String? = nil
+    public var compress = true
+    public var retryMin = TimeSpan(seconds: 30)
+    public var retryMax = TimeSpan(seconds: 3600)
+    public var maxReports = 512
+    /// `TELEMETRYD_DEBUG=1`: log every payload sent, prefixed `[telemetry]`.
+    public var debug = false
+    public init() {}
+
+    /// The proxy split into host and port (nil when no proxy is configured).
+    public var proxyAddress: ProxyAddress? { proxy.flatMap { try? ConfigValues.proxy($0).get() } }
+}
+
+/// `Proxy=http://host:port`, split. IPv6 hosts are given without brackets.
+public struct ProxyAddress: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) { self.host = host; self.port = port }
+}
+
+public struct ConfigLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) { self.file = file; self.line = line }
+    public var description: String { "\(file):\(line)" }
+}
+
+/// What decided a setting's value.
+public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
+    case builtinDefault
+    case file(ConfigLocation)
+    case environment(String)
+    public var description: String {
+        switch self {
+        case .builtinDefault: "built-in default"
+        case .file(let l): l.description
+        case .environment(let v): "$\(v)"
+        }
+    }
+}
+
+public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
+    public var location: ConfigLocation?
+    public var message: String
+    public init(location: ConfigLocation?, message: String) { self.location = location; self.message = message }
+    public var description: String { location.map { "\($0): \(message)" } ?? message }
+}
+
+/// A configuration error. `description` is the one-line reason for stderr / STATUS=, e.g.
+/// `/etc/telemetryd/telemetry.conf:7: KeepAliveIntervalSec=6 hourz: expected a time span like 6h, 15min, 1h 30min`.
+/// Every error found inside a file carries its location; errors about a whole file (missing, unreadable)
+/// carry the path in the message and no location.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var location: ConfigLocation?
+    public var key: String?
+    public var message: String
+    public init(location: ConfigLocation?, key: String?, message: String) { self.location = location; self.key = key; self.message = message }
+    public var description: String { location.map { "\($0): \(message)" } ?? message }
+}
+
+public struct LoadedConfig: Sendable {
+    public var config: TelemetryConfig
+    /// What decided `Enable` (a file:line, an environment variable, or the default).
+    public var enableOrigin: SettingOrigin
+    /// Warnings (unknown keys, sections), each naming file:line.
+    public var warnings: [ConfigDiagnostic]
+    /// The files read, in the order applied.
+    public var files: [String]
+    /// Where each key set by a file was last assigned, keyed "Section.Key" (e.g. "Telemetry.Enable").
+    /// An empty assignment (`Key=`, a reset to the default) counts as an assignment. Keys absent here
+    /// have their built-in default.
+    public var origins: [String: ConfigLocation]
+    /// What decided `debug` (`$TELEMETRYD_DEBUG` or the default).
+    public var debugOrigin: SettingOrigin
+
+    public init(config: TelemetryConfig, enableOrigin: SettingOrigin = .builtinDefault, warnings: [ConfigDiagnostic] = [],
+                files: [String] = [], origins: [String: ConfigLocation] = [:], debugOrigin: SettingOrigin = .builtinDefault) {
+        self.config = config
+        self.enableOrigin = enableOrigin
+        self.warnings = warnings
+        self.files = files
+        self.origins = origins
+        self.debugOrigin = debugOrigin
+    }
+
+    /// What decided the value of "Section.Key" (e.g. "Transport.Proxy").
+    public func origin(of key: String) -> SettingOrigin {
+        if key == "Telemetry.Enable" { return enableOrigin }
+        return origins[key].map(SettingOrigin.file) ?? .builtinDefault
+    }
+}

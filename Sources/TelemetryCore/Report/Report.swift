@@ -1,0 +1,252 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The two kinds of report of the contract (`shared/DESIGN.md`, "Reports").
+public enum ReportType: String, Codable, Sendable, CaseIterable, Hashable {
+    case keepalive
+    case diagnostics
+}
+
+/// The report envelope, version 1. Its JSON form is `schema/report-v1.schema.json`.
+public struct Report: Codable, Sendable, Equatable {
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    /// Stable across retries so a collector can drop duplicates. Lower-case UUID.
+    public var messageId: String
+    public var type: ReportType
+    /// UTC, whole seconds, RFC 3339 (`2026-11-23T06:00:00Z`).
+    public var timestamp: Date
+    public var instanceId: String
+    public var clusterId: String
+    public var agent: Agent
+    public var data: ReportData
+
+    public init(
+        messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
+        agent: Agent, data: ReportData
+    ) {
+        self.schemaVersion = Report.currentSchemaVersion
+        self.messageId = messageId
+        self.type = type
+        self.timestamp = timestamp
+        self.instanceId = instanceId
+        self.clusterId = clusterId
+        self.agent = agent
+        self.data = data
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case schemaVersion, messageId, type, timestamp, instanceId, clusterId, agent, data
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
+        messageId = try c.decode(String.self, forKey: .messageId)
+        type = try c.decode(ReportType.self, forKey: .type)
+        timestamp = try c.decode(Date.self, forKey: .timestamp)
+        instanceId = try c.decode(String.self, forKey: .instanceId)
+        clusterId = try c.decode(String.self, forKey: .clusterId)
+        agent = try c.decode(Agent.self, forKey: .agent)
+        switch type {
+        case .keepalive: data = .keepalive(try c.decode(KeepAliveData.self, forKey: .data))
+        case .diagnostics: data = .diagnostics(try c.decode(DiagnosticsData.self, forKey: .data))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(messageId, forKey: .messageId)
+        try c.encode(type, forKey: .type)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(instanceId, forKey: .instanceId)
+        try c.encode(clusterId, forKey: .clusterId)
+        try c.encode(agent, forKey: .agent)
+        switch data {
+        case .keepalive(let d): try c.encode(d, forKey: .data)
+        case .diagnostics(let d): try c.encode(d, forKey: .data)
+        }
+    }
+}
+
+public struct Agent: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public init(name: String = "telemetryd", version: String) {
+        self.name = name
+        self.version = version
+    }
+}
+
+public enum ReportData: Sendable, Equatable {
+    case keepalive(KeepAliveData)
+    case diagnostics(DiagnosticsData)
+}
+
+public struct KeepAliveData: Codable, Sendable, Equatable {
+    /// Seconds since the host booted (`sysinfo(2)`); null when unavailable.
+    public var uptimeSec: Int?
+    /// Seconds since this daemon started.
+    public var agentUptimeSec: Int
+
+    public init(uptimeSec: Int?, agentUptimeSec: Int) {
+        self.uptimeSec = uptimeSec
+        self.agentUptimeSec = agentUptimeSec
+    }
+
+    private enum CodingKeys: String, CodingKey { case uptimeSec, agentUptimeSec }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(uptimeSec, forKey: .uptimeSec)  // null, not absent, when unknown
+        try c.encode(agentUptimeSec, forKey: .agentUptimeSec)
+    }
+}
+
+public struct OSInfo: Codable, Sendable, Equatable {
+    public var id: String?
+    public var versionId: String?
+    public var prettyName: String?
+    public var kernel: String?
+    public var arch: String?
+
+    public init(id: String? = nil, versionId: String? = nil, prettyName: String? = nil, kernel: String? = nil, arch: String? = nil) {
+        self.id = id
+        self.versionId = versionId
+        self.prettyName = prettyName
+        self.kernel = kernel
+        self.arch = arch
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, versionId, prettyName, kernel, arch }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(versionId, forKey: .versionId)
+        try c.encode(prettyName, forKey: .prettyName)
+        try c.encode(kernel, forKey: .kernel)
+        try c.encode(arch, forKey: .arch)
+    }
+}
+
+public struct CPUInfo: Codable, Sendable, Equatable {
+    public var model: String?
+    public var logicalCores: Int?
+    public var load1: Double?
+    public var load5: Double?
+    public var load15: Double?
+
+    public init(model: String? = nil, logicalCores: Int? = nil, load1: Double? = nil, load5: Double? = nil, load15: Double? = nil) {
+        self.model = model
+        self.logicalCores = logicalCores
+        self.load1 = load1
+        self.load5 = load5
+        self.load15 = load15
+    }
+
+    private enum CodingKeys: String, CodingKey { case model, logicalCores, load1, load5, load15 }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(logicalCores, forKey: .logicalCores)
+        try c.encode(load1, forKey: .load1)
+        try c.encode(load5, forKey: .load5)
+        try c.encode(load15, forKey: .load15)
+    }
+}
+
+public struct MemoryInfo: Codable, Sendable, Equatable {
+    public var totalBytes: UInt64?
+    public var availableBytes: UInt64?
+    public var swapTotalBytes: UInt64?
+    public var swapFreeBytes: UInt64?
+
+    public init(totalBytes: UInt64? = nil, availableBytes: UInt64? = nil, swapTotalBytes: UInt64? = nil, swapFreeBytes: UInt64? = nil) {
+        self.totalBytes = totalBytes
+        self.availableBytes = availableBytes
+        self.swapTotalBytes = swapTotalBytes
+        self.swapFreeBytes = swapFreeBytes
+    }
+
+    private enum CodingKeys: String, CodingKey { case totalBytes, availableBytes, swapTotalBytes, swapFreeBytes }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(totalBytes, forKey: .totalBytes)
+        try c.encode(availableBytes, forKey: .availableBytes)
+        try c.encode(swapTotalBytes, forKey: .swapTotalBytes)
+        try c.encode(swapFreeBytes, forKey: .swapFreeBytes)
+    }
+}
+
+/// Which features are switched on; never their values (no endpoint, proxy or CA path).
+public struct ConfigFeatures: Codable, Sendable, Equatable {
+    public var compression: Bool
+    public var proxy: Bool
+    public var dryRun: Bool
+    public var customCA: Bool
+
+    public init(compression: Bool, proxy: Bool, dryRun: Bool, customCA: Bool) {
+        self.compression = compression
+        self.proxy = proxy
+        self.dryRun = dryRun
+        self.customCA = customCA
+    }
+}
+
+public struct DiagnosticsData: Codable, Sendable, Equatable {
+    public var os: OSInfo
+    public var cpu: CPUInfo
+    public var memory: MemoryInfo
+    public var uptimeSec: Int?
+    /// As `systemd-detect-virt --vm` says it: `none`, `kvm`, `qemu`, `vmware`, `microsoft`, `xen`, …
+    public var virtualization: String?
+    /// As `systemd-detect-virt --container` says it: `none`, `docker`, `podman`, `lxc`, `systemd-nspawn`, …
+    public var container: String?
+    public var config: ConfigFeatures
+
+    public init(os: OSInfo, cpu: CPUInfo, memory: MemoryInfo, uptimeSec: Int?, virtualization: String?, container: String?, config: ConfigFeatures) {
+        self.os = os
+        self.cpu = cpu
+        self.memory = memory
+        self.uptimeSec = uptimeSec
+        self.virtualization = virtualization
+        self.container = container
+        self.config = config
+    }
+
+    private enum CodingKeys: String, CodingKey { case os, cpu, memory, uptimeSec, virtualization, container, config }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(os, forKey: .os)
+        try c.encode(cpu, forKey: .cpu)
+        try c.encode(memory, forKey: .memory)
+        try c.encode(uptimeSec, forKey: .uptimeSec)
+        try c.encode(virtualization, forKey: .virtualization)
+        try c.encode(container, forKey: .container)
+        try c.encode(config, forKey: .config)
+    }
+}
+
+extension Report {
+    /// The one JSON form used by `show`, the spool and the wire: sorted keys, RFC 3339 seconds.
+    public static func makeEncoder(pretty: Bool = false) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }
+
+    public static func makeDecoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+
+    public func jsonData(pretty: Bool = false) throws -> Data {
+        try Report.makeEncoder(pretty: pretty).encode(self)
+    }
+}

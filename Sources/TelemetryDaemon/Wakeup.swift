@@ -1,0 +1,66 @@
+import Synchronization
+
+/// A one-slot mailbox the daemon loop sleeps on: `wait(until:)` returns at the deadline or as soon as something is
+/// posted, whichever comes first, and hands back what was posted since the last wait. Posting never blocks and
+/// coalesces (a reload requested twice before the loop wakes is one reload).
+///
+/// Hand-written because the standard pieces do not fit: an AsyncStream iterator cannot be raced against a sleep
+/// without being shared across tasks, and swift-async-algorithms' channels have no deadline.
+public final class Wakeup<Event: Hashable & Sendable>: Sendable {
+    private struct State {
+        var pending: Set<Event> = []
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func post(_ event: Event) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.pending.insert(event)
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns the events posted since the last call (empty when the deadline passed first or the task was cancelled).
+    public func wait<C: Clock>(until deadline: C.Instant, clock: C) async -> Set<Event> where C.Duration == Duration {
+        if let ready = take(), !ready.isEmpty { return ready }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(until: deadline, tolerance: nil, clock: clock)
+            }
+            group.addTask { await self.waitForPost() }
+            await group.next()
+            group.cancelAll()
+        }
+        return take() ?? []
+    }
+
+    private func take() -> Set<Event>? {
+        state.withLock { s in
+            defer { s.pending = [] }
+            return s.pending
+        }
+    }
+
+    private func waitForPost() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if !s.pending.isEmpty || Task.isCancelled { return true }
+                    s.waiter = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}

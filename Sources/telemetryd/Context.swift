@@ -1,0 +1,103 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import Systemd
+import TelemetryCore
+import TelemetryDaemon
+
+/// What every command starts from: the environment, the loaded configuration and where state lives.
+struct Context {
+    var environment: [String: String]
+    var configPath: String
+    var requireConfigFile: Bool
+    var loaded: LoadedConfig
+    var stateDirectory: String
+    var logger: Logger
+
+    static let defaultStateDirectory = "/var/lib/telemetryd"
+
+    /// Loads the configuration; a configuration error is a usage error (exit 2) naming file:line.
+    static func load(_ options: GlobalOptions, logger: Logger, validateOnly: Bool = false) throws(CLIFailure) -> Context {
+        let env = ProcessInfo.processInfo.environment
+        let loader = ConfigLoader.forCommandLine(configOption: options.config, environment: env)
+        let path = loader.mainPath
+        let loaded: LoadedConfig
+        do {
+            loaded = try loader.load()
+        } catch {
+            throw .usage(error.description)
+        }
+        if !validateOnly {
+            for warning in loaded.warnings {
+                logger.warning("\(warning.description)")
+            }
+        }
+        return Context(
+            environment: env,
+            configPath: path,
+            requireConfigFile: loader.requireMainFile,
+            loaded: loaded,
+            stateDirectory: stateDirectory(cliOverride: options.stateDir, environment: env),
+            logger: logger
+        )
+    }
+
+    /// `--state-dir`, else systemd's `$STATE_DIRECTORY` (first entry of its colon-separated list), else the default.
+    static func stateDirectory(cliOverride: String?, environment: [String: String]) -> String {
+        if let dir = cliOverride, !dir.isEmpty { return dir }
+        if let dirs = environment["STATE_DIRECTORY"], let first = dirs.split(separator: ":").first, !first.isEmpty {
+            return String(first)
+        }
+        return defaultStateDirectory
+    }
+
+    var config: TelemetryConfig { loaded.config }
+
+    /// Loads (and unless `persist` is false, creates or repairs) the instance and cluster IDs.
+    func identity(persist: Bool = true) -> Identity {
+        let store = IdentityStore(stateDirectory: stateDirectory, machineAppID: MachineIdentity.telemetrydAppSpecificID)
+        let (identity, events) = store.load(configClusterID: config.clusterID, persist: persist)
+        for event in events { event.log(to: logger) }
+        return identity
+    }
+
+    /// Whether reports would go through a proxy (for the `config` feature flags; never the proxy's address).
+    var proxyInUse: Bool {
+        if config.proxy != nil { return true }
+        return !(environment["https_proxy"] ?? environment["HTTPS_PROXY"] ?? "").isEmpty
+    }
+
+    func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
+        ReportBuilder(
+            probe: HostProbe(root: "/", logger: logger),
+            identity: identity,
+            features: ConfigFeatures(config: config, proxyInUse: proxyInUse),
+            agentStartMicroseconds: agentStart
+        )
+    }
+
+    /// "Disabled by /etc/telemetryd/telemetry.conf.d/50-cli.conf:2" or "Disabled by $DO_NOT_TRACK".
+    var disabledReason: String? {
+        guard !config.enable else { return nil }
+        return "Disabled by \(loaded.enableOrigin.description)"
+    }
+}
+
+/// The logger for commands run by hand: plain lines on stderr, warnings and up unless TELEMETRYD_DEBUG is set.
+func commandLogger() -> Logger {
+    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
+    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
+    logger.logLevel = debug ? .debug : .warning
+    return logger
+}
+
+/// The daemon's logger: stderr for now; the journal under systemd once the handler lands.
+func daemonLogger() -> Logger {
+    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
+    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
+    logger.logLevel = debug ? .debug : .info
+    return logger
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import TelemetryCore
+import TelemetryDaemon
+import UnixSignals
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon (the unit's ExecStart).",
+        discussion: "Under systemd: Type=notify, logs to the journal. In a terminal: logs to stderr; Ctrl-C stops, SIGHUP reloads."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = daemonLogger()
+        let ctx = try Context.load(global, logger: logger, validateOnly: true)
+        let daemon = Daemon(
+            settings: DaemonSettings(configPath: ctx.configPath, requireConfigFile: ctx.requireConfigFile,
+                                     stateDirectory: ctx.stateDirectory, environment: ctx.environment),
+            logger: logger,
+            makeDelivery: { _, _, logger, _ in LoggingDelivery(logger: logger) }
+        )
+        // SIGHUP must be trapped before READY=1 is sent, or an early `systemctl reload` would kill us.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        let reloads = Task {
+            for await _ in hangups { daemon.requestReload() }
+        }
+        defer { reloads.cancel() }
+        do {
+            try await group.run()
+        } catch let error as StartupError {
+            throw CLIFailure.usage(error.description)
+        } catch {
+            throw CLIFailure.runtime("\(error)")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+@testable import TelemetryCore
+
+@Suite("Config: value types")
+struct ConfigValueTests {
+    static let booleans: [(String, Bool?)] = [
+        ("yes", true), ("YES", true), ("Yes", true), ("y", true), ("true", true), ("TRUE", true), ("t", true),
+        ("on", true), ("On", true), ("1", true),
+        ("no", false), ("NO", false), ("n", false), ("false", false), ("False", false), ("f", false),
+        ("off", false), ("OFF", false), ("0", false),
+        ("", nil), ("2", nil), ("yess", nil), ("enable", nil), ("00", nil), ("-1", nil), (" yes", nil), ("ja", nil),
+    ]
+
+    @Test("booleans as systemd's parse_boolean", arguments: booleans)
+    func boolean(_ input: String, _ expected: Bool?) {
+        #expect(ConfigValues.parseBoolean(input) == expected)
+    }
+
+    static let uuids: [(String, String?)] = [
+        ("4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17", "4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17"),
+        ("4F1C2A9E-8D3B-4C7A-9E21-5B6F0D8C3A17", "4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17"),
+        ("4f1c2a9e8d3b4c7a9e215b6f0d8c3a17", "4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17"),
+        ("4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a1", nil), ("4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a177", nil),
+        ("4f1c2a9e_8d3b-4c7a-9e21-5b6f0d8c3a17", nil), ("4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a1g", nil),
+        ("{4f1c2a9e-8d3b-4c7a-9e21-5b6f0d8c3a17}", nil), ("00000000-0000-0000-0000-000000000000", nil),
+        ("cluster-a", nil),
+    ]
+
+    @Test("UUIDs: any case in, lower-case 8-4-4-4-12 out", arguments: uuids)
+    func uuid(_ input: String, _ expected: String?) {
+        #expect((try? ConfigValues.uuid(input).get()) == expected)
+    }
+
+    static let endpoints: [(String, Bool)] = [
+        ("https://telemetry.example.com/v1/reports", true), ("HTTPS://telemetry.example.com", true),
+        ("https://telemetry.example.com:8443/v1/reports?x=1", true), ("http://127.0.0.1:8080/r", true),
+        ("https://[::1]:8443/v1", true), ("https://collector_1.internal/", true),
+        ("ftp://telemetry.example.com/", false), ("telemetry.example.com/v1", false), ("https://", false),
+        ("https:///v1", false), ("https://user:pw@telemetry.example.com/", false),
+        ("https://telemetry.example.com:0/", false), ("https://telemetry.example.com:65536/", false),
+        ("https://telemetry.example.com:/", false), ("https://telemetry.example.com/v1 # comment", false),
+        ("https://tele metry.example.com/", false), ("https://[zz]/", false), ("https://-bad.example/", false),
+        ("https://telemetry.exämple.com/", false), ("https//telemetry.example.com", false),
+    ]
+
+    @Test("Endpoint: http(s) URL with a host", arguments: endpoints)
+    func endpoint(_ input: String, _ ok: Bool) {
+        #expect((try? ConfigValues.endpoint(input).get()) == (ok ? input : nil))
+    }
+
+    static let proxies: [(String, ProxyAddress?)] = [
+        ("http://proxy.example.com:3128", ProxyAddress(host: "proxy.example.com", port: 3128)),
+        ("HTTP://10.0.0.1:8080/", ProxyAddress(host: "10.0.0.1", port: 8080)),
+        ("http://[fd00::1]:3128", ProxyAddress(host: "fd00::1", port: 3128)),
+        ("http://proxy.example.com", nil), ("https://proxy.example.com:3128", nil), ("proxy.example.com:3128", nil),
+        ("http://user:pw@proxy.example.com:3128", nil), ("http://proxy.example.com:3128/path", nil),
+        ("socks5://proxy:1080", nil), ("http://proxy:99999", nil),
+    ]
+
+    @Test("Proxy: http://host:port", arguments: proxies)
+    func proxy(_ input: String, _ expected: ProxyAddress?) {
+        #expect((try? ConfigValues.proxy(input).get()) == expected)
+    }
+
+    @Test func caFileMustBeAbsolute() {
+        #expect((try? ConfigValues.absolutePath("/etc/ssl/private-ca.pem").get()) == "/etc/ssl/private-ca.pem")
+        #expect((try? ConfigValues.absolutePath("private-ca.pem").get()) == nil)
+        #expect((try? ConfigValues.absolutePath("./ca.pem").get()) == nil)
+        #expect((try? ConfigValues.absolutePath("~/ca.pem").get()) == nil)
+    }
+
+    static let maxReportsCases: [(String, Int?)] = [
+        ("1", 1), ("512", 512), ("100000", 100_000), ("0", nil), ("100001", nil), ("-1", nil), ("+5", nil),
+        ("5k", nil), ("1e3", nil), ("99999999999999999999999", nil), ("12 3", nil),
+    ]
+
+    @Test("MaxReports: 1...100000", arguments: maxReportsCases)
+    func maxReports(_ input: String, _ expected: Int?) {
+        #expect((try? ConfigValues.maxReports(input).get()) == expected)
+    }
+
+    static let intervals: [(String, UInt64?)] = [
+        ("1s", 1_000_000), ("6h", 6 * 3_600_000_000), ("1y", 31_557_600_000_000), ("1.5s", 1_500_000),
+        ("0", nil), ("500ms", nil), ("infinity", nil), ("1y 1s", nil), ("-1s", nil), ("1000000y", nil), ("6 hourz", nil),
+    ]
+
+    @Test("intervals: 1s...1y, no infinity", arguments: intervals)
+    func interval(_ input: String, _ expected: UInt64?) {
+        #expect((try? ConfigValues.timeSpan(input, minimum: TimeSpan(seconds: 1)).get())?.microseconds == expected)
+    }
+
+    @Test func intervalErrorsSayWhatWasExpected() {
+        func message(_ s: String) -> String {
+            switch ConfigValues.timeSpan(s, minimum: TimeSpan(seconds: 1)) {
+            case .success: ""
+            case .failure(let e): e.text
+            }
+        }
+        #expect(message("soon") == "expected a time span like 6h, 15min, 1h 30min")
+        #expect(message("-5s").contains("negative values are not allowed"))
+        #expect(message("infinity").contains("set Enable=no"))
+        #expect(message("500ms") == "too short; expected at least 1s")
+        #expect(message("2y") == "too long; expected at most 1y")
+        #expect(message("1000000y") == "time span too large; expected at most 1y")
+    }
+}
