@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // gzip of request bodies (Compress=yes); AsyncHTTPClient only decompresses responses.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // libsystemd through pkg-config; Debian's provider is libsystemd-dev.
@@ -45,6 +50,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // HTTPS transport and the delivery engine (spool, retries, backoff) over AsyncHTTPClient.
+        .target(
+            name: "TelemetryDelivery",
+            dependencies: [
+                "TelemetryCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "TelemetryDaemon",
             dependencies: [
@@ -61,6 +80,7 @@ let package = Package(
             dependencies: [
                 "TelemetryCore",
                 "TelemetryDaemon",
+                "TelemetryDelivery",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,6 +98,18 @@ let package = Package(
             name: "TelemetryCoreTests",
             dependencies: ["TelemetryCore", "Systemd", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TelemetryDeliveryTests",
+            dependencies: [
+                "TelemetryDelivery", "TelemetryCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

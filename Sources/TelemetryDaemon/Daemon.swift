@@ -75,7 +75,7 @@ public final class Daemon: Service, Sendable {
         do {
             loaded = try settings.loadConfig()
         } catch {
-            logger.critical("Configuration error: \(error.description)", metadata: Events.meta(.configError))
+            logger.critical("Configuration error: \(error.description)", metadata: TelemetryEvent.configError.metadata)
             Notify.status("Failed: \(error.description)")
             throw StartupError(description: error.description)
         }
@@ -85,17 +85,17 @@ public final class Daemon: Service, Sendable {
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
         let clock = ContinuousClock()
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
-        loop.nextDue = schedule.plan(config: loaded.config, now: clock.now, random: random)
+        loop.nextDue = schedule.plan(config: loaded.config, now: Date(), clockNow: clock.now, random: random)
 
         if !loaded.config.enable {
             await delivery.purge()
             logger.notice("Telemetry disabled by \(loaded.enableOrigin.description): nothing will be sent",
-                          metadata: Events.meta(.disabled))
+                          metadata: TelemetryEvent.disabled.metadata)
         }
         let watchdog = Watchdog.interval()
         Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? "enabled" : "disabled"), endpoint \(loaded.config.endpoint)",
-                    metadata: Events.meta(.started))
+                    metadata: TelemetryEvent.started.metadata)
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -107,7 +107,7 @@ public final class Daemon: Service, Sendable {
             wakeup.post(.stop)
         }
         await delivery.shutdown()
-        logger.info("telemetryd stopped", metadata: Events.meta(.stopped))
+        logger.info("telemetryd stopped", metadata: TelemetryEvent.stopped.metadata)
     }
 
     struct LoopState {
@@ -130,7 +130,7 @@ public final class Daemon: Service, Sendable {
                     guard let due = loop.nextDue[type], due <= now else { continue }
                     let config = loop.loaded.config
                     schedule.markScheduled(type, at: Date())
-                    loop.nextDue[type] = now.advanced(by: interval(type, config).duration)
+                    loop.nextDue[type] = schedule.next(type, config: config, clockNow: now, random: random)
                     let builder = ReportBuilder(
                         probe: HostProbe(root: "/", logger: logger), identity: identity,
                         features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
@@ -145,7 +145,7 @@ public final class Daemon: Service, Sendable {
                     Notify.watchdog()
                 } else {
                     logger.error("Delivery is stuck past its timeout; no longer pinging the watchdog so systemd restarts the service",
-                                 metadata: Events.meta(.stuck))
+                                 metadata: TelemetryEvent.stuck.metadata)
                 }
                 nextPing = now.advanced(by: pingEvery)
             }
@@ -164,7 +164,7 @@ public final class Daemon: Service, Sendable {
             let events = await wakeup.wait(until: deadline, clock: clock)
             if events.contains(.stop) || Task.isCancelled {
                 Notify.stopping()
-                logger.info("Stopping: unsent reports stay in the spool", metadata: Events.meta(.stopping))
+                logger.info("Stopping: unsent reports stay in the spool", metadata: TelemetryEvent.stopping.metadata)
                 return
             }
             if events.contains(.reload) {
@@ -182,7 +182,7 @@ public final class Daemon: Service, Sendable {
         } catch {
             loop.reloadError = error.description
             logger.error("Reload failed, keeping the last good configuration: \(error.description)",
-                         metadata: Events.meta(.reloadFailed))
+                         metadata: TelemetryEvent.reloadFailed.metadata)
             return
         }
         loop.reloadError = nil
@@ -196,13 +196,13 @@ public final class Daemon: Service, Sendable {
         if old.config.enable && !new.config.enable {
             await delivery.purge()
             logger.notice("Telemetry disabled by \(new.enableOrigin.description): spool deleted, nothing more will be sent",
-                          metadata: Events.meta(.disabled))
+                          metadata: TelemetryEvent.disabled.metadata)
         } else if !old.config.enable && new.config.enable {
-            logger.notice("Telemetry enabled by \(new.enableOrigin.description)", metadata: Events.meta(.enabled))
+            logger.notice("Telemetry enabled by \(new.enableOrigin.description)", metadata: TelemetryEvent.enabled.metadata)
         }
-        loop.nextDue = schedule.plan(config: new.config, now: clock.now, random: random)
+        loop.nextDue = schedule.plan(config: new.config, now: Date(), clockNow: clock.now, random: random)
         logger.info("Reloaded configuration from \(new.files.isEmpty ? settings.configPath : new.files.joined(separator: ", "))",
-                    metadata: Events.meta(.reloaded))
+                    metadata: TelemetryEvent.reloaded.metadata)
     }
 
     private func statusText(_ loop: LoopState, delivery: any ReportDelivery, now: ContinuousClock.Instant) async -> StatusText {
@@ -231,7 +231,7 @@ public final class Daemon: Service, Sendable {
 
     private func logWarnings(_ loaded: LoadedConfig) {
         for warning in loaded.warnings {
-            logger.warning("\(warning.description)", metadata: Events.meta(.configWarning))
+            logger.warning("\(warning.description)", metadata: TelemetryEvent.configWarning.metadata)
         }
     }
 }

@@ -134,7 +134,7 @@ private let machineB = "22222222-2222-4222-8222-222222222222"
     @Test func unwritableStateDirectoryStillYieldsIdentity() throws {
         // A state "directory" below a regular file fails even for root.
         let base = try tempDir()
-        FileManager.default.createFile(atPath: base + "/file", contents: Data())
+        _ = FileManager.default.createFile(atPath: base + "/file", contents: Data())
         let (id, events) = IdentityStore(stateDirectory: base + "/file/state", machineAppID: { machineA }).load(configClusterID: nil)
         #expect(UUID(uuidString: id.instanceId) != nil)
         #expect(events.contains { if case .notPersisted = $0 { true } else { false } })
@@ -185,7 +185,7 @@ private let machineB = "22222222-2222-4222-8222-222222222222"
         let dir = try tempDir()
         try AtomicFile.makeDirectory(dir + "/a/b/c")
         try AtomicFile.makeDirectory(dir + "/a/b/c")
-        FileManager.default.createFile(atPath: dir + "/plain", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/plain", contents: Data())
         #expect(throws: FileError.self) { try AtomicFile.makeDirectory(dir + "/plain") }
     }
 }

@@ -158,15 +158,15 @@ extension IdentityEvent {
     public func log(to logger: Logger) {
         switch self {
         case .created(let file):
-            logger.info("Created new identity file \(file)")
+            logger.info("Created new identity file \(file)", metadata: TelemetryEvent.identityCreated.metadata)
         case .replacedCorrupt(let file, let reason):
-            logger.warning("Replaced corrupt identity file \(file) (\(reason)) with a new ID")
+            logger.warning("Replaced corrupt identity file \(file) (\(reason)) with a new ID", metadata: TelemetryEvent.identityReplaced.metadata)
         case .cloneDetected:
-            logger.notice("Machine ID changed since the instance ID was made (cloned image or VM); made a new instance ID")
+            logger.notice("Machine ID changed since the instance ID was made (cloned image or VM); made a new instance ID", metadata: TelemetryEvent.cloneDetected.metadata)
         case .machineIDUnavailable:
             logger.debug("No usable machine-id; clone detection skipped")
         case .notPersisted(let error):
-            logger.warning("Could not persist identity: \(error.description); IDs will change on restart until the state directory is writable")
+            logger.warning("Could not persist identity: \(error.description); IDs will change on restart until the state directory is writable", metadata: TelemetryEvent.identityNotPersisted.metadata)
         }
     }
 }

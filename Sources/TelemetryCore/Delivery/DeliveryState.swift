@@ -1,0 +1,118 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The outcome of the last attempt at one report type, for `telemetryd status`.
+public struct SendRecord: Codable, Sendable, Equatable {
+    public var at: Date
+    public var result: ReportResult
+    public var httpStatus: Int?
+    public var messageId: String
+    /// Why it failed, in words ("connection refused", "HTTP 503"); never a response body.
+    public var detail: String?
+
+    public init(at: Date, result: ReportResult, httpStatus: Int? = nil, messageId: String, detail: String? = nil) {
+        self.at = at
+        self.result = result
+        self.httpStatus = httpStatus
+        self.messageId = messageId
+        self.detail = detail
+    }
+}
+
+/// What survives a restart besides the spool: when each type was last scheduled (so a crash loop never sends more
+/// than one report of a type per interval) and the last result of each type. Kept in `state.json`.
+public struct DeliveryState: Codable, Sendable, Equatable {
+    /// Keyed by `ReportType.rawValue`.
+    public var lastScheduled: [String: Date] = [:]
+    public var lastResult: [String: SendRecord] = [:]
+    /// Last 2xx per type.
+    public var lastSent: [String: Date] = [:]
+
+    public init() {}
+
+    public func lastScheduled(_ type: ReportType) -> Date? { lastScheduled[type.rawValue] }
+    public func lastResult(_ type: ReportType) -> SendRecord? { lastResult[type.rawValue] }
+    public func lastSent(_ type: ReportType) -> Date? { lastSent[type.rawValue] }
+
+    public mutating func record(_ record: SendRecord, for type: ReportType) {
+        lastResult[type.rawValue] = record
+        if record.result == .sent { lastSent[type.rawValue] = record.at }
+    }
+}
+
+/// `state.json` in the state directory. Updates are read-modify-write under an exclusive `flock(2)` on
+/// `state.lock`, so the daemon and a `telemetryd send` run by hand never lose each other's writes, and the file is
+/// replaced atomically so a crash leaves the old or the new state, never half of one.
+public struct DeliveryStateStore: Sendable {
+    public static let fileName = "state.json"
+    public static let lockName = "state.lock"
+    public let stateDirectory: String
+
+    public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
+
+    public var path: String { stateDirectory + "/" + Self.fileName }
+
+    /// The stored state; an empty one when the file is missing or unreadable (then the schedule starts afresh,
+    /// which sends at most one extra report of each type).
+    public func load() -> DeliveryState {
+        guard let bytes = try? AtomicFile.read(path, limit: 1 << 20) else { return DeliveryState() }
+        return (try? Self.decoder.decode(DeliveryState.self, from: Data(bytes))) ?? DeliveryState()
+    }
+
+    /// Read, change and write back under the lock.
+    public func update(_ body: (inout DeliveryState) -> Void) throws(FileError) {
+        try AtomicFile.makeDirectory(stateDirectory)
+        let lockPath = stateDirectory + "/" + Self.lockName
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileError("open", lockPath, errno: errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw FileError("flock", lockPath, errno: errno) }
+        }
+        var state = load()
+        body(&state)
+        let data: Data
+        do { data = try Self.encoder.encode(state) } catch { throw FileError("encode", path, errno: EINVAL) }
+        try AtomicFile.write(Array(data), to: path)
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return e
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
+
+/// When each report type is next due (DESIGN.md, "Schedule"). Pure.
+public enum SchedulePolicy {
+    /// First due time after a start or reload: at start plus jitter when never sent or overdue (like a timer's
+    /// `Persistent=yes`, a daemon that was down past a due time sends once), else the persisted time plus one
+    /// interval, plus jitter. So a restart, even a crash loop, never sends more than one report per interval.
+    public static func firstDue(lastScheduled: Date?, now: Date, interval: TimeSpan, jitterSeconds: Double) -> Date {
+        let jitter = max(0, jitterSeconds)
+        guard let last = lastScheduled, last <= now else {
+            // Never scheduled, or a clock that went backwards past the record: start afresh.
+            return now.addingTimeInterval(jitter)
+        }
+        let next = last.addingTimeInterval(interval.seconds)
+        return max(next, now).addingTimeInterval(jitter)
+    }
+
+    /// The due time after one was scheduled at `scheduledAt`.
+    public static func nextDue(after scheduledAt: Date, interval: TimeSpan, jitterSeconds: Double) -> Date {
+        scheduledAt.addingTimeInterval(interval.seconds + max(0, jitterSeconds))
+    }
+}

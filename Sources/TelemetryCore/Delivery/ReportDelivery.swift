@@ -1,0 +1,21 @@
+import Logging
+
+/// What the daemon loop needs from delivery. The loop owns scheduling and the watchdog; delivery owns the spool,
+/// the transport and retries, and runs its own worker (`run()`) beside the loop.
+public protocol ReportDelivery: Sendable {
+    /// The delivery worker: attempts and retries until cancelled.
+    func run() async
+    /// Hands over a freshly built report: spooled before its first attempt (or only logged on dry run).
+    func submit(_ report: Report) async
+    /// Opt-out: deletes the spool and abandons anything in flight.
+    func purge() async
+    /// A new configuration (endpoint, proxy, CA, timeouts, spool bound) applies from the next attempt.
+    func reconfigure(_ loaded: LoadedConfig) async
+    func queuedCount() async -> Int
+    func collectorUnreachable() async -> Bool
+    /// False when an attempt has been in flight far beyond its timeout: the loop then stops pinging the watchdog.
+    func isHealthy() async -> Bool
+    var proxyInUse: Bool { get }
+    func shutdown() async
+}
+

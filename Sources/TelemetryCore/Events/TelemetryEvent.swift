@@ -1,0 +1,77 @@
+import Logging
+
+/// Every kind of event telemetryd logs, each with a fixed journal `MESSAGE_ID` that `systemd/telemetryd.catalog`
+/// documents (DESIGN.md, "Journal"). Log metadata keys are journal field names as they are: the journal handler
+/// passes `MESSAGE_ID` and `TELEMETRY_*` through, and the stderr handler leaves them out of plain lines.
+public enum TelemetryEvent: String, CaseIterable, Sendable {
+    case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning
+    case disabled, enabled, stuck
+    case identityCreated, identityReplaced, cloneDetected, identityNotPersisted
+    case reportSent, reportQueued, reportRetrying, reportRejected, reportDropped, reportDryRun
+    case spoolPurged, spoolError, payload
+
+    /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
+    public var messageID: String {
+        switch self {
+        case .started: "043ec8b9c41348de9e9ec0d931ac58b9"
+        case .stopping: "7ab837d65ba344309913a8e6b96b765b"
+        case .stopped: "cbb0124eec1b4c13a108d705573ec42b"
+        case .reloaded: "e3c9d69a69b2421cada774c7698df674"
+        case .reloadFailed: "d70402c7e9d140609ff3b965d336243b"
+        case .configError: "7ac6befc811b40f6a2a6c7d81b6dac1a"
+        case .configWarning: "52ae7d26a5884fcb86bd6aff279af6c3"
+        case .disabled: "9c38dfa99ab04ee3ad45648e792add52"
+        case .enabled: "e1217430572042dd8cc3ba101b8da176"
+        case .stuck: "801a3b71331244a7b5e14ef30a823b34"
+        case .identityCreated: "8411e0d64df149ceaaa786ef4a8dbe78"
+        case .identityReplaced: "e010802685144308b1b99b94c945e969"
+        case .cloneDetected: "5c9724b2d2b947019758ff53a9b58ca8"
+        case .identityNotPersisted: "9e186e064b1c4df59c666b0081cebc7a"
+        case .reportSent: "71157fc101f646c5a128aa3658b8b131"
+        case .reportQueued: "b3a3d0e9f4e047bfbadbc0a5620b7a21"
+        case .reportRetrying: "69087f7c7d994a1b809744718b554561"
+        case .reportRejected: "80f1ca10e51141af8d4384dedc5bbd94"
+        case .reportDropped: "2f6136b84b1547caad8f2f6e153e8b1b"
+        case .reportDryRun: "a8092499130d4ff0846cbaeff3f7149b"
+        case .spoolPurged: "6eca046308cb402883439df817f65891"
+        case .spoolError: "d9c1a3ca1bbc45f594dbc916edadff5c"
+        case .payload: "9f231ea8c4924fc9abee4aee002755d2"
+        }
+    }
+
+    /// `["MESSAGE_ID": …]`, to pass as a log call's metadata.
+    public var metadata: Logger.Metadata { ["MESSAGE_ID": .string(messageID)] }
+
+    /// The event of a report result.
+    public static func report(_ result: ReportResult) -> TelemetryEvent {
+        switch result {
+        case .sent: .reportSent
+        case .queued: .reportQueued
+        case .retrying: .reportRetrying
+        case .rejected: .reportRejected
+        case .dropped: .reportDropped
+        case .dryRun: .reportDryRun
+        }
+    }
+}
+
+/// `TELEMETRY_RESULT` values of the contract.
+public enum ReportResult: String, Sendable, Codable, CaseIterable {
+    case sent, queued, retrying, rejected, dropped
+    case dryRun = "dry-run"
+}
+
+extension Logger.Metadata {
+    /// MESSAGE_ID plus the contract's fields on every report event: TELEMETRY_TYPE, TELEMETRY_MESSAGE_ID,
+    /// TELEMETRY_RESULT and TELEMETRY_HTTP_STATUS where there is one.
+    public static func report(_ result: ReportResult, type: ReportType, messageId: String, httpStatus: Int? = nil) -> Logger.Metadata {
+        var m: Logger.Metadata = [
+            "MESSAGE_ID": .string(TelemetryEvent.report(result).messageID),
+            "TELEMETRY_TYPE": .string(type.rawValue),
+            "TELEMETRY_MESSAGE_ID": .string(messageId),
+            "TELEMETRY_RESULT": .string(result.rawValue),
+        ]
+        if let httpStatus { m["TELEMETRY_HTTP_STATUS"] = .string(String(httpStatus)) }
+        return m
+    }
+}

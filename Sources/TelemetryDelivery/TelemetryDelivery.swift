@@ -1,0 +1,2 @@
+// Placeholder: the HTTPS transport and delivery engine land here.
+import TelemetryCore
