@@ -5,7 +5,8 @@ DESTDIR      ?=
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
 CONFDIR      ?= /etc/telemetryd
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize
+DOCDIR       ?= $(PREFIX)/share/doc/telemetryd
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s
 BIN_DEBUG     = .build/debug/telemetryd
 BIN_RELEASE   = .build/release/telemetryd
 
@@ -48,6 +49,8 @@ install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/telemetryd
 	install -D -m 0644 systemd/telemetryd.service $(DESTDIR)$(UNITDIR)/telemetryd.service
 	install -D -m 0644 systemd/telemetryd.catalog $(DESTDIR)$(CATALOGDIR)/telemetryd.catalog
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 schema/report-v1.schema.json $(DESTDIR)$(DOCDIR)/report-v1.schema.json
 	@if [ -e $(DESTDIR)$(CONFDIR)/telemetry.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(CONFDIR)/telemetry.conf"; \
 	else install -D -m 0644 etc/telemetry.conf $(DESTDIR)$(CONFDIR)/telemetry.conf; fi
@@ -59,6 +62,7 @@ install: release
 uninstall:
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now telemetryd 2>/dev/null; fi
 	rm -f $(DESTDIR)$(PREFIX)/bin/telemetryd $(DESTDIR)$(UNITDIR)/telemetryd.service $(DESTDIR)$(CATALOGDIR)/telemetryd.catalog
+	rm -rf $(DESTDIR)$(DOCDIR)
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "removed; $(CONFDIR) and the state in /var/lib/telemetryd were kept (delete them by hand to forget this install)"
 

@@ -129,8 +129,10 @@ public final class Daemon: Service, Sendable {
                 for type in ReportType.allCases {
                     guard let due = loop.nextDue[type], due <= now else { continue }
                     let config = loop.loaded.config
-                    schedule.markScheduled(type, at: Date())
-                    loop.nextDue[type] = schedule.next(type, config: config, clockNow: now, random: random)
+                    let next = schedule.next(type, config: config, clockNow: now, random: random)
+                    let wallNow = Date()
+                    schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
+                    loop.nextDue[type] = next
                     let builder = ReportBuilder(
                         probe: HostProbe(root: "/", logger: logger), identity: identity,
                         features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
@@ -217,7 +219,7 @@ public final class Daemon: Service, Sendable {
         s.collectorUnreachable = await delivery.collectorUnreachable()
         if let due = loop.nextDue[.keepalive] {
             let d = now < due ? now.duration(to: due) : .zero
-            s.nextKeepAliveIn = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            s.nextKeepAliveIn = durationSeconds(d)
         }
         return s
     }
@@ -234,6 +236,10 @@ public final class Daemon: Service, Sendable {
             logger.warning("\(warning.description)", metadata: TelemetryEvent.configWarning.metadata)
         }
     }
+}
+
+func durationSeconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
 func interval(_ type: ReportType, _ config: TelemetryConfig) -> TimeSpan {

@@ -21,11 +21,14 @@ struct Schedule: Sendable {
               random: @Sendable (ClosedRange<Double>) -> Double) -> [ReportType: ContinuousClock.Instant] {
         let state = store.load()
         var out: [ReportType: ContinuousClock.Instant] = [:]
+        var dates: [ReportType: Date] = [:]
         for type in ReportType.allCases {
             let due = SchedulePolicy.firstDue(lastScheduled: state.lastScheduled(type), now: now,
                                               interval: interval(type, config), jitterSeconds: jitter(config, random))
+            dates[type] = due
             out[type] = clockNow.advanced(by: .milliseconds(Int64(due.timeIntervalSince(now) * 1000)))
         }
+        save { state in for (type, due) in dates { state.nextDue[type.rawValue] = due } }
         return out
     }
 
@@ -35,11 +38,19 @@ struct Schedule: Sendable {
         return clockNow.advanced(by: .milliseconds(Int64(seconds * 1000)))
     }
 
-    func markScheduled(_ type: ReportType, at date: Date) {
+    /// Records that `type` was scheduled at `date` and when it is next due, before the report is built.
+    func markScheduled(_ type: ReportType, at date: Date, nextDue: Date) {
+        save { state in
+            state.lastScheduled[type.rawValue] = date
+            state.nextDue[type.rawValue] = nextDue
+        }
+    }
+
+    private func save(_ body: (inout DeliveryState) -> Void) {
         do throws(FileError) {
-            try store.update { $0.lastScheduled[type.rawValue] = date }
+            try store.update(body)
         } catch {
-            logger.warning("Could not record the schedule in \(store.path): \(error.description); a restart may send this \(type.rawValue) report again",
+            logger.warning("Could not record the schedule in \(store.path): \(error.description); a restart may send a report early",
                            metadata: TelemetryEvent.spoolError.metadata)
         }
     }

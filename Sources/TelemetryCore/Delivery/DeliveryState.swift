@@ -33,12 +33,26 @@ public struct DeliveryState: Codable, Sendable, Equatable {
     public var lastResult: [String: SendRecord] = [:]
     /// Last 2xx per type.
     public var lastSent: [String: Date] = [:]
+    /// When the running daemon next builds each type (written by the daemon whenever it plans).
+    public var nextDue: [String: Date] = [:]
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case lastScheduled, lastResult, lastSent, nextDue }
+
+    /// Tolerant of missing keys, so a state file from an older version still loads.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lastScheduled = try c.decodeIfPresent([String: Date].self, forKey: .lastScheduled) ?? [:]
+        lastResult = try c.decodeIfPresent([String: SendRecord].self, forKey: .lastResult) ?? [:]
+        lastSent = try c.decodeIfPresent([String: Date].self, forKey: .lastSent) ?? [:]
+        nextDue = try c.decodeIfPresent([String: Date].self, forKey: .nextDue) ?? [:]
+    }
 
     public func lastScheduled(_ type: ReportType) -> Date? { lastScheduled[type.rawValue] }
     public func lastResult(_ type: ReportType) -> SendRecord? { lastResult[type.rawValue] }
     public func lastSent(_ type: ReportType) -> Date? { lastSent[type.rawValue] }
+    public func nextDue(_ type: ReportType) -> Date? { nextDue[type.rawValue] }
 
     public mutating func record(_ record: SendRecord, for type: ReportType) {
         lastResult[type.rawValue] = record

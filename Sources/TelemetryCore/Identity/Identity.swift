@@ -130,6 +130,13 @@ public struct IdentityStore: Sendable {
 
     func path(_ name: String) -> String { stateDirectory + "/" + name }
 
+    /// The persisted IDs as they are, without creating or repairing anything (`telemetryd status`).
+    /// Nil for an ID that does not exist yet or is unreadable.
+    public func stored() -> (instanceId: String?, clusterId: String?) {
+        func value(_ name: String) -> String? { if case .valid(let id) = readUUID(name: name) { id } else { nil } }
+        return (value(Self.instanceFile), value(Self.clusterFile))
+    }
+
     enum ReadResult: Equatable {
         case valid(String)
         case missing

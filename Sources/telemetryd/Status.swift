@@ -1,0 +1,138 @@
+import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import TelemetryCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show whether telemetry is enabled and why, the endpoint, the IDs, the last send of each type, the next due times and the spool depth.",
+        discussion: "Reads the configuration and the state directory only: creates nothing, contacts nobody.")
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print one JSON object instead of lines.")
+    var json = false
+
+    func run() async throws {
+        let ctx = try Context.load(global, logger: commandLogger())
+        let report = StatusReport(ctx)
+        if json {
+            print(try report.jsonText())
+        } else {
+            print(report.lines.joined(separator: "\n"))
+        }
+    }
+}
+
+/// What `telemetryd status` tells, gathered once; formatted as lines or JSON.
+struct StatusReport: Encodable {
+    struct Last: Encodable {
+        var at: Date
+        var result: String
+        var httpStatus: Int?
+        var detail: String?
+        var lastSent: Date?
+    }
+
+    var enabled: Bool
+    var disabledBy: String?
+    var decidedBy: String
+    var dryRun: Bool
+    var endpoint: String
+    var instanceId: String?
+    var clusterId: String?
+    var last: [String: Last]
+    var next: [String: Date]
+    var queued: Int
+    var stateDirectory: String
+    var configFiles: [String]
+
+    init(_ ctx: Context) {
+        let config = ctx.config
+        enabled = config.enable
+        disabledBy = config.enable ? nil : ctx.loaded.enableOrigin.description
+        decidedBy = ctx.loaded.enableOrigin.description
+        dryRun = config.dryRun
+        endpoint = config.endpoint
+        let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
+        instanceId = stored.instanceId
+        clusterId = config.clusterID ?? stored.clusterId
+        let state = DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
+        var last: [String: Last] = [:]
+        var next: [String: Date] = [:]
+        for type in ReportType.allCases {
+            if let r = state.lastResult(type) {
+                last[type.rawValue] = Last(at: r.at, result: r.result.rawValue, httpStatus: r.httpStatus, detail: r.detail,
+                                           lastSent: state.lastSent(type))
+            }
+            if config.enable, let due = state.nextDue(type) { next[type.rawValue] = due }
+        }
+        self.last = last
+        self.next = next
+        queued = config.enable ? spoolDepth(stateDirectory: ctx.stateDirectory) : 0
+        stateDirectory = ctx.stateDirectory
+        configFiles = ctx.loaded.files
+    }
+
+    var lines: [String] {
+        var out: [String] = []
+        out.append("Telemetry: " + (enabled ? "enabled" : "disabled by \(disabledBy ?? decidedBy)"))
+        out.append("Decided by: \(decidedBy)")
+        if dryRun { out.append("Dry run: yes (reports are logged, never sent)") }
+        out.append("Endpoint: \(endpoint)")
+        out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
+        out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")
+        for type in ReportType.allCases {
+            out.append("Last \(type.rawValue): \(last[type.rawValue].map(Self.describe) ?? "never")")
+        }
+        for type in ReportType.allCases {
+            out.append("Next \(type.rawValue): \(next[type.rawValue].map(rfc3339) ?? "-")")
+        }
+        out.append("Queued: \(queued)")
+        out.append("State: \(stateDirectory)")
+        out.append("Config: \(configFiles.isEmpty ? "(no file; built-in defaults)" : configFiles.joined(separator: ", "))")
+        return out
+    }
+
+    static func describe(_ l: Last) -> String {
+        var s = "\(rfc3339(l.at)) \(l.result)"
+        if let code = l.httpStatus { s += " (HTTP \(code))" }
+        if let detail = l.detail, !detail.isEmpty, l.httpStatus == nil { s += " (\(detail))" }
+        if l.result != ReportResult.sent.rawValue, let sent = l.lastSent { s += "; last sent \(rfc3339(sent))" }
+        return s
+    }
+
+    func jsonText() throws(CLIFailure) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        } catch {
+            throw .runtime("could not encode the status: \(error)")
+        }
+    }
+}
+
+/// `2026-11-23T06:00:00Z`.
+func rfc3339(_ date: Date) -> String {
+    Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).ISO8601Format()
+}
+
+/// Reports waiting in `<state>/spool/`.
+func spoolDepth(stateDirectory: String) -> Int {
+    // TODO(merge): Spool.pendingCount(stateDirectory:)
+    guard let dir = opendir(stateDirectory + "/spool") else { return 0 }
+    defer { closedir(dir) }
+    var n = 0
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasSuffix(".json") && !name.hasPrefix(".") { n += 1 }
+    }
+    return n
+}

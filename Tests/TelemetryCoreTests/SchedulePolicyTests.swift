@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import TelemetryCore
+
+@Suite("Schedule policy and persisted state")
+struct SchedulePolicyTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let sixHours = TimeSpan(seconds: 6 * 3600)
+
+    @Test func neverScheduledFiresAtStartPlusJitter() {
+        #expect(SchedulePolicy.firstDue(lastScheduled: nil, now: now, interval: sixHours, jitterSeconds: 0) == now)
+        #expect(SchedulePolicy.firstDue(lastScheduled: nil, now: now, interval: sixHours, jitterSeconds: 42) == now.addingTimeInterval(42))
+    }
+
+    @Test func restartInsideTheIntervalWaitsForTheRestOfIt() {
+        let last = now.addingTimeInterval(-3600)
+        let due = SchedulePolicy.firstDue(lastScheduled: last, now: now, interval: sixHours, jitterSeconds: 0)
+        #expect(due == last.addingTimeInterval(6 * 3600))
+        #expect(due.timeIntervalSince(now) == 5 * 3600)
+    }
+
+    @Test func downPastADueTimeSendsOnceAtStart() {
+        let last = now.addingTimeInterval(-3 * 24 * 3600)
+        #expect(SchedulePolicy.firstDue(lastScheduled: last, now: now, interval: sixHours, jitterSeconds: 5) == now.addingTimeInterval(5))
+    }
+
+    @Test func crashLoopNeverSendsTwicePerInterval() {
+        // A daemon restarted every minute for an hour: each start plans from the persisted time.
+        var last: Date? = nil
+        var sends = 0
+        for minute in 0..<60 {
+            let t = now.addingTimeInterval(Double(minute) * 60)
+            let due = SchedulePolicy.firstDue(lastScheduled: last, now: t, interval: sixHours, jitterSeconds: 0)
+            if due <= t {
+                sends += 1
+                last = t
+            }
+        }
+        #expect(sends == 1)
+    }
+
+    @Test func aClockThatWentBackwardsStartsAfresh() {
+        let future = now.addingTimeInterval(10 * 24 * 3600)
+        #expect(SchedulePolicy.firstDue(lastScheduled: future, now: now, interval: sixHours, jitterSeconds: 0) == now)
+    }
+
+    @Test func negativeJitterIsIgnored() {
+        #expect(SchedulePolicy.nextDue(after: now, interval: sixHours, jitterSeconds: -5) == now.addingTimeInterval(6 * 3600))
+    }
+
+    @Test func stateRoundTripsAndRecordsResults() throws {
+        let dir = NSTemporaryDirectory() + "telemetryd-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = DeliveryStateStore(stateDirectory: dir)
+        #expect(store.load() == DeliveryState())
+        try store.update { $0.lastScheduled[ReportType.keepalive.rawValue] = now }
+        try store.update {
+            $0.record(SendRecord(at: now, result: .retrying, httpStatus: 503, messageId: "m1", detail: "HTTP 503"), for: .diagnostics)
+            $0.record(SendRecord(at: now.addingTimeInterval(30), result: .sent, httpStatus: 200, messageId: "m1"), for: .diagnostics)
+        }
+        let state = store.load()
+        #expect(state.lastScheduled(.keepalive) == now)
+        #expect(state.lastScheduled(.diagnostics) == nil)
+        #expect(state.lastResult(.diagnostics)?.result == .sent)
+        #expect(state.lastSent(.diagnostics) == now.addingTimeInterval(30))
+        #expect(state.lastSent(.keepalive) == nil)
+    }
+
+    @Test func corruptOrOldStateFilesLoad() throws {
+        let dir = NSTemporaryDirectory() + "telemetryd-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.makeDirectory(dir)
+        let store = DeliveryStateStore(stateDirectory: dir)
+        try AtomicFile.write(Array("{not json".utf8), to: store.path)
+        #expect(store.load() == DeliveryState())
+        // A file with only some of the keys (an older version) keeps what it has.
+        try AtomicFile.write(Array(#"{"lastScheduled":{"keepalive":"2027-01-15T08:00:00Z"}}"#.utf8), to: store.path)
+        #expect(store.load().lastScheduled(.keepalive) != nil)
+        #expect(store.load().nextDue.isEmpty)
+    }
+}
