@@ -79,6 +79,27 @@ struct StatusReport: Encodable {
         configFiles = ctx.loaded.files
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case enabled, disabledBy, decidedBy, dryRun, endpoint, instanceId, clusterId, last, next, queued, stateDirectory, configFiles
+    }
+
+    /// Absent values are `null`, not missing keys, so scripts can rely on every key.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(enabled, forKey: .enabled)
+        try c.encode(disabledBy, forKey: .disabledBy)
+        try c.encode(decidedBy, forKey: .decidedBy)
+        try c.encode(dryRun, forKey: .dryRun)
+        try c.encode(endpoint, forKey: .endpoint)
+        try c.encode(instanceId, forKey: .instanceId)
+        try c.encode(clusterId, forKey: .clusterId)
+        try c.encode(last, forKey: .last)
+        try c.encode(next, forKey: .next)
+        try c.encode(queued, forKey: .queued)
+        try c.encode(stateDirectory, forKey: .stateDirectory)
+        try c.encode(configFiles, forKey: .configFiles)
+    }
+
     var lines: [String] {
         var out: [String] = []
         out.append("Telemetry: " + (enabled ? "enabled" : "disabled by \(disabledBy ?? decidedBy)"))

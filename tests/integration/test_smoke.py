@@ -1,0 +1,126 @@
+"""Smoke tests of the built binary's commands that need no collector and no systemd.
+
+Self-contained (no fixtures from conftest) so they run first and alone: if these fail, the rest is noise.
+"""
+import json
+import os
+import pathlib
+import socket
+import subprocess
+
+import jsonschema
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("TELEMETRYD_BIN", str(ROOT / ".build/debug/telemetryd"))
+SCHEMA = json.loads((ROOT / "schema/report-v1.schema.json").read_text())
+
+
+def telemetryd(*args, env=None, check=None):
+    e = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "TELEMETRYD_DISABLE", "TELEMETRYD_DEBUG")}
+    e.update(env or {})
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, env=e, timeout=60)
+    if check is not None:
+        assert p.returncode == check, (p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def split_documents(text):
+    decoder = json.JSONDecoder()
+    docs, i = [], 0
+    text = text.strip()
+    while i < len(text):
+        doc, end = decoder.raw_decode(text, i)
+        docs.append(doc)
+        i = end
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return docs
+
+
+@pytest.fixture
+def conf(tmp_path):
+    path = tmp_path / "telemetry.conf"
+    path.write_text("[Telemetry]\nEndpoint=http://127.0.0.1:9/v1/reports\nRandomizedDelaySec=0\n")
+    return path
+
+
+def test_show_prints_both_reports_valid_per_schema(tmp_path, conf):
+    p = telemetryd("show", "--config", str(conf), "--state-dir", str(tmp_path / "state"), check=0)
+    docs = split_documents(p.stdout)
+    assert [d["type"] for d in docs] == ["keepalive", "diagnostics"]
+    for d in docs:
+        jsonschema.Draft202012Validator(SCHEMA).validate(d)
+    assert docs[0]["instanceId"] == docs[1]["instanceId"]
+    # The IDs persist: a second run shows the same instance.
+    again = split_documents(telemetryd("show", "--type", "keepalive", "--config", str(conf),
+                                       "--state-dir", str(tmp_path / "state"), check=0).stdout)
+    assert again[0]["instanceId"] == docs[0]["instanceId"]
+    assert again[0]["messageId"] != docs[0]["messageId"]
+
+
+def test_show_leaks_nothing_personal(tmp_path, conf):
+    out = telemetryd("show", "--config", str(conf), "--state-dir", str(tmp_path / "s"), check=0).stdout
+    hostname = socket.gethostname()
+    assert hostname and hostname not in out
+    for path in ("/etc/machine-id", "/proc/sys/kernel/random/boot_id"):
+        try:
+            raw = pathlib.Path(path).read_text().strip()
+        except OSError:
+            continue
+        assert raw not in out.replace("-", "")
+        assert raw not in out
+    assert str(tmp_path) not in out
+    user = os.environ.get("USER") or "root"
+    assert f'"{user}"' not in out
+
+
+def test_status_of_a_fresh_install(tmp_path, conf):
+    p = telemetryd("status", "--config", str(conf), "--state-dir", str(tmp_path / "state"), check=0)
+    lines = dict(line.split(": ", 1) for line in p.stdout.splitlines())
+    assert lines["Telemetry"] == "enabled"
+    assert lines["Endpoint"] == "http://127.0.0.1:9/v1/reports"
+    assert lines["Last keepalive"] == "never"
+    assert lines["Queued"] == "0"
+    # status creates nothing
+    assert not (tmp_path / "state").exists()
+
+
+def test_disable_then_enable_writes_the_drop_in(tmp_path, conf):
+    p = telemetryd("disable", "--config", str(conf), check=0)
+    dropin = tmp_path / "telemetry.conf.d" / "50-cli.conf"
+    assert str(dropin) in p.stdout
+    assert "Enable=no" in dropin.read_text()
+    status = telemetryd("status", "--json", "--config", str(conf), "--state-dir", str(tmp_path / "s"), check=0)
+    doc = json.loads(status.stdout)
+    assert doc["enabled"] is False
+    assert doc["disabledBy"].startswith(str(dropin) + ":")
+    telemetryd("enable", "--config", str(conf), check=0)
+    assert json.loads(telemetryd("status", "--json", "--config", str(conf), "--state-dir", str(tmp_path / "s")).stdout)["enabled"]
+
+
+@pytest.mark.parametrize("var", ["DO_NOT_TRACK", "TELEMETRYD_DISABLE"])
+def test_environment_opt_out_is_named(tmp_path, conf, var):
+    p = telemetryd("status", "--config", str(conf), "--state-dir", str(tmp_path), env={var: "1"}, check=0)
+    assert f"Telemetry: disabled by ${var}" in p.stdout
+
+
+def test_bad_value_is_a_configuration_error_naming_file_and_line(tmp_path):
+    bad = tmp_path / "bad.conf"
+    bad.write_text("[Telemetry]\n\nKeepAliveIntervalSec=6 hours please\n")
+    p = telemetryd("show", "--config", str(bad), "--state-dir", str(tmp_path), check=2)
+    assert f"{bad}:3" in p.stderr
+    assert "KeepAliveIntervalSec" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert p.stdout == ""
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert telemetryd("frobnicate").returncode == 2
+    assert telemetryd("show", "--type", "everything").returncode == 2
+    assert telemetryd("show", "--config", str(tmp_path / "missing.conf")).returncode == 2
+
+
+def test_help_and_version_exit_0():
+    assert "telemetryd" in telemetryd("--help", check=0).stdout
+    assert telemetryd("--version", check=0).stdout.strip()
