@@ -84,6 +84,17 @@ import Testing
         #expect(CPUInfoSummary(parsing: "processor : 0\nHardware : BCM2835\nCPU implementer : 0x41\nCPU part : 0xd08\n").model == "BCM2835")
     }
 
+    @Test func otherArchitectures() {
+        let power = "processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\nclock\t\t: 2300.000000MHz\n\nprocessor\t: 1\ncpu\t\t: POWER9 (raw), altivec supported\n"
+        #expect(CPUInfoSummary(parsing: power) == CPUInfoSummary(model: "POWER9 (raw), altivec supported", processorCount: 2))
+        let riscv = "processor\t: 0\nhart\t\t: 1\nisa\t\t: rv64imafdc\nmmu\t\t: sv39\nuarch\t\t: sifive,u74-mc\n"
+        #expect(CPUInfoSummary(parsing: riscv).model == "sifive,u74-mc")
+        let s390 = "vendor_id       : IBM/S390\n# processors    : 4\nbogomips per cpu: 3241.00\nprocessor 0: version = FF,  identification = 0133E8,  machine = 2964\n"
+        #expect(CPUInfoSummary(parsing: s390).processorCount == 4)
+        // x86 "cpu family"/"cpu MHz"/"cpu cores" are not the POWER "cpu" key.
+        #expect(CPUInfoSummary(parsing: "processor : 0\ncpu family : 6\ncpu MHz : 2000\ncpu cores : 2\n").model == nil)
+    }
+
     @Test func garbageAndOddProcessorLines() {
         #expect(CPUInfoSummary(parsing: "") == CPUInfoSummary())
         #expect(CPUInfoSummary(parsing: "no colon here\n:::\n: value\n") == CPUInfoSummary())

@@ -75,17 +75,15 @@ public struct HostProbe: Sendable {
 
     public func osInfo() -> OSInfo {
         var info = OSInfo()
-        let release: OSRelease? = {
-            for candidate in ["etc/os-release", "usr/lib/os-release"] {
-                if let b = bytes(candidate) { return OSRelease(parsing: b) }
-            }
-            return nil
-        }()
-        if let release {
+        // os-release(5): /etc first, /usr/lib only when /etc has none.
+        for candidate in ["etc/os-release", "usr/lib/os-release"] {
+            guard let b = bytes(candidate) else { continue }
+            let release = OSRelease(parsing: b)
             info.id = release.id
             info.versionId = release.versionId
             info.prettyName = release.prettyName
-            if info.id == nil { malformed("etc/os-release") }
+            if info.id == nil { malformed(candidate) }
+            break
         }
         let uts = isLiveRoot ? Self.uname() : nil
         info.kernel = uts?.release ?? firstLine("proc/sys/kernel/osrelease")

@@ -35,9 +35,10 @@ func parseNonNegativeDecimal(_ s: Substring) -> Double? {
 
 /// What telemetryd takes from `/proc/cpuinfo`.
 public struct CPUInfoSummary: Sendable, Equatable {
-    /// `model name` (x86, most arches), else `Hardware`, else a name mapped from arm64 `CPU implementer`/`CPU part`.
+    /// `model name` (x86 and most arches), else `Hardware` (32-bit ARM boards), else a name mapped from arm64
+    /// `CPU implementer`/`CPU part`, else `cpu` (POWER: `POWER9 (raw), altivec supported`), else `uarch` (RISC-V).
     public var model: String?
-    /// Number of `processor : N` entries.
+    /// Number of `processor : N` entries (s390x: its `# processors` line).
     public var processorCount: Int
     /// The `hypervisor` CPU flag (x86 guests): a VM whose kind CPUID would tell.
     public var hypervisorFlag: Bool
@@ -57,6 +58,9 @@ public struct CPUInfoSummary: Sendable, Equatable {
         var hardware: String?
         var implementer: String?
         var part: String?
+        var powerCPU: String?
+        var uarch: String?
+        var s390Count: Int?
         for line in probeLines(text) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmedASCII()
@@ -72,6 +76,12 @@ public struct CPUInfoSummary: Sendable, Equatable {
                 if implementer == nil { implementer = value }
             case "CPU part":
                 if part == nil { part = value }
+            case "cpu":
+                if powerCPU == nil, !value.isEmpty { powerCPU = value }
+            case "uarch":
+                if uarch == nil, !value.isEmpty { uarch = value }
+            case "# processors":
+                if s390Count == nil, let n = parseDecimalUInt64(Substring(value)), n <= 65536 { s390Count = Int(n) }
             case "vendor_id":
                 if vendorId == nil, !value.isEmpty { vendorId = value }
             case "flags":
@@ -80,7 +90,10 @@ public struct CPUInfoSummary: Sendable, Equatable {
                 break
             }
         }
-        model = modelName ?? hardware ?? implementer.flatMap { i in part.flatMap { p in ARMCPUNames.name(implementer: i, part: p) } }
+        model = modelName ?? hardware
+            ?? implementer.flatMap { i in part.flatMap { p in ARMCPUNames.name(implementer: i, part: p) } }
+            ?? powerCPU ?? uarch
+        if processorCount == 0, let s390Count { processorCount = s390Count }
     }
 }
 
