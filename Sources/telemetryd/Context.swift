@@ -70,6 +70,17 @@ struct Context {
         return !(environment["https_proxy"] ?? environment["HTTPS_PROXY"] ?? "").isEmpty
     }
 
+    /// "http://proxy:3128 (Proxy= at FILE:LINE)" or "http://proxy:3128 ($https_proxy)"; nil without a proxy.
+    var proxyDescription: String? {
+        if let p = config.proxy {
+            return "\(p) (Proxy= at \(loaded.origins["Transport.Proxy"]?.description ?? "configuration"))"
+        }
+        for name in ["https_proxy", "HTTPS_PROXY"] {
+            if let v = environment[name], !v.isEmpty { return "\(redactingUserInfo(v)) ($\(name))" }
+        }
+        return nil
+    }
+
     func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
         ReportBuilder(
             probe: HostProbe(root: "/", logger: logger),
@@ -100,4 +111,10 @@ func daemonLogger() -> Logger {
     let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
     logger.logLevel = debug ? .debug : .info
     return logger
+}
+
+/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`, so `status` output can be pasted into a ticket.
+func redactingUserInfo(_ url: String) -> String {
+    guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
+    return String(url[..<schemeEnd.upperBound]) + "***" + String(url[at...])
 }
