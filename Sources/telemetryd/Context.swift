@@ -115,6 +115,9 @@ func daemonLogger() -> Logger {
 
 /// `http://user:secret@proxy:3128` → `http://***@proxy:3128`, so `status` output can be pasted into a ticket.
 func redactingUserInfo(_ url: String) -> String {
-    guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
-    return String(url[..<schemeEnd.upperBound]) + "***" + String(url[at...])
+    let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+    guard parts.count == 2, let at = parts[1].firstIndex(of: "@") else { return url }
+    let hostEnd = parts[1].firstIndex(of: "/") ?? parts[1].endIndex
+    guard at < hostEnd else { return url }
+    return "\(parts[0])://***\(parts[1][at...])"
 }
