@@ -124,6 +124,46 @@ import Testing
         #expect(exempt.proxy == nil)
     }
 
+    @Test func httpsThroughAProxyUsesCONNECTToTheEndpoint() async throws {
+        // The test collector plays the proxy and refuses the tunnel: what matters is what it was asked.
+        let proxy = try await TestCollector.start()
+        proxy.script(Array(repeating: .init(status: 403), count: 50))
+        let s = TransportSettings(endpoint: "https://collector.invalid/v1/reports", timeout: TimeSpan(seconds: 5),
+                                  proxy: ProxyAddress(host: "127.0.0.1", port: proxy.port), caFile: nil, compress: true)
+        let transport = try HTTPTransport(settings: s)
+        let outcome = await transport.send(body: Array("{}".utf8), messageId: "x")
+        await transport.shutdown()
+        await proxy.stop()
+        #expect(!proxy.received.isEmpty)
+        for r in proxy.received {
+            #expect(r.method == "CONNECT")
+            #expect(r.uri == "collector.invalid:443")
+            #expect(r.body.isEmpty)  // the report never reaches the proxy in clear
+        }
+        guard case .retry(nil, nil, _) = outcome else {
+            Issue.record("a refused tunnel must be retried, got \(outcome)")
+            return
+        }
+    }
+
+    @Test func plainHTTPThroughAProxyAlsoTunnels() async throws {
+        let proxy = try await TestCollector.start()
+        proxy.script([.init(status: 407), .init(status: 407), .init(status: 407)])
+        let s = TransportSettings(endpoint: "http://collector.invalid:8080/v1/reports", timeout: TimeSpan(seconds: 5),
+                                  proxy: ProxyAddress(host: "127.0.0.1", port: proxy.port), caFile: nil, compress: false)
+        let transport = try HTTPTransport(settings: s)
+        let outcome = await transport.send(body: Array("{}".utf8), messageId: "x")
+        await transport.shutdown()
+        await proxy.stop()
+        // AsyncHTTPClient keeps trying to set up the tunnel until the connect timeout; every try is a CONNECT.
+        #expect(!proxy.received.isEmpty)
+        #expect(proxy.received.allSatisfy { $0.method == "CONNECT" && $0.uri == "collector.invalid:8080" })
+        guard case .retry(nil, nil, _) = outcome else {
+            Issue.record("a refused tunnel must be retried, got \(outcome)")
+            return
+        }
+    }
+
     @Test func shutdownIsIdempotent() async throws {
         let transport = try HTTPTransport(settings: settings("http://127.0.0.1:1/r"))
         await transport.shutdown()
