@@ -164,8 +164,7 @@ public actor HTTPReportDelivery: ReportDelivery {
     public func collectorUnreachable() async -> Bool { unreachable }
 
     public func isHealthy() async -> Bool {
-        guard let started = attemptStartedAt else { return true }
-        return clock.now - started <= config.timeout.duration * 2 + .seconds(30)
+        Backoff.attemptIsHealthy(startedAt: attemptStartedAt, now: clock.now, timeout: config.timeout.duration)
     }
 
     public func shutdown() async {
@@ -175,13 +174,14 @@ public actor HTTPReportDelivery: ReportDelivery {
         wake.ring()
         guard let t = transport else { return }
         transport = nil
-        // The HTTP client closes its connections; never let that hold up the stop beyond a second.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await t.shutdown() }
-            group.addTask { try? await Task.sleep(for: .seconds(1)) }
-            await group.next()
-            group.cancelAll()
+        // The HTTP client closes its connections; never let that hold up the stop beyond a second (the shutdown
+        // itself goes on in the background, the client is not dropped before it ends).
+        let done = WakeSignal()
+        Task.detached {
+            await t.shutdown()
+            done.ring()
         }
+        await done.wait(until: clock.now + .seconds(1))
     }
 
     // MARK: worker
@@ -279,14 +279,9 @@ public actor HTTPReportDelivery: ReportDelivery {
 
         case .retry(let status, let retryAfter, let reason):
             consecutiveFailures += 1
-            let minDelay = config.retryMin.duration
-            let delay: Duration
-            if let retryAfter {
-                // The collector's word wins, even beyond RetryMaxSec, up to a day.
-                delay = min(max(retryAfter, minDelay), RetryAfter.cap)
-            } else {
-                delay = Backoff.delay(attempt: consecutiveFailures - 1, min: minDelay, max: config.retryMax.duration, random: random)
-            }
+            // The collector's Retry-After wins, even beyond RetryMaxSec, up to a day.
+            let delay = Backoff.wait(attempt: consecutiveFailures - 1, retryAfter: retryAfter, min: config.retryMin.duration,
+                                     max: config.retryMax.duration, random: random)
             notBefore = clock.now + delay
             unreachable = true
             let wait = TimeSpan(microseconds: UInt64(max(0, delay.inSeconds * 1_000_000).rounded()))

@@ -24,6 +24,21 @@ import Testing
         #expect(Backoff.delay(attempt: 4, min: .seconds(10), max: .seconds(1), random: { 1 }) == .seconds(10))
     }
 
+    @Test func retryAfterOverridesTheBackoffWithinBounds() {
+        let min = Duration.seconds(30), max = Duration.seconds(3600)
+        #expect(Backoff.wait(attempt: 0, retryAfter: .seconds(7200), min: min, max: max) == .seconds(7200))
+        #expect(Backoff.wait(attempt: 0, retryAfter: .seconds(200_000), min: min, max: max) == RetryAfter.cap)
+        #expect(Backoff.wait(attempt: 0, retryAfter: .zero, min: min, max: max) == min)
+        #expect(Backoff.wait(attempt: 2, retryAfter: nil, min: min, max: max, random: { 1 }) == .seconds(120))
+    }
+
+    @Test func anAttemptIsStuckOnlyFarBeyondItsTimeouts() {
+        let t0 = ContinuousClock.now
+        #expect(Backoff.attemptIsHealthy(startedAt: nil, now: t0, timeout: .seconds(30)))
+        #expect(Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(90), timeout: .seconds(30)))
+        #expect(!Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(91), timeout: .seconds(30)))
+    }
+
     // MARK: Retry-After
 
     @Test func retryAfterDeltaSeconds() {

@@ -77,6 +77,23 @@ import Testing
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
     }
 
+    @Test func retryAfterFromTheCollectorIsHonoured() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 429, headers: [("Retry-After", "1")])])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(makeReport())
+            #expect(await eventually { !log.results(.retrying).isEmpty })
+            #expect(await engine.collectorUnreachable())
+            #expect(await eventually { !log.results(.sent).isEmpty })
+        }
+        await collector.stop()
+        // RetryMaxSec is 0.2s here: the collector's longer wish won.
+        #expect(log.results(.retrying).first?.message.contains("retrying in 1s") == true)
+        #expect(log.results(.retrying).first?.metadata["TELEMETRY_HTTP_STATUS"] == "429")
+    }
+
     @Test func rejectedIsDroppedNotRetried() async throws {
         let collector = try await TestCollector.start()
         collector.script([.init(status: 400)])

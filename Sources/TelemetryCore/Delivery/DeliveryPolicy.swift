@@ -19,6 +19,21 @@ public enum Backoff {
         let value = lo + r * (Swift.max(ceiling, lo) - lo)
         return .seconds(Swift.min(Swift.max(value, lo), hi))
     }
+
+    /// The wait before the next attempt after a retryable failure: the collector's `Retry-After` when it sent one
+    /// (honoured beyond `max`, up to `RetryAfter.cap`, but never below `min`), else `delay(attempt:…)`.
+    public static func wait(attempt: Int, retryAfter: Duration?, min: Duration, max: Duration,
+                            random: () -> Double = { Double.random(in: 0..<1) }) -> Duration {
+        if let retryAfter { return Swift.min(Swift.max(retryAfter, min), Swift.max(RetryAfter.cap, min)) }
+        return delay(attempt: attempt, min: min, max: max, random: random)
+    }
+
+    /// Whether an attempt started at `startedAt` is still within what its timeouts allow (2×TimeoutSec + 30s);
+    /// beyond that the worker is considered stuck and the daemon stops pinging the watchdog.
+    public static func attemptIsHealthy(startedAt: ContinuousClock.Instant?, now: ContinuousClock.Instant, timeout: Duration) -> Bool {
+        guard let startedAt else { return true }
+        return now - startedAt <= timeout * 2 + .seconds(30)
+    }
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3): delta-seconds or an IMF-fixdate. Pure.
