@@ -327,3 +327,57 @@ public actor HTTPReportDelivery: ReportDelivery {
         onChange()
     }
 }
+
+extension HTTPReportDelivery {
+    /// `telemetryd send`: one POST now, outside the daemon's spool (the report is not queued for later when it
+    /// fails: the operator sees the failure and the exit code). Logs the result with the contract's fields and records
+    /// it in state.json like the daemon does. Returns nil on DryRun=yes (the report is logged, nothing is sent).
+    public static func sendOnce(_ report: Report, loaded: LoadedConfig, stateDirectory: String,
+                                environment: [String: String], logger: Logger) async -> SendOutcome? {
+        let type = report.type, id = report.messageId
+        let store = DeliveryStateStore(stateDirectory: stateDirectory)
+        func record(_ r: SendRecord) {
+            do { try store.update { $0.record(r, for: type) } } catch {
+                logger.warning("Cannot record the \(type.rawValue) result in \(store.path): \(error)", metadata: TelemetryEvent.spoolError.metadata)
+            }
+        }
+        let body: [UInt8]
+        do { body = Array(try report.jsonData()) } catch {
+            let outcome = SendOutcome.retry(status: nil, retryAfter: nil, reason: "cannot encode the report: \(error)")
+            return outcome
+        }
+        if loaded.config.dryRun {
+            logger.info("Dry run, not sent: \(type.rawValue) report \(id): \(String(decoding: body, as: UTF8.self))",
+                        metadata: .report(.dryRun, type: type, messageId: id))
+            record(SendRecord(at: Date(), result: .dryRun, messageId: id, detail: "DryRun=yes"))
+            return nil
+        }
+        let outcome: SendOutcome
+        do {
+            let transport = try HTTPTransport(settings: TransportSettings(config: loaded.config, environment: environment))
+            if loaded.config.debug {
+                var m = TelemetryEvent.payload.metadata
+                m["TELEMETRY_TYPE"] = .string(type.rawValue)
+                m["TELEMETRY_MESSAGE_ID"] = .string(id)
+                logger.info("[telemetry] \(String(decoding: body, as: UTF8.self))", metadata: m)
+            }
+            outcome = await transport.send(body: body, messageId: id)
+            await transport.shutdown()
+        } catch {
+            outcome = .retry(status: nil, retryAfter: nil, reason: String(describing: error))
+        }
+        switch outcome {
+        case .delivered(let status):
+            logger.info("Sent \(type.rawValue) report \(id) (HTTP \(status))", metadata: .report(.sent, type: type, messageId: id, httpStatus: status))
+            record(SendRecord(at: Date(), result: .sent, httpStatus: status, messageId: id))
+        case .rejected(let status, let reason):
+            logger.error("Collector rejected \(type.rawValue) report \(id): \(reason)", metadata: .report(.rejected, type: type, messageId: id, httpStatus: status))
+            record(SendRecord(at: Date(), result: .rejected, httpStatus: status, messageId: id, detail: reason))
+        case .retry(let status, _, let reason):
+            // One attempt only; "retrying" is the contract's word for a retryable failure.
+            logger.warning("\(type.rawValue) report \(id) not delivered: \(reason)", metadata: .report(.retrying, type: type, messageId: id, httpStatus: status))
+            record(SendRecord(at: Date(), result: .retrying, httpStatus: status, messageId: id, detail: reason))
+        }
+        return outcome
+    }
+}

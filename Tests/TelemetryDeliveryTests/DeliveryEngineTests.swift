@@ -252,6 +252,29 @@ import Testing
         #expect(!log.event(.spoolError).isEmpty)
     }
 
+    @Test func sendOnceDeliversWithoutTheSpool() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 500)])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let loaded = testConfig(endpoint: collector.url)
+        let first = makeReport(), second = makeReport(.diagnostics)
+        let failed = await HTTPReportDelivery.sendOnce(first, loaded: loaded, stateDirectory: dir, environment: [:], logger: log.logger)
+        let sent = await HTTPReportDelivery.sendOnce(second, loaded: loaded, stateDirectory: dir, environment: [:], logger: log.logger)
+        await collector.stop()
+        #expect(failed == .retry(status: 500, retryAfter: nil, reason: "HTTP 500"))
+        #expect(sent == .delivered(status: 200))
+        #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+        let state = DeliveryStateStore(stateDirectory: dir).load()
+        #expect(state.lastResult(.keepalive)?.result == .retrying)
+        #expect(state.lastResult(.diagnostics)?.result == .sent)
+        let dry = await HTTPReportDelivery.sendOnce(makeReport(), loaded: testConfig(endpoint: collector.url) { $0.dryRun = true },
+                                                    stateDirectory: dir, environment: [:], logger: log.logger)
+        #expect(dry == nil)
+        #expect(collector.received.count == 2)
+    }
+
     @Test func proxyInUseFollowsTheConfiguration() async throws {
         let dir = try tempDir("engine")
         let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "https://c.example.com/r") { $0.proxy = "http://127.0.0.1:3128" },
