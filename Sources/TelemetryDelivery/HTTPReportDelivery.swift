@@ -37,6 +37,7 @@ public actor HTTPReportDelivery: ReportDelivery {
     private var consecutiveFailures = 0
     private var notBefore: ContinuousClock.Instant?
     private var unreachable = false
+    private let sentLog: SentLog
     private var lastNotified: (queued: Int, unreachable: Bool)?
 
     public init(loaded: LoadedConfig, stateDirectory: String, environment: [String: String], logger: Logger,
@@ -55,6 +56,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         self.random = random
         self.spool = Spool(stateDirectory: stateDirectory)
         self.store = DeliveryStateStore(stateDirectory: stateDirectory)
+        self.sentLog = SentLog(stateDirectory: stateDirectory)
         let settings = TransportSettings(config: loaded.config, environment: environment)
         self.settings = settings
         self.proxyFlag = Mutex(settings.proxy != nil)
@@ -268,6 +270,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             logger.info("Sent \(type.rawValue) report \(id) (HTTP \(status))",
                         metadata: .report(.sent, type: type, messageId: id, httpStatus: status))
             record(SendRecord(at: Date(), result: .sent, httpStatus: status, messageId: id), for: type)
+            keepSent(item)
             resetBackoff()
 
         case .rejected(let status, let reason):
@@ -283,7 +286,15 @@ public actor HTTPReportDelivery: ReportDelivery {
             let delay = Backoff.wait(attempt: consecutiveFailures - 1, retryAfter: retryAfter, min: config.retryMin.duration,
                                      max: config.retryMax.duration, random: random)
             notBefore = clock.now + delay
+            // The journal says so once per change of state, not once per retry: the first failure is a warning,
+            // later ones of the same outage are debug lines (TELEMETRYD_DEBUG=1 shows them).
+            let firstFailure = !unreachable
+            if firstFailure {
+                logger.warning("Collector \(config.endpoint) unreachable: \(reason); reports stay in the spool and are retried with backoff",
+                               metadata: TelemetryEvent.collectorUnreachable.metadata)
+            }
             unreachable = true
+            let level: Logger.Level = firstFailure ? .warning : .debug
             let wait = TimeSpan(microseconds: UInt64(max(0, delay.inSeconds * 1_000_000).rounded()))
             if case .memory = item {
                 logger.warning("\(type.rawValue) report \(id) not delivered: \(reason); it could not be spooled, so it is not retried",
@@ -291,8 +302,8 @@ public actor HTTPReportDelivery: ReportDelivery {
                 logger.warning("Dropped unspooled \(type.rawValue) report \(id)",
                                metadata: .report(.dropped, type: type, messageId: id, httpStatus: status))
             } else {
-                logger.warning("\(type.rawValue) report \(id) not delivered: \(reason); retrying in \(wait) (attempt \(consecutiveFailures))",
-                               metadata: .report(.retrying, type: type, messageId: id, httpStatus: status))
+                logger.log(level: level, "\(type.rawValue) report \(id) not delivered: \(reason); retrying in \(wait) (attempt \(consecutiveFailures))",
+                           metadata: .report(.retrying, type: type, messageId: id, httpStatus: status))
             }
             record(SendRecord(at: Date(), result: .retrying, httpStatus: status, messageId: id, detail: reason), for: type)
         }
@@ -300,9 +311,22 @@ public actor HTTPReportDelivery: ReportDelivery {
     }
 
     private func resetBackoff() {
+        if unreachable {
+            logger.notice("Collector \(config.endpoint) reachable again after \(consecutiveFailures) failed attempt(s)",
+                          metadata: TelemetryEvent.collectorReachable.metadata)
+        }
         consecutiveFailures = 0
         notBefore = nil
         unreachable = false
+    }
+
+    /// The delivered body, byte for byte, into `<state>/sent/` (bounded), so an operator sees what left the machine.
+    private func keepSent(_ item: Item) {
+        do throws(FileError) {
+            try sentLog.record(body: item.body, type: item.report.type, messageId: item.report.messageId)
+        } catch {
+            logger.debug("Cannot keep the sent report in \(sentLog.directory): \(error.description)")
+        }
     }
 
     private func record(_ record: SendRecord, for type: ReportType) {
@@ -370,6 +394,7 @@ extension HTTPReportDelivery {
         case .delivered(let status):
             logger.info("Sent \(type.rawValue) report \(id) (HTTP \(status))", metadata: .report(.sent, type: type, messageId: id, httpStatus: status))
             record(SendRecord(at: Date(), result: .sent, httpStatus: status, messageId: id))
+            _ = try? SentLog(stateDirectory: stateDirectory).record(body: body, type: type, messageId: id)
         case .rejected(let status, let reason):
             logger.error("Collector rejected \(type.rawValue) report \(id): \(reason)", metadata: .report(.rejected, type: type, messageId: id, httpStatus: status))
             record(SendRecord(at: Date(), result: .rejected, httpStatus: status, messageId: id, detail: reason))
