@@ -34,6 +34,8 @@ public struct JournalLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     /// Sends one entry; `Journal.send` unless a test swaps it.
     var sender: @Sendable (_ fields: [(String, String)], _ file: String, _ line: UInt, _ function: String) -> Bool
+    /// Where the stderr fallback writes its lines; fd 2 unless a test swaps it.
+    var fallbackWriter: @Sendable (String) -> Void = StderrLogHandler.writeToStderr
 
     public init(label: String, syslogIdentifier: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
@@ -56,6 +58,7 @@ public struct JournalLogHandler: LogHandler {
         if !sender(fields, event.file, event.line, event.function) {
             var fallback = StderrLogHandler(label: label, identifier: syslogIdentifier)
             fallback.logLevel = logLevel
+            fallback.writer = fallbackWriter
             fallback.log(event: event)
         }
     }
@@ -90,6 +93,8 @@ public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
+    /// Writes one finished line (newline included); fd 2 unless a test swaps it.
+    var writer: @Sendable (String) -> Void = StderrLogHandler.writeToStderr
 
     public init(label: String, identifier: String = "telemetryd") {
         self.label = label
@@ -102,9 +107,12 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = Self.line(event: event, identifier: identifier)
-        line.append("\n")
-        // One write(2) per line, so lines from concurrent tasks do not interleave.
+        writer(Self.line(event: event, identifier: identifier) + "\n")
+    }
+
+    /// One write(2) per line (retried on EINTR and short writes), so lines from concurrent tasks do not interleave.
+    static func writeToStderr(_ text: String) {
+        var line = text
         line.withUTF8 { buf in
             var offset = 0
             while offset < buf.count {

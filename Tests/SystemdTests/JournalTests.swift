@@ -180,6 +180,26 @@ import Testing
         #expect(f["PRIORITY"] == "6")
     }
 
+    @Test func failedJournalSendFallsBackToAPlainStderrLine() throws {
+        let recorder = Recorder(accept: false)
+        let lines = Mutex<[String]>([])
+        var h = handler(recorder)
+        h.fallbackWriter = { line in lines.withLock { $0.append(line) } }
+        let logger = Logger(label: "test") { _ in h }
+        logger.error("collector unreachable", metadata: ["MESSAGE_ID": "69087f7c7d994a1b809744718b554561"])
+        #expect(recorder.all.count == 1)
+        #expect(lines.withLock { $0 } == ["telemetryd: error: collector unreachable\n"])
+    }
+
+    @Test func successfulJournalSendWritesNothingToStderr() {
+        let recorder = Recorder(accept: true)
+        let lines = Mutex<[String]>([])
+        var h = handler(recorder)
+        h.fallbackWriter = { line in lines.withLock { $0.append(line) } }
+        Logger(label: "test") { _ in h }.info("fine")
+        #expect(lines.withLock { $0 }.isEmpty)
+    }
+
     @Test func levelsBelowThresholdAreNotSent() {
         let recorder = Recorder(accept: true)
         let logger = Logger(label: "test") { _ in handler(recorder) }
