@@ -26,6 +26,21 @@ import Testing
         let b = try #require(MachineIdentity.appSpecificID(appID: appB))
         #expect(a != b)
     }
+
+    /// Agrees with systemd's own tool, `systemd-id128 machine-id --app-specific=ID -u`, where it exists.
+    @Test(.enabled(if: machineIDPresent() && FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-id128")))
+    func matchesSystemdID128Tool() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-id128")
+        process.arguments = ["machine-id", "--app-specific=" + appA.map { String(format: "%02x", $0) }.joined(), "-u"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(MachineIdentity.appSpecificID(appID: appA) == output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }
 
 func machineIDPresent() -> Bool {
