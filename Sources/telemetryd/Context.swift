@@ -99,18 +99,14 @@ struct Context {
 
 /// The logger for commands run by hand: plain lines on stderr, warnings and up unless TELEMETRYD_DEBUG is set.
 func commandLogger() -> Logger {
-    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
-    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-    logger.logLevel = debug ? .debug : .warning
+    var logger = Logger(label: "telemetryd") { StderrLogHandler(label: $0) }
+    logger.logLevel = debugFlag(ProcessInfo.processInfo.environment) ? .debug : .warning
     return logger
 }
 
-/// The daemon's logger: stderr for now; the journal under systemd once the handler lands.
-func daemonLogger() -> Logger {
-    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
-    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-    logger.logLevel = debug ? .debug : .info
-    return logger
+/// Whether TELEMETRYD_DEBUG asks for debug logging (set, not empty, not "0").
+func debugFlag(_ environment: [String: String]) -> Bool {
+    environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
 }
 
 /// `http://user:secret@proxy:3128` → `http://***@proxy:3128`, so `status` output can be pasted into a ticket.

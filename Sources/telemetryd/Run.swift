@@ -23,7 +23,15 @@ struct Run: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         LogHandlerFactory.bootstrap(syslogIdentifier: "telemetryd", debug: debugFlag(env))
         let logger = Logger(label: "telemetryd")
-        let ctx = try Context.load(global, logger: logger, validateOnly: true)
+        let ctx: Context
+        do {
+            ctx = try Context.load(global, logger: logger, validateOnly: true)
+        } catch {
+            // Into the journal with its MESSAGE_ID too, not only as the one-line reason on stderr.
+            logger.critical("Configuration error: \(error.message)", metadata: TelemetryEvent.configError.metadata)
+            Notify.status("Failed: \(error.message)")
+            throw error
+        }
         let daemon = Daemon(
             settings: DaemonSettings(configPath: ctx.configPath, requireConfigFile: ctx.requireConfigFile,
                                      stateDirectory: ctx.stateDirectory, environment: ctx.environment),

@@ -158,13 +158,5 @@ func rfc3339(_ date: Date) -> String {
 
 /// Reports waiting in `<state>/spool/`.
 func spoolDepth(stateDirectory: String) -> Int {
-    // TODO(merge): Spool.pendingCount(stateDirectory:)
-    guard let dir = opendir(stateDirectory + "/spool") else { return 0 }
-    defer { closedir(dir) }
-    var n = 0
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name.hasSuffix(".json") && !name.hasPrefix(".") { n += 1 }
-    }
-    return n
+    Spool.pendingCount(stateDirectory: stateDirectory)
 }
