@@ -74,6 +74,7 @@ class Container:
         if getattr(self, "_bindir", None) is None:
             import tempfile
             self._bindir = tempfile.mkdtemp(prefix="telemetryd-nspawn-bin-")
+            os.chmod(self._bindir, 0o755)  # the top layer gives the merged /usr/bin its mode
             target = os.path.join(self._bindir, "telemetryd")
             try:
                 os.link(self.binary, target)
