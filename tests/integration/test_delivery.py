@@ -69,7 +69,10 @@ def test_https_with_cafile_delivers_both_reports_gzipped(make_daemon, https_coll
         jsonschema.Draft202012Validator(schema).validate(r.json)
     assert len({r.json["messageId"] for r in reqs}) == 2
     host = socket.gethostname()
-    assert all(host.encode() not in r.body for r in reqs), "a report carries the hostname"
+    for r in reqs:
+        if len(host) > 3:   # a short hostname ("vm") is a substring of honest values ("kvm")
+            assert host.encode() not in r.body, "a report carries the hostname"
+        assert f'"{host}"'.encode() not in r.body, "a report carries the hostname"
     for t in TYPES:
         ev = d.wait_for_event(result="sent", type=t, timeout=10)
         assert ev.get("TELEMETRY_HTTP_STATUS") == "200", ev
