@@ -1,0 +1,89 @@
+"""Shared fixtures of the integration suite. Paths come from the environment (see the Makefile):
+TELEMETRYD_BIN, TELEMETRYD_UNIT, TELEMETRYD_CATALOG, TELEMETRYD_SCHEMA, relative to the repo root by default."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import sys
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import certs as certs_mod  # noqa: E402
+from collector import Collector  # noqa: E402
+from daemon import Daemon  # noqa: E402
+
+ROOT = HERE.parents[1]
+
+
+def _path(var: str, default: str) -> pathlib.Path:
+    p = pathlib.Path(os.environ.get(var) or default)
+    return p if p.is_absolute() else (ROOT / p)
+
+
+BIN = _path("TELEMETRYD_BIN", ".build/debug/telemetryd")
+UNIT = _path("TELEMETRYD_UNIT", "systemd/telemetryd.service")
+CATALOG = _path("TELEMETRYD_CATALOG", "systemd/telemetryd.catalog")
+SCHEMA = _path("TELEMETRYD_SCHEMA", "schema/report-v1.schema.json")
+
+
+def config_text(endpoint: str, telemetry: dict | None = None, transport: dict | None = None,
+                spool: dict | None = None) -> str:
+    """A telemetry.conf for tests: the endpoint, no jitter, long intervals (one report of each type at start)."""
+    t = {"Endpoint": endpoint, "RandomizedDelaySec": "0", "KeepAliveIntervalSec": "1h",
+         "DiagnosticsIntervalSec": "1h"}
+    t.update(telemetry or {})
+    tr = {"RetryMinSec": "1s", "RetryMaxSec": "2s", "TimeoutSec": "5s"}
+    tr.update(transport or {})
+    out = ["[Telemetry]", *(f"{k}={v}" for k, v in t.items()), "", "[Transport]",
+           *(f"{k}={v}" for k, v in tr.items())]
+    if spool:
+        out += ["", "[Spool]", *(f"{k}={v}" for k, v in spool.items())]
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture(scope="session")
+def binary() -> str:
+    if not BIN.exists():
+        pytest.fail(f"telemetryd binary not found at {BIN}: build it (swift build) or set TELEMETRYD_BIN")
+    return str(BIN)
+
+
+@pytest.fixture(scope="session")
+def schema() -> dict:
+    return json.loads(SCHEMA.read_text())
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory) -> certs_mod.Certs:
+    return certs_mod.make_certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def collector():
+    with Collector() as c:
+        yield c
+
+
+@pytest.fixture
+def https_collector(certs):
+    with Collector(tls=certs.server_context()) as c:
+        yield c
+
+
+@pytest.fixture
+def make_daemon(binary, tmp_path):
+    """Factory: make_daemon(config_text, env={...}, name="d") -> Daemon (not started). All are killed at teardown."""
+    made: list[Daemon] = []
+
+    def make(config: str | None = None, env: dict | None = None, name: str = "d", args=()) -> Daemon:
+        d = Daemon(binary, tmp_path / name, config=config, env=env, args=tuple(args))
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.kill()

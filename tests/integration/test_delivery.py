@@ -1,0 +1,294 @@
+"""The foreground daemon (`telemetryd run`) against a real collector on 127.0.0.1.
+
+Every config has RandomizedDelaySec=0 and 1h intervals: exactly one keepalive and one diagnostics at start.
+Retries are quick (RetryMinSec=1s, RetryMaxSec=2s). Every daemon is stopped with SIGTERM and must exit 0 within 1 s.
+"""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+
+import jsonschema
+import pytest
+
+import proxy
+from collector import Reply
+from conftest import config_text
+
+TYPES = {"keepalive", "diagnostics"}
+
+
+def of_type(t):
+    return lambda r: r.method == "POST" and _type(r) == t
+
+
+def _type(r):
+    try:
+        return r.json.get("type")
+    except ValueError:
+        return None
+
+
+def quiet_for(collector, n, seconds=2.0):
+    """Assert no request beyond the first n arrives within `seconds` (bounded, <= 2 s)."""
+    with pytest.raises(AssertionError):
+        collector.wait_for(n + 1, timeout=seconds)
+
+
+def wait_until(pred, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def tinyproxy(tmp_path):
+    reason = proxy.missing_preconditions()
+    if reason:
+        pytest.skip(reason)
+    with proxy.Tinyproxy(tmp_path / "proxy") as p:
+        yield p
+
+
+# ------------------------------------------------------------------ HTTPS, headers, gzip
+def test_https_with_cafile_delivers_both_reports_gzipped(make_daemon, https_collector, certs, schema):
+    d = make_daemon(config_text(https_collector.url, transport={"CAFile": str(certs.ca_pem)})).start()
+    reqs = https_collector.wait_for(2, timeout=10)
+    assert {_type(r) for r in reqs} == TYPES
+    for r in reqs:
+        assert r.method == "POST" and r.path == "/v1/reports"
+        assert r.header("content-type").split(";")[0].strip() == "application/json"
+        assert re.fullmatch(r"telemetryd/\d+\.\d+\.\d+\S*", r.header("user-agent") or ""), r.header("user-agent")
+        assert r.gzipped and r.decode_error is None, "Compress=yes (default) gzips the body"
+        jsonschema.Draft202012Validator(schema).validate(r.json)
+    assert len({r.json["messageId"] for r in reqs}) == 2
+    host = socket.gethostname()
+    for r in reqs:
+        if len(host) > 3:   # a short hostname ("vm") is a substring of honest values ("kvm")
+            assert host.encode() not in r.body, "a report carries the hostname"
+        assert f'"{host}"'.encode() not in r.body, "a report carries the hostname"
+    for t in TYPES:
+        ev = d.wait_for_event(result="sent", type=t, timeout=10)
+        assert ev.get("TELEMETRY_HTTP_STATUS") == "200", ev
+    assert d.spool == []
+    state = json.loads((d.state_dir / "state.json").read_text())
+    assert set(state["lastScheduled"]) == TYPES
+    d.stop()
+
+
+def test_https_without_cafile_refuses_the_unknown_ca(make_daemon, https_collector):
+    d = make_daemon(config_text(https_collector.url)).start()
+    https_collector.wait_for_tls_error(timeout=10)
+    d.wait_for_event(result="retrying", timeout=10)
+    assert https_collector.requests == []
+    assert len(d.spool) == 2, "undelivered reports stay spooled"
+    d.stop()
+
+
+def test_compress_no_sends_plain_json(make_daemon, collector):
+    d = make_daemon(config_text(collector.url, transport={"Compress": "no"})).start()
+    for r in collector.wait_for(2, timeout=10):
+        assert r.header("content-encoding") is None
+        assert r.raw_body == r.body and r.json["type"] in TYPES
+    d.stop()
+
+
+# ------------------------------------------------------------------ retries
+def test_retry_keeps_the_message_id(make_daemon, collector):
+    collector.default = Reply(503)
+    d = make_daemon(config_text(collector.url)).start()
+    collector.wait_for(2, timeout=10, predicate=of_type("keepalive"))
+    collector.default = Reply(200)
+    ka = collector.wait_for(3, timeout=10, predicate=of_type("keepalive"))
+    assert len({r.json["messageId"] for r in ka}) == 1, "a retry resends the same messageId"
+    mid = ka[0].json["messageId"]
+    ev = d.wait_for_event(result="sent", type="keepalive", timeout=10)
+    assert ev["TELEMETRY_MESSAGE_ID"] == mid
+    retrying = d.events(result="retrying", type="keepalive")
+    failed = [r for r in ka if r.reply.status == 503]
+    assert len(retrying) == len(failed), "one 'retrying' event per failed attempt"
+    assert all(e.get("TELEMETRY_HTTP_STATUS") == "503" and e["TELEMETRY_MESSAGE_ID"] == mid for e in retrying)
+    wait_until(lambda: d.spool == [] or None, timeout=10, what="spool to empty")
+    d.stop()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured(make_daemon, collector, status):
+    collector.script(Reply(status, retry_after=3), Reply(status, retry_after=3))
+    d = make_daemon(config_text(collector.url, transport={"RetryMinSec": "1s", "RetryMaxSec": "10s"})).start()
+    collector.wait_for(4, timeout=15)
+    by_type: dict[str, list] = {}
+    for r in collector.requests:
+        by_type.setdefault(_type(r), []).append(r)
+    for t, reqs in by_type.items():
+        if reqs[0].reply.retry_after is not None and len(reqs) > 1:
+            gap = reqs[1].received_at - reqs[0].received_at
+            assert gap >= 2.5, f"{t}: retried {gap:.2f}s after Retry-After: 3"
+    d.stop()
+
+
+@pytest.mark.parametrize("status", [400, 403, 422])
+def test_other_4xx_is_rejected_and_not_retried(make_daemon, collector, status):
+    collector.default = Reply(status)
+    d = make_daemon(config_text(collector.url)).start()
+    collector.wait_for(2, timeout=10)
+    for t in TYPES:
+        ev = d.wait_for_event(result="rejected", type=t, timeout=10)
+        assert ev.get("TELEMETRY_HTTP_STATUS") == str(status)
+    quiet_for(collector, 2, seconds=2.0)
+    assert d.spool == []
+    d.stop()
+
+
+# ------------------------------------------------------------------ spool and schedule across restarts
+def test_spool_survives_restart_and_is_flushed_with_the_same_ids(make_daemon, collector):
+    collector.default = Reply(503)
+    d = make_daemon(config_text(collector.url)).start()
+    collector.wait_for(2, timeout=10)
+    wait_until(lambda: len(d.spool) == 2, timeout=10, what="2 spooled reports")
+    d.stop()
+    spooled = {json.loads(p.read_text())["messageId"] for p in d.spool}
+    assert len(spooled) == 2, "the spool outlives the daemon"
+    first_ids = {r.json["messageId"] for r in collector.requests}
+    assert spooled == first_ids
+
+    collector.default = Reply(200)
+    before = len(collector.requests)
+    d.start()
+    ok = collector.wait_for(2, timeout=10, predicate=lambda r: r.reply.status == 200)
+    assert {r.json["messageId"] for r in ok} == spooled, "restart sends the spooled reports, not new ones"
+    wait_until(lambda: d.spool == [] or None, timeout=10, what="spool to empty")
+    quiet_for(collector, len(collector.requests), seconds=1.5)
+    assert len(collector.requests) == before + 2
+    d.stop()
+
+
+def test_restart_inside_the_interval_sends_nothing_new(make_daemon, collector):
+    d = make_daemon(config_text(collector.url)).start()
+    collector.wait_for(2, timeout=10)
+    for t in TYPES:
+        d.wait_for_event(result="sent", type=t, timeout=10)
+    d.stop()
+    d.start()
+    d.wait_for(r"started", timeout=10)
+    quiet_for(collector, 2, seconds=2.0)
+    status = d.cli("status")
+    assert status.returncode == 0
+    lines = dict(l.split(": ", 1) for l in status.stdout.splitlines() if ": " in l)
+    assert re.match(r"\d{4}-\d\d-\d\dT.* \(HTTP 200\)$", lines["Last keepalive"]), lines["Last keepalive"]
+    assert re.match(r"\d{4}-\d\d-\d\dT", lines["Next keepalive"]), lines["Next keepalive"]
+    assert lines["Queued"] == "0"
+    d.stop()
+
+
+# ------------------------------------------------------------------ opt-out
+def test_opt_out_by_reload_purges_the_spool(make_daemon, collector):
+    collector.default = Reply(503)
+    d = make_daemon(config_text(collector.url)).start()
+    collector.wait_for(2, timeout=10)
+    wait_until(lambda: len(d.spool) == 2, timeout=10, what="2 spooled reports")
+    d.write_dropin("50-cli.conf", "[Telemetry]\nEnable=no\n")
+    d.reload()
+    wait_until(lambda: d.spool == [] or None, timeout=5, what="spool purged after opt-out")
+    n = len(collector.requests)
+    collector.default = Reply(200)
+    quiet_for(collector, n, seconds=2.0)
+    assert d.running
+    d.stop()
+
+
+def test_environment_opt_out_sends_nothing(make_daemon, collector):
+    d = make_daemon(config_text(collector.url), env={"DO_NOT_TRACK": "1"}).start()
+    d.wait_for(r"(?i)disabled", timeout=10)
+    quiet_for(collector, 0, seconds=2.0)
+    assert d.spool == []
+    d.stop()
+
+
+def test_bad_config_on_reload_keeps_running_with_the_old_one(make_daemon, collector):
+    d = make_daemon(config_text(collector.url)).start()
+    d.wait_for(r"started", timeout=10)
+    bad = d.write_dropin("90-bad.conf", "[Transport]\nTimeoutSec=forever\n")
+    mark = d.reload()
+    d.wait_for(re.escape(f"{bad}:2"), start=mark, timeout=5)
+    assert d.running
+    d.stop()
+
+
+# ------------------------------------------------------------------ spool limit
+def test_max_reports_drops_the_oldest(make_daemon, collector):
+    collector.default = Reply(503)
+    d = make_daemon(config_text(collector.url, spool={"MaxReports": "1"})).start()
+    collector.wait_for(2, timeout=10)
+    ev = d.wait_for_event(result="dropped", timeout=10)
+    assert ev.get("TELEMETRY_TYPE") in TYPES
+    wait_until(lambda: len(d.spool) == 1, timeout=5, what="spool at MaxReports=1")
+    kept = json.loads(d.spool[0].read_text())
+    assert kept["messageId"] != ev["TELEMETRY_MESSAGE_ID"], "the dropped report is gone from the spool"
+    d.stop()
+
+
+# ------------------------------------------------------------------ proxy
+def test_proxy_setting_tunnels_through_tinyproxy(make_daemon, https_collector, certs, tinyproxy):
+    d = make_daemon(config_text(https_collector.url, transport={"CAFile": str(certs.ca_pem),
+                                                                "Proxy": tinyproxy.url})).start()
+    https_collector.wait_for(2, timeout=10)
+    tinyproxy.wait_for_connect(f"127.0.0.1:{https_collector.port}", timeout=5)
+    d.stop()
+
+
+def test_https_proxy_variable_is_used(make_daemon, https_collector, certs, tinyproxy):
+    d = make_daemon(config_text(https_collector.url, transport={"CAFile": str(certs.ca_pem)}),
+                    env={"https_proxy": tinyproxy.url}).start()
+    https_collector.wait_for(2, timeout=10)
+    tinyproxy.wait_for_connect(f"127.0.0.1:{https_collector.port}", timeout=5)
+    d.stop()
+
+
+def test_no_proxy_bypasses_the_proxy(make_daemon, https_collector, certs, tinyproxy):
+    d = make_daemon(config_text(https_collector.url, transport={"CAFile": str(certs.ca_pem)}),
+                    env={"https_proxy": tinyproxy.url, "no_proxy": "localhost,127.0.0.1"}).start()
+    https_collector.wait_for(2, timeout=10)
+    assert tinyproxy.connects() == []
+    d.stop()
+
+
+# ------------------------------------------------------------------ dry run and debug
+def test_dry_run_logs_and_sends_nothing(make_daemon, collector):
+    d = make_daemon(config_text(collector.url, {"DryRun": "yes"})).start()
+    for t in TYPES:
+        d.wait_for_event(result="dry-run", type=t, timeout=10)
+    quiet_for(collector, 0, seconds=2.0)
+    assert d.spool == []
+    d.stop()
+
+
+def test_debug_logs_each_payload_sent(make_daemon, collector):
+    d = make_daemon(config_text(collector.url), env={"TELEMETRYD_DEBUG": "1"}).start()
+    reqs = collector.wait_for(2, timeout=10)
+    sent_ids = {r.json["messageId"] for r in reqs}
+    for mid in sent_ids:
+        line = d.wait_for(lambda l, m=mid: "[telemetry]" in l and m in l, timeout=10)
+        payload = line[line.index("[telemetry]") + len("[telemetry]"):]
+        if "{" in payload:
+            try:   # one-line payload: it must be the report itself
+                doc = json.JSONDecoder().raw_decode(payload[payload.index("{"):])[0]
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and "messageId" in doc:
+                assert doc["messageId"] == mid
+    d.stop()
+
+
+def test_sigterm_while_a_request_hangs_exits_0_within_a_second(make_daemon, collector):
+    collector.default = Reply(200, delay=20)
+    d = make_daemon(config_text(collector.url, transport={"TimeoutSec": "30s"})).start()
+    collector.wait_for(1, timeout=10)
+    d.stop(timeout=1.0)
+    assert len(d.spool) >= 1, "what was in flight stays spooled"

@@ -1,0 +1,225 @@
+"""The unit under a real systemd, booted once for this module in a throwaway systemd-nspawn container.
+
+The container shares the host network: the unit reports to a collector on 127.0.0.1. Its /etc/telemetryd is a
+host temp dir bound read-write, so tests change the config from outside and `telemetryd disable` can write inside.
+Tests run in file order and leave the unit running and enabled for the next one, unless they say otherwise.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import nspawn
+from collector import Collector, Reply
+from conftest import BIN, CATALOG, UNIT, config_text
+
+TYPES = {"keepalive", "diagnostics"}
+STATE = "/var/lib/private/telemetryd"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+class Box:
+    def __init__(self, container: nspawn.Container, collector: Collector, confdir: pathlib.Path):
+        self.c = container
+        self.collector = collector
+        self.confdir = confdir
+
+    def prop(self, name: str) -> str:
+        return self.c.show("telemetryd.service", name)[name]
+
+    def wait_prop(self, name: str, test, timeout=10.0) -> str:
+        return self.c.wait_for(lambda: (lambda v: v if test(v) else None)(self.prop(name)), timeout=timeout,
+                               what=f"{name} (now {self.prop(name)!r})")
+
+    def dropin(self, name: str, text: str | None) -> pathlib.Path:
+        d = self.confdir / "telemetry.conf.d"
+        d.mkdir(exist_ok=True)
+        d.chmod(0o755)
+        p = d / name
+        if text is None:
+            p.unlink(missing_ok=True)
+        else:
+            p.write_text(text)
+            p.chmod(0o644)
+        return p
+
+    def spool(self) -> list[str]:
+        out = self.c.run("sh", "-c", f"ls {STATE}/spool/*.json 2>/dev/null").stdout
+        return out.split()
+
+    def journal(self, *matches: str) -> list[dict]:
+        return self.c.journal("-u", "telemetryd.service", *matches)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory, binary):
+    reason = nspawn.missing_preconditions()
+    if reason:
+        pytest.skip(reason)
+    if not UNIT.exists():
+        pytest.fail(f"unit file not found at {UNIT}: set TELEMETRYD_UNIT or add systemd/telemetryd.service")
+    tmp = tmp_path_factory.mktemp("systemd")
+    confdir = tmp / "etc-telemetryd"
+    confdir.mkdir()
+    confdir.chmod(0o755)
+    with Collector() as collector:
+        (confdir / "telemetry.conf").write_text(config_text(collector.url))
+        (confdir / "telemetry.conf").chmod(0o644)
+        container = nspawn.Container(unit=str(UNIT), binary=binary, confdir=str(confdir), confdir_writable=True,
+                                     catalog=str(CATALOG) if CATALOG.exists() else None,
+                                     log_path=str(tmp / "nspawn.log"))
+        with container:
+            container.wait_until_running(timeout=60)
+            p = container.run("systemctl", "start", "telemetryd.service", timeout=30)
+            if p.returncode != 0:
+                status = container.run("systemctl", "status", "--no-pager", "-l", "telemetryd").stdout
+                log = container.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
+                pytest.fail(f"systemctl start telemetryd exited {p.returncode}: {p.stderr}\n{status}\n{log}")
+            yield Box(container, collector, confdir)
+
+
+def test_unit_is_active_with_status_text(box):
+    assert box.prop("ActiveState") == "active"
+    assert box.prop("Type") == "notify"
+    status = box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+    assert re.match(r"Enabled; next keep-alive in \S+", status), status
+
+
+def test_reports_sent_and_journal_fields(box):
+    reqs = box.collector.wait_for(2, timeout=15)
+    ids = {r.json["messageId"] for r in reqs}
+    assert {r.json["type"] for r in reqs} == TYPES
+    entries = box.c.wait_for(lambda: (lambda e: e if len(e) >= 2 else None)(box.journal("TELEMETRY_RESULT=sent")),
+                             timeout=10, what="journal entries with TELEMETRY_RESULT=sent")
+    assert {e["TELEMETRY_TYPE"] for e in entries} == TYPES
+    for e in entries:
+        assert e["TELEMETRY_MESSAGE_ID"] in ids
+        assert e.get("TELEMETRY_HTTP_STATUS") == "200"
+        assert re.fullmatch(r"[0-9a-f]{32}", e.get("MESSAGE_ID", "")), e.get("MESSAGE_ID")
+        assert e.get("PRIORITY") is not None
+        assert "[telemetry]" not in e.get("MESSAGE", "")
+    # The same through the documented command line.
+    out = box.c.run("journalctl", "--no-pager", "-u", "telemetryd", "TELEMETRY_RESULT=sent", check=True).stdout
+    assert sum(1 for l in out.splitlines() if "telemetryd" in l) >= 2
+
+
+def test_catalog_documents_every_message_id(box):
+    if not CATALOG.exists():
+        pytest.fail(f"catalog not found at {CATALOG}: set TELEMETRYD_CATALOG or add systemd/telemetryd.catalog")
+    documented = set(re.findall(r"^-- ([0-9a-f]{32})", CATALOG.read_text(), re.M))
+    # Only the daemon's own entries: `-u` also lists systemd's ("Started …"), with systemd's MESSAGE_IDs.
+    used = {e["MESSAGE_ID"] for e in box.journal() if "MESSAGE_ID" in e and e.get("_COMM") == "telemetryd"}
+    assert used, "no entry of telemetryd itself carries a MESSAGE_ID field in the journal"
+    assert used <= documented, f"undocumented MESSAGE_IDs: {used - documented}"
+
+
+def test_watchdog_is_set(box):
+    value = box.prop("WatchdogUSec")  # systemd 252 prints a time span ("30s"); "0"/"infinity" mean off
+    assert value not in ("", "0", "infinity"), f"WatchdogUSec={value!r}: the unit sets no WatchdogSec="
+
+
+def test_state_lives_in_the_private_state_directory(box):
+    iid = box.c.run("cat", f"{STATE}/instance-id", check=True).stdout.strip()
+    assert re.fullmatch(UUID, iid), iid
+    shown = json.loads(box.c.run("telemetryd", "show", "--type", "keepalive", check=True).stdout)
+    assert shown["instanceId"] == iid, "the CLI inside reads the unit's state via /var/lib/telemetryd"
+    assert {r.json["instanceId"] for r in box.collector.requests} <= {iid}
+    assert box.c.run("test", "-L", "/var/lib/telemetryd").returncode == 0, "DynamicUser + StateDirectory"
+    state = json.loads(box.c.run("cat", f"{STATE}/state.json", check=True).stdout)
+    assert set(state["lastScheduled"]) == TYPES
+
+
+def test_reload_keeps_running(box):
+    pid = box.prop("MainPID")
+    box.c.run("systemctl", "reload", "telemetryd", check=True, timeout=15)
+    assert box.prop("ActiveState") == "active"
+    assert box.prop("MainPID") == pid
+    assert box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+
+
+def test_bad_config_on_reload_keeps_running_and_names_file_line(box):
+    pid = box.prop("MainPID")
+    box.dropin("90-bad.conf", "[Transport]\nRetryMinSec=whenever\n")
+    try:
+        box.c.run("systemctl", "reload", "telemetryd", timeout=15)
+        status = box.wait_prop("StatusText", lambda v: "90-bad.conf:2" in v)
+        assert "/etc/telemetryd/telemetry.conf.d/90-bad.conf:2" in status
+        assert box.prop("ActiveState") == "active" and box.prop("MainPID") == pid
+    finally:
+        box.dropin("90-bad.conf", None)
+    box.c.run("systemctl", "reload", "telemetryd", check=True, timeout=15)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+
+
+def test_disable_inside_purges_the_spool(box):
+    # Make a spool: forget the schedule, let the collector fail, start again.
+    box.c.run("systemctl", "stop", "telemetryd", check=True, timeout=15)
+    box.c.run("rm", "-f", f"{STATE}/state.json", check=True)
+    box.collector.default = Reply(503)
+    try:
+        box.c.run("systemctl", "start", "telemetryd", check=True, timeout=30)
+        box.c.wait_for(lambda: len(box.spool()) >= 1, timeout=15, what="spooled reports")
+        p = box.c.run("telemetryd", "disable", check=True, timeout=30)
+        assert len(p.stdout.strip().splitlines()) == 1, p.stdout
+        box.c.wait_for(lambda: box.spool() == [], timeout=10, what="spool purged after `telemetryd disable`")
+        status = box.wait_prop("StatusText", lambda v: v.startswith("Disabled"))
+        assert "/etc/telemetryd/telemetry.conf.d/50-cli.conf:" in status
+        assert box.prop("ActiveState") == "active"
+        st = box.c.run("telemetryd", "status", check=True).stdout
+        assert "Telemetry: disabled by /etc/telemetryd/telemetry.conf.d/50-cli.conf:" in st
+    finally:
+        box.collector.default = Reply(200)
+        box.c.run("telemetryd", "enable", timeout=30)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+
+
+def test_stop_within_two_seconds(box):
+    t0 = time.monotonic()
+    box.c.run("systemctl", "stop", "telemetryd", check=True, timeout=15)
+    took = time.monotonic() - t0
+    assert took <= 2.0, f"systemctl stop took {took:.2f}s"
+    assert box.prop("ActiveState") == "inactive"
+    assert box.prop("Result") == "success"
+    assert box.prop("ExecMainStatus") == "0"
+
+
+def test_bad_config_at_start_fails_with_2_and_no_restart_loop(box):
+    box.dropin("90-bad.conf", "[Telemetry]\nKeepAliveIntervalSec=often\n")
+    try:
+        box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
+        p = box.c.run("systemctl", "start", "telemetryd", timeout=30)
+        assert p.returncode != 0
+        box.wait_prop("ActiveState", lambda v: v == "failed", timeout=10)
+        assert box.prop("ExecMainStatus") == "2"
+        # No restart loop: it stays failed, NRestarts stays 0 (bounded look, 2 s).
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            assert box.prop("NRestarts") == "0"
+            assert box.prop("ActiveState") == "failed"
+            time.sleep(0.25)
+        log = "\n".join(e.get("MESSAGE", "") for e in box.journal())
+        assert "/etc/telemetryd/telemetry.conf.d/90-bad.conf:2" in log
+    finally:
+        box.dropin("90-bad.conf", None)
+        box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
+
+
+def test_security_exposure_is_at_most_1_5(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    if not UNIT.exists():
+        pytest.fail(f"unit file not found at {UNIT}")
+    unit = tmp_path / "telemetryd.service"
+    shutil.copy(UNIT, unit)
+    p = subprocess.run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(unit)],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", p.stdout)
+    assert m, f"no exposure level in:\n{p.stdout}\n{p.stderr}"
+    assert float(m.group(1)) <= 1.5, p.stdout
