@@ -128,9 +128,17 @@ public struct StderrLogHandler: LogHandler {
         }
     }
 
-    /// `identifier: level: message`, the message folded onto one line.
-    public static func line(event: LogEvent, identifier: String) -> String {
-        "\(identifier): \(event.level.rawValue): \(NotifyMessage.oneLine(messageText(event)))"
+    /// `identifier: level: message`, the message folded onto one line. Metadata whose key starts with one of
+    /// `fieldPrefixes` follows as ` | KEY=value …` (sorted), so plain logs stay greppable the way the journal's
+    /// fields are (`grep TELEMETRY_RESULT=sent`); other metadata (MESSAGE_ID and the like) is left out.
+    public static func line(event: LogEvent, identifier: String, fieldPrefixes: [String] = ["TELEMETRY_"]) -> String {
+        var text = "\(identifier): \(event.level.rawValue): \(NotifyMessage.oneLine(messageText(event)))"
+        let fields = (event.metadata ?? [:])
+            .filter { key, _ in fieldPrefixes.contains { key.hasPrefix($0) } }
+            .map { "\($0.key)=\(NotifyMessage.oneLine($0.value.description).replacingSpaces())" }
+            .sorted()
+        if !fields.isEmpty { text += " | " + fields.joined(separator: " ") }
+        return text
     }
 }
 
@@ -213,5 +221,12 @@ public struct LogHandlerFactory: Sendable {
             LoggingSystem.bootstrap { label in factory.makeHandler(label: label) }
             return true
         }
+    }
+}
+
+extension String {
+    /// Spaces as `_`, so a `KEY=value` field stays one token.
+    fileprivate func replacingSpaces() -> String {
+        String(unicodeScalars.map { $0 == " " ? "_" : Character($0) })
     }
 }

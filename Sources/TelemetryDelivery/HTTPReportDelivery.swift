@@ -267,18 +267,18 @@ public actor HTTPReportDelivery: ReportDelivery {
         switch outcome {
         case .delivered(let status):
             if case .spooled(let entry, _, _) = item { spool.remove(entry) }
+            resetBackoff()  // first, so "reachable again" precedes the delivery it announces
             logger.info("Sent \(type.rawValue) report \(id) (HTTP \(status))",
                         metadata: .report(.sent, type: type, messageId: id, httpStatus: status))
             record(SendRecord(at: Date(), result: .sent, httpStatus: status, messageId: id), for: type)
             keepSent(item)
-            resetBackoff()
 
         case .rejected(let status, let reason):
             if case .spooled(let entry, _, _) = item { spool.remove(entry) }
+            resetBackoff()
             logger.error("Collector rejected \(type.rawValue) report \(id): \(reason); dropped, not retried",
                          metadata: .report(.rejected, type: type, messageId: id, httpStatus: status))
             record(SendRecord(at: Date(), result: .rejected, httpStatus: status, messageId: id, detail: reason), for: type)
-            resetBackoff()
 
         case .retry(let status, let retryAfter, let reason):
             consecutiveFailures += 1

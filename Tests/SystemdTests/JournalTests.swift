@@ -233,3 +233,15 @@ import Testing
         #expect(s.logLevel == .info)
     }
 }
+
+@Suite struct StderrLineFieldsTests {
+    @Test func telemetryFieldsFollowTheMessageSortedAndOneTokenEach() {
+        let event = LogEvent(level: .info, message: "Sent keepalive report m1 (HTTP 202)",
+                             metadata: ["TELEMETRY_TYPE": "keepalive", "TELEMETRY_RESULT": "sent",
+                                        "MESSAGE_ID": "71157fc101f646c5a128aa3658b8b131", "TELEMETRY_HTTP_STATUS": "202",
+                                        "TELEMETRY_NOTE": "two words"],
+                             source: "t", file: #fileID, function: #function, line: #line)
+        #expect(StderrLogHandler.line(event: event, identifier: "telemetryd")
+                == "telemetryd: info: Sent keepalive report m1 (HTTP 202) | TELEMETRY_HTTP_STATUS=202 TELEMETRY_NOTE=two_words TELEMETRY_RESULT=sent TELEMETRY_TYPE=keepalive")
+    }
+}

@@ -112,8 +112,13 @@ def test_retry_keeps_the_message_id(make_daemon, collector):
     assert ev["TELEMETRY_MESSAGE_ID"] == mid
     retrying = d.events(result="retrying", type="keepalive")
     failed = [r for r in ka if r.reply.status == 503]
-    assert len(retrying) == len(failed), "one 'retrying' event per failed attempt"
+    assert len(failed) >= 2
+    # The journal says so once per change of state, not once per retry (issue 4): the first failed attempt is a
+    # "retrying" event; later attempts of the same outage are debug lines, not shown at the default level.
+    assert len(retrying) == 1, retrying
     assert all(e.get("TELEMETRY_HTTP_STATUS") == "503" and e["TELEMETRY_MESSAGE_ID"] == mid for e in retrying)
+    assert len([l for l in d.lines if "unreachable" in l]) == 1
+    assert len([l for l in d.lines if "reachable again" in l]) == 1
     wait_until(lambda: d.spool == [] or None, timeout=10, what="spool to empty")
     d.stop()
 
@@ -156,7 +161,8 @@ def test_spool_survives_restart_and_is_flushed_with_the_same_ids(make_daemon, co
     spooled = {json.loads(p.read_text())["messageId"] for p in d.spool}
     assert len(spooled) == 2, "the spool outlives the daemon"
     first_ids = {r.json["messageId"] for r in collector.requests}
-    assert spooled == first_ids
+    # Backoff holds the whole queue (it is for the collector, not per report), so the head may be the only one tried.
+    assert first_ids <= spooled
 
     collector.default = Reply(200)
     before = len(collector.requests)
