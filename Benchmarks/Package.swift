@@ -6,11 +6,15 @@
 //   cd Benchmarks && swift run -c release telemetry-soak                            # cost as work grows
 import PackageDescription
 
+// The telemetryd checkout to measure: this repository, or another one (e.g. a branch's worktree) named by
+// TELEMETRYD_PACKAGE_PATH, so one benchmark build can compare two versions of the code.
+let telemetrydPath = Context.environment["TELEMETRYD_PACKAGE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? ".."
+
 let package = Package(
     name: "telemetryd-benchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(name: "telemetryd", path: ".."),
+        .package(name: "telemetryd", path: telemetrydPath),
         // Only the malloc interposer trait: the 6.3 ARC runtime interposer is not needed for these numbers.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),

@@ -6,7 +6,7 @@ import TelemetryCore
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .instructions, .syscalls],
+        metrics: [.wallClock, .mallocCountTotal, .mallocBytesCount, .instructions, .peakMemoryResident],
         warmupIterations: 10,
         maxDuration: .seconds(3),
         maxIterations: 2_000
