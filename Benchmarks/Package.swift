@@ -39,6 +39,11 @@ let package = Package(
             path: "Benchmarks/TelemetryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Idle wakeups of the default (libdispatch) global executor against SwiftNIO's.
+        .executableTarget(
+            name: "executor-probe",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         // 10,000 collections and a simulated week: RSS, open fds and spool files before and after.
         .executableTarget(
             name: "telemetry-soak",
