@@ -70,6 +70,17 @@ struct Context {
         return !(environment["https_proxy"] ?? environment["HTTPS_PROXY"] ?? "").isEmpty
     }
 
+    /// "http://proxy:3128 (Proxy= at FILE:LINE)" or "http://proxy:3128 ($https_proxy)"; nil without a proxy.
+    var proxyDescription: String? {
+        if let p = config.proxy {
+            return "\(p) (Proxy= at \(loaded.origins["Transport.Proxy"]?.description ?? "configuration"))"
+        }
+        for name in ["https_proxy", "HTTPS_PROXY"] {
+            if let v = environment[name], !v.isEmpty { return "\(redactingUserInfo(v)) ($\(name))" }
+        }
+        return nil
+    }
+
     func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
         ReportBuilder(
             probe: HostProbe(root: "/", logger: logger),
@@ -88,16 +99,21 @@ struct Context {
 
 /// The logger for commands run by hand: plain lines on stderr, warnings and up unless TELEMETRYD_DEBUG is set.
 func commandLogger() -> Logger {
-    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
-    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-    logger.logLevel = debug ? .debug : .warning
+    var logger = Logger(label: "telemetryd") { StderrLogHandler(label: $0) }
+    logger.logLevel = debugFlag(ProcessInfo.processInfo.environment) ? .debug : .warning
     return logger
 }
 
-/// The daemon's logger: stderr for now; the journal under systemd once the handler lands.
-func daemonLogger() -> Logger {
-    var logger = Logger(label: "telemetryd") { StreamLogHandler.standardError(label: $0) }
-    let debug = ProcessInfo.processInfo.environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-    logger.logLevel = debug ? .debug : .info
-    return logger
+/// Whether TELEMETRYD_DEBUG asks for debug logging (set, not empty, not "0").
+func debugFlag(_ environment: [String: String]) -> Bool {
+    environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
+}
+
+/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`, so `status` output can be pasted into a ticket.
+func redactingUserInfo(_ url: String) -> String {
+    let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+    guard parts.count == 2, let at = parts[1].firstIndex(of: "@") else { return url }
+    let hostEnd = parts[1].firstIndex(of: "/") ?? parts[1].endIndex
+    guard at < hostEnd else { return url }
+    return "\(parts[0])://***\(parts[1][at...])"
 }

@@ -1,8 +1,15 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
 import ServiceLifecycle
+import Systemd
 import TelemetryCore
 import TelemetryDaemon
+import TelemetryDelivery
 import UnixSignals
 
 struct Run: AsyncParsableCommand {
@@ -13,13 +20,26 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = daemonLogger()
-        let ctx = try Context.load(global, logger: logger, validateOnly: true)
+        let env = ProcessInfo.processInfo.environment
+        LogHandlerFactory.bootstrap(syslogIdentifier: "telemetryd", debug: debugFlag(env))
+        let logger = Logger(label: "telemetryd")
+        let ctx: Context
+        do {
+            ctx = try Context.load(global, logger: logger, validateOnly: true)
+        } catch {
+            // Into the journal with its MESSAGE_ID too, not only as the one-line reason on stderr.
+            logger.critical("Configuration error: \(error.message)", metadata: TelemetryEvent.configError.metadata)
+            Notify.status("Failed: \(error.message)")
+            throw error
+        }
         let daemon = Daemon(
             settings: DaemonSettings(configPath: ctx.configPath, requireConfigFile: ctx.requireConfigFile,
                                      stateDirectory: ctx.stateDirectory, environment: ctx.environment),
             logger: logger,
-            makeDelivery: { _, _, logger, _ in LoggingDelivery(logger: logger) }
+            makeDelivery: { loaded, settings, logger, onChange in
+                HTTPReportDelivery(loaded: loaded, stateDirectory: settings.stateDirectory,
+                                   environment: settings.environment, logger: logger, onChange: onChange)
+            }
         )
         // SIGHUP must be trapped before READY=1 is sent, or an early `systemctl reload` would kill us.
         let hangups = await UnixSignalsSequence(trapping: .sighup)

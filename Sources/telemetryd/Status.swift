@@ -49,6 +49,9 @@ struct StatusReport: Encodable {
     var last: [String: Last]
     var next: [String: Date]
     var queued: Int
+    var proxy: String?
+    var sentLog: String
+    var sentLogCount: Int
     var stateDirectory: String
     var configFiles: [String]
 
@@ -75,12 +78,16 @@ struct StatusReport: Encodable {
         self.last = last
         self.next = next
         queued = config.enable ? spoolDepth(stateDirectory: ctx.stateDirectory) : 0
+        proxy = ctx.proxyDescription
+        let sent = SentLog(stateDirectory: ctx.stateDirectory)
+        sentLog = sent.directory
+        sentLogCount = sent.entries().count
         stateDirectory = ctx.stateDirectory
         configFiles = ctx.loaded.files
     }
 
     private enum CodingKeys: String, CodingKey {
-        case enabled, disabledBy, decidedBy, dryRun, endpoint, instanceId, clusterId, last, next, queued, stateDirectory, configFiles
+        case enabled, disabledBy, decidedBy, dryRun, endpoint, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
     }
 
     /// Absent values are `null`, not missing keys, so scripts can rely on every key.
@@ -91,11 +98,13 @@ struct StatusReport: Encodable {
         try c.encode(decidedBy, forKey: .decidedBy)
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(endpoint, forKey: .endpoint)
+        try c.encode(proxy, forKey: .proxy)
         try c.encode(instanceId, forKey: .instanceId)
         try c.encode(clusterId, forKey: .clusterId)
         try c.encode(last, forKey: .last)
         try c.encode(next, forKey: .next)
         try c.encode(queued, forKey: .queued)
+        try c.encode(sentLog, forKey: .sentLog)
         try c.encode(stateDirectory, forKey: .stateDirectory)
         try c.encode(configFiles, forKey: .configFiles)
     }
@@ -106,6 +115,7 @@ struct StatusReport: Encodable {
         out.append("Decided by: \(decidedBy)")
         if dryRun { out.append("Dry run: yes (reports are logged, never sent)") }
         out.append("Endpoint: \(endpoint)")
+        out.append("Proxy: \(proxy ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")
         for type in ReportType.allCases {
@@ -115,6 +125,7 @@ struct StatusReport: Encodable {
             out.append("Next \(type.rawValue): \(next[type.rawValue].map(rfc3339) ?? "-")")
         }
         out.append("Queued: \(queued)")
+        out.append("Sent log: \(sentLog) (\(sentLogCount) report\(sentLogCount == 1 ? "" : "s"), exactly as delivered)")
         out.append("State: \(stateDirectory)")
         out.append("Config: \(configFiles.isEmpty ? "(no file; built-in defaults)" : configFiles.joined(separator: ", "))")
         return out
@@ -147,13 +158,5 @@ func rfc3339(_ date: Date) -> String {
 
 /// Reports waiting in `<state>/spool/`.
 func spoolDepth(stateDirectory: String) -> Int {
-    // TODO(merge): Spool.pendingCount(stateDirectory:)
-    guard let dir = opendir(stateDirectory + "/spool") else { return 0 }
-    defer { closedir(dir) }
-    var n = 0
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name.hasSuffix(".json") && !name.hasPrefix(".") { n += 1 }
-    }
-    return n
+    Spool.pendingCount(stateDirectory: stateDirectory)
 }

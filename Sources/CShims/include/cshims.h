@@ -7,4 +7,11 @@
 /// Written in C because Swift has no inline assembly.
 int telemetryd_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 
+/// Number of CPUs this process may run on (sched_getaffinity(2) with a mask grown past 1024 CPUs as
+/// needed), or -errno. In C because CPU_COUNT_S and friends are macros Swift cannot import.
+int telemetryd_affinity_count(void);
+
+/// Seconds since boot from sysinfo(2), or -errno. In C because <sys/sysinfo.h> is not in the Glibc module.
+long long telemetryd_sysinfo_uptime(void);
+
 #endif

@@ -1,2 +1,0 @@
-// Placeholder: the HTTPS transport and delivery engine land here.
-import TelemetryCore

@@ -1,0 +1,314 @@
+import Foundation
+import Logging
+import Synchronization
+import TelemetryCore
+import Testing
+@testable import TelemetryDelivery
+
+/// The engine end to end against a real collector on 127.0.0.1.
+@Suite struct DeliveryEngineTests {
+    /// Runs `body` with an engine whose worker runs, then stops it (bounded).
+    private func withEngine(
+        _ loaded: LoadedConfig, stateDirectory: String, log: LogCapture, run: Bool = true,
+        _ body: (HTTPReportDelivery) async throws -> Void
+    ) async throws {
+        let engine = HTTPReportDelivery(loaded: loaded, stateDirectory: stateDirectory, environment: [:],
+                                        logger: log.logger, random: { 0.5 }, onChange: {})
+        let worker = run ? Task { await engine.run() } : nil
+        do {
+            try await body(engine)
+        } catch {
+            worker?.cancel()
+            await engine.shutdown()
+            throw error
+        }
+        worker?.cancel()
+        await engine.shutdown()
+        await worker?.value
+    }
+
+    @Test func deliversAndRecordsTheResult() async throws {
+        let collector = try await TestCollector.start()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            let got = try await collector.waitFor(1)
+            #expect(got[0].messageId == report.messageId)
+            #expect(got[0].body == Array(try report.jsonData()))
+            #expect(await eventually { await engine.queuedCount() == 0 })
+            #expect(await eventually { !log.results(.sent).isEmpty })
+            #expect(await engine.collectorUnreachable() == false)
+            #expect(await engine.isHealthy())
+        }
+        await collector.stop()
+        #expect(log.results(.queued).map(\.messageId) == [report.messageId])
+        let sent = try #require(log.results(.sent).first)
+        #expect(sent.metadata["TELEMETRY_HTTP_STATUS"] == "200")
+        #expect(sent.metadata["TELEMETRY_TYPE"] == "keepalive")
+        let state = DeliveryStateStore(stateDirectory: dir).load()
+        #expect(state.lastResult(.keepalive)?.result == .sent)
+        #expect(state.lastResult(.keepalive)?.messageId == report.messageId)
+        #expect(state.lastSent(.keepalive) != nil)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+    }
+
+    @Test func retryKeepsTheSameMessageIdAndBody() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 503)])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let report = makeReport(.diagnostics)
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            let got = try await collector.waitFor(2)
+            #expect(got[0].messageId == report.messageId)
+            #expect(got[1].messageId == report.messageId)
+            #expect(got[0].body == got[1].body)
+            #expect(await eventually { !log.results(.sent).isEmpty })
+            #expect(await engine.collectorUnreachable() == false)
+        }
+        await collector.stop()
+        let retrying = log.results(.retrying)
+        #expect(retrying.count == 1)
+        #expect(retrying.first?.metadata["TELEMETRY_HTTP_STATUS"] == "503")
+        #expect(retrying.first?.messageId == report.messageId)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+    }
+
+    @Test func retryAfterFromTheCollectorIsHonoured() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 429, headers: [("Retry-After", "1")])])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(makeReport())
+            #expect(await eventually { !log.results(.retrying).isEmpty })
+            #expect(await engine.collectorUnreachable())
+            #expect(await eventually { !log.results(.sent).isEmpty })
+        }
+        await collector.stop()
+        // RetryMaxSec is 0.2s here: the collector's longer wish won.
+        #expect(log.results(.retrying).first?.message.contains("retrying in 1s") == true)
+        #expect(log.results(.retrying).first?.metadata["TELEMETRY_HTTP_STATUS"] == "429")
+    }
+
+    @Test func rejectedIsDroppedNotRetried() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 400)])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let first = makeReport(), second = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(first)
+            #expect(await eventually { !log.results(.rejected).isEmpty })
+            await engine.submit(second)
+            #expect(await eventually { !log.results(.sent).isEmpty })
+        }
+        await collector.stop()
+        // Had the rejected report been retried, it would have come before the second one.
+        #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
+        #expect(log.results(.rejected).first?.metadata["TELEMETRY_HTTP_STATUS"] == "400")
+        #expect(log.results(.retrying).isEmpty)
+        #expect(DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.messageId == second.messageId)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+    }
+
+    @Test func spoolSurvivesAnEngineRestart() async throws {
+        let refused = try await closedPort()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            #expect(await eventually { !log.results(.retrying).isEmpty })
+            #expect(await engine.collectorUnreachable())
+        }
+        #expect(log.results(.retrying).first?.message.contains("connection refused") == true)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 1)
+
+        // A new engine (as after a daemon restart) picks the file up and sends the same report.
+        let collector = try await TestCollector.start()
+        let log2 = LogCapture()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log2) { engine in
+            let got = try await collector.waitFor(1)
+            #expect(got[0].messageId == report.messageId)
+            #expect(await eventually { await engine.queuedCount() == 0 })
+        }
+        await collector.stop()
+        #expect(log2.results(.sent).map(\.messageId) == [report.messageId])
+    }
+
+    @Test func purgeDeletesTheSpoolAndSendsNothingAfter() async throws {
+        let refused = try await closedPort()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try await withEngine(testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir, log: log) { engine in
+            for _ in 0..<3 { await engine.submit(makeReport()) }
+            #expect(await engine.queuedCount() == 3)
+            await engine.purge()
+            #expect(await engine.queuedCount() == 0)
+            #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+            // Submitted after the opt-out: not spooled.
+            await engine.submit(makeReport())
+            #expect(await engine.queuedCount() == 0)
+        }
+        let purged = try #require(log.event(.spoolPurged).first)
+        #expect(purged.metadata["TELEMETRY_PURGED"] == "3")
+    }
+
+    @Test func enablingAgainAfterPurgeSendsNewReports() async throws {
+        let collector = try await TestCollector.start()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let loaded = testConfig(endpoint: collector.url)
+        try await withEngine(loaded, stateDirectory: dir, log: log) { engine in
+            await engine.purge()
+            await engine.reconfigure(loaded)
+            let report = makeReport()
+            await engine.submit(report)
+            let got = try await collector.waitFor(1)
+            #expect(got[0].messageId == report.messageId)
+        }
+        await collector.stop()
+    }
+
+    @Test func dryRunSendsNothingAndLogsTheReport() async throws {
+        let collector = try await TestCollector.start()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url) { $0.dryRun = true }, stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            #expect(await engine.queuedCount() == 0)
+        }
+        await collector.stop()
+        #expect(collector.received.isEmpty)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+        let line = try #require(log.results(.dryRun).first)
+        #expect(line.messageId == report.messageId)
+        #expect(line.level == .info)
+        #expect(line.message.contains(String(decoding: try report.jsonData(), as: UTF8.self)))
+        #expect(DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.result == .dryRun)
+    }
+
+    @Test func overflowDropsTheOldestEachLogged() async throws {
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let reports = (0..<4).map { _ in makeReport() }
+        try await withEngine(testConfig(endpoint: "http://127.0.0.1:1/r") { $0.maxReports = 2 }, stateDirectory: dir, log: log, run: false) { engine in
+            for r in reports { await engine.submit(r) }
+            #expect(await engine.queuedCount() == 2)
+        }
+        #expect(log.results(.dropped).map(\.messageId) == reports.prefix(2).map(\.messageId))
+        #expect(Spool(stateDirectory: dir).entries().map(\.messageId) == reports.suffix(2).map(\.messageId))
+    }
+
+    @Test func untrustedTLSCollectorIsRetriedAndKeptSpooled() async throws {
+        let pki = try TestPKI.make()
+        let collector = try await TestCollector.start(tls: try pki.serverContext())
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try await withEngine(testConfig(endpoint: collector.httpsURL), stateDirectory: dir, log: log) { engine in
+            await engine.submit(makeReport())
+            #expect(await eventually { !log.results(.retrying).isEmpty })
+            // Trusting the CA (a reload with CAFile=) delivers it.
+            await engine.reconfigure(testConfig(endpoint: collector.httpsURL) { $0.caFile = pki.caFile })
+            #expect(await eventually { !log.results(.sent).isEmpty })
+        }
+        await collector.stop()
+        #expect(log.results(.retrying).first?.message.contains("TLS: certificate not trusted") == true)
+        #expect(collector.received.count == 1)
+    }
+
+    @Test func debugLogsEveryPayloadSent() async throws {
+        let collector = try await TestCollector.start()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url) { $0.debug = true }, stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            _ = try await collector.waitFor(1)
+        }
+        await collector.stop()
+        let payload = try #require(log.event(.payload).first)
+        #expect(payload.message == "[telemetry] " + String(decoding: try report.jsonData(), as: UTF8.self))
+    }
+
+    @Test func unwritableSpoolStillAttemptsOnceFromMemory() async throws {
+        let collector = try await TestCollector.start()
+        let dir = try tempDir("engine")
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: dir + "/spool"))
+        let log = LogCapture()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            let got = try await collector.waitFor(1)
+            #expect(got[0].messageId == report.messageId)
+            #expect(await eventually { !log.results(.sent).isEmpty })
+        }
+        await collector.stop()
+        #expect(!log.event(.spoolError).isEmpty)
+    }
+
+    @Test func sendOnceDeliversWithoutTheSpool() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 500)])
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let loaded = testConfig(endpoint: collector.url)
+        let first = makeReport(), second = makeReport(.diagnostics)
+        let failed = await HTTPReportDelivery.sendOnce(first, loaded: loaded, stateDirectory: dir, environment: [:], logger: log.logger)
+        let sent = await HTTPReportDelivery.sendOnce(second, loaded: loaded, stateDirectory: dir, environment: [:], logger: log.logger)
+        await collector.stop()
+        #expect(failed == .retry(status: 500, retryAfter: nil, reason: "HTTP 500"))
+        #expect(sent == .delivered(status: 200))
+        #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
+        #expect(Spool.pendingCount(stateDirectory: dir) == 0)
+        let state = DeliveryStateStore(stateDirectory: dir).load()
+        #expect(state.lastResult(.keepalive)?.result == .retrying)
+        #expect(state.lastResult(.diagnostics)?.result == .sent)
+        let dry = await HTTPReportDelivery.sendOnce(makeReport(), loaded: testConfig(endpoint: collector.url) { $0.dryRun = true },
+                                                    stateDirectory: dir, environment: [:], logger: log.logger)
+        #expect(dry == nil)
+        #expect(collector.received.count == 2)
+    }
+
+    @Test func proxyInUseFollowsTheConfiguration() async throws {
+        let dir = try tempDir("engine")
+        let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "https://c.example.com/r") { $0.proxy = "http://127.0.0.1:3128" },
+                                        stateDirectory: dir, environment: [:], logger: LogCapture().logger, onChange: {})
+        #expect(engine.proxyInUse)
+        await engine.reconfigure(testConfig(endpoint: "https://c.example.com/r"))
+        #expect(engine.proxyInUse == false)
+        await engine.shutdown()
+    }
+
+    @Test func onChangeFiresWhenTheQueueChanges() async throws {
+        let dir = try tempDir("engine")
+        let count = Locked(0)
+        let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "http://127.0.0.1:1/r"), stateDirectory: dir, environment: [:],
+                                        logger: LogCapture().logger, onChange: { count.update { $0 += 1 } })
+        await engine.submit(makeReport())
+        await engine.submit(makeReport())
+        #expect(count.value == 2)
+        await engine.purge()
+        #expect(count.value == 3)
+        await engine.shutdown()
+    }
+
+    @Test func shutdownStopsTheWorkerAndKeepsTheReportSpooled() async throws {
+        let refused = try await closedPort()
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir,
+                                        environment: [:], logger: log.logger, onChange: {})
+        let worker = Task { await engine.run() }
+        await engine.submit(makeReport())
+        #expect(await eventually { !log.results(.retrying).isEmpty })
+        await engine.shutdown()
+        await worker.value  // returns without being cancelled
+        #expect(Spool.pendingCount(stateDirectory: dir) == 1)
+    }
+}
