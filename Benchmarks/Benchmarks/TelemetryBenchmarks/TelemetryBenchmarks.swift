@@ -20,6 +20,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     guard let work = workload() else { return }
+    // Each benchmark runs in its own process: remove that process's scratch directory after its run.
+    Benchmark.teardown = { work.removeScratch() }
 
     Benchmark("Diagnostics collection (real /proc)") { benchmark in
         for _ in benchmark.scaledIterations {
