@@ -6,11 +6,11 @@ UNITDIR      ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
 CONFDIR      ?= /etc/telemetryd
 DOCDIR       ?= $(PREFIX)/share/doc/telemetryd
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s -Xlinker --version-script=$(CURDIR)/scripts/export.map
 BIN_DEBUG     = .build/debug/telemetryd
 BIN_RELEASE   = .build/release/telemetryd
 
-.PHONY: help deps build release run show test unit-test integration-test install uninstall clean
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint
 
 help:
 	@echo "make run         install build deps, build, print the reports this machine would send"
@@ -18,6 +18,8 @@ help:
 	@echo "make release     self-contained release binary ($(BIN_RELEASE))"
 	@echo "make install     install binary, unit, default config and catalog; reload systemd (root)"
 	@echo "make uninstall   stop, disable and remove them again (state in /var/lib/telemetryd is kept)"
+	@echo "make bench       micro benchmarks (Benchmarks/ package, ordo-one/benchmark)"
+	@echo "make footprint   idle footprint beside prometheus-node-exporter; rewrites BENCHMARKS.md's generated table"
 
 deps:
 	@scripts/install-deps
@@ -65,6 +67,14 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "removed; $(CONFDIR) and the state in /var/lib/telemetryd were kept (delete them by hand to forget this install)"
+
+# Issue 5: micro benchmarks (separate package, so the daemon's build never pays for ordo-one/benchmark) and the
+# idle footprint beside prometheus-node-exporter; both write their numbers into BENCHMARKS.md's tables by hand/script.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+footprint: release
+	scripts/footprint --binary $(BIN_RELEASE)
 
 clean:
 	rm -rf .build
