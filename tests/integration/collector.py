@@ -59,6 +59,11 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     collector: "Collector"
 
+    def process_request(self, request, client_address):
+        # Called once per connection accepted on the listening socket, before any byte is read or TLS spoken.
+        self.collector._record_connection(client_address)
+        super().process_request(request, client_address)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -130,9 +135,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Collector:
-    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1", path: str = "/v1/reports"):
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1", path: str = "/v1/reports",
+                 port: int = 0):
         self.tls = tls
         self.host = host
+        self.requested_port = port   # 0 = ephemeral; a fixed port lets a "collector back after an outage" rebind
+        self.connections: list[tuple[float, tuple]] = []   # (monotonic time, peer address) of each accepted TCP conn
         self.path = path
         self._cond = threading.Condition()
         self._requests: list[Request] = []
@@ -145,7 +153,8 @@ class Collector:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> "Collector":
-        self._server = _Server((self.host, 0), _Handler)
+        self._stopping.clear()
+        self._server = _Server((self.host, self.requested_port), _Handler)
         self._server.collector = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="collector", daemon=True)
@@ -192,6 +201,11 @@ class Collector:
             self._requests.append(req)
             self._cond.notify_all()
 
+    def _record_connection(self, address) -> None:
+        with self._cond:
+            self.connections.append((time.monotonic(), address))
+            self._cond.notify_all()
+
     def _record_tls_error(self, e: Exception) -> None:
         with self._cond:
             self.tls_errors.append(str(e))
@@ -232,6 +246,23 @@ class Collector:
                     raise AssertionError(f"collector: wanted {n} request(s) within {timeout}s, got {len(got)}; "
                                          f"all requests: {summary}; tls errors: {self.tls_errors}")
                 self._cond.wait(min(left, 0.5))
+
+    @property
+    def connection_count(self) -> int:
+        """TCP connections accepted on the listening socket so far (also those that never sent a request)."""
+        with self._cond:
+            return len(self.connections)
+
+    def wait_for_connections(self, n: int, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.connections) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"collector: wanted {n} accepted connection(s) within {timeout}s, "
+                                         f"got {len(self.connections)}")
+                self._cond.wait(min(left, 0.5))
+            return len(self.connections)
 
     def wait_for_tls_error(self, timeout: float = 10.0) -> str:
         deadline = time.monotonic() + timeout

@@ -100,3 +100,29 @@ def test_stop_does_not_wait_for_a_delayed_reply():
     t0 = time.monotonic()
     c.stop()
     assert time.monotonic() - t0 < 5
+
+
+def test_counts_accepted_connections_also_without_a_request(collector):
+    import socket
+    assert collector.connection_count == 0
+    s = socket.create_connection(("127.0.0.1", collector.port), timeout=5)
+    s.close()                                      # connect and hang up: no request at all
+    assert collector.wait_for_connections(1, timeout=5) == 1
+    post(collector, b"{}")                         # http.client: one more connection
+    assert collector.wait_for_connections(2, timeout=5) == 2
+    assert len(collector.requests) == 1, "a bare connect is counted as a connection, not as a request"
+    with pytest.raises(AssertionError, match=r"wanted 3 accepted connection"):
+        collector.wait_for_connections(3, timeout=0.3)
+
+
+def test_restarts_on_the_same_port_after_an_outage():
+    import socket
+    c = Collector().start()
+    port = c.port
+    c.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    with Collector(port=port) as back:
+        assert back.port == port and back.url == f"http://127.0.0.1:{port}/v1/reports"
+        status, _, _ = post(back, b'{"a":1}')
+        assert status == 200 and back.wait_for(1)[0].json == {"a": 1}
