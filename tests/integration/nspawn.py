@@ -82,6 +82,15 @@ class Container:
                 shutil.copy2(self.binary, target)
         return self._bindir
 
+    def _catalog_dir(self) -> str:
+        if getattr(self, "_catdir", None) is None:
+            import tempfile
+            self._catdir = tempfile.mkdtemp(prefix="telemetryd-nspawn-catalog-")
+            os.chmod(self._catdir, 0o755)
+            shutil.copy2(self.catalog, os.path.join(self._catdir, "telemetryd.catalog"))
+            os.chmod(os.path.join(self._catdir, "telemetryd.catalog"), 0o644)
+        return self._catdir
+
     def command(self) -> list[str]:
         cmd = ["systemd-nspawn", "-q", "-D", "/", "--volatile=yes", "--register=no", "--keep-unit",
                "--console=passive",
@@ -92,7 +101,9 @@ class Container:
                (f"--bind={self.confdir}:/etc/telemetryd" if self.confdir_writable
                 else f"--bind-ro={self.confdir}:/etc/telemetryd")]
         if self.catalog:
-            cmd.append(f"--bind-ro={self.catalog}:/etc/systemd/catalog/telemetryd.catalog")
+            # journalctl --update-catalog reads only /usr/lib/systemd/catalog/ and /usr/local/lib/systemd/catalog/
+            # (systemd 252, catalog_file_dirs), never /etc: the catalog enters where it is installed, by an overlay.
+            cmd.append(f"--overlay-ro=/usr/lib/systemd/catalog:{self._catalog_dir()}:/usr/lib/systemd/catalog")
         for d in foreign_library_dirs(self.binary):
             cmd.append(f"--bind-ro={d}")
         cmd += self.extra_args
@@ -143,6 +154,9 @@ class Container:
         if getattr(self, "_bindir", None):
             shutil.rmtree(self._bindir, ignore_errors=True)
             self._bindir = None
+        if getattr(self, "_catdir", None):
+            shutil.rmtree(self._catdir, ignore_errors=True)
+            self._catdir = None
 
     def __enter__(self) -> "Container":
         try:

@@ -23,6 +23,19 @@ def test_command_boots_a_volatile_copy_of_the_host(tmp_path):
         assert f"--bind-ro={tmp_path}:/etc/telemetryd" in cmd
         assert any(a.startswith("--overlay-ro=/usr/bin:") and a.endswith(":/usr/bin") for a in cmd)
         assert cmd[-2:] == ["systemd.unit=multi-user.target", "systemd.firstboot=off"]
+        assert not any("catalog" in a for a in cmd), "no catalog given, none mounted"
+        cat = tmp_path / "x.catalog"
+        cat.write_text("-- 00000000000000000000000000000001\nSubject: x\n")
+        withcat = nspawn.Container(unit=str(unit), binary="/bin/true", confdir=str(tmp_path), catalog=str(cat))
+        try:
+            # Where journalctl --update-catalog looks (never /etc/systemd/catalog).
+            [ov] = [a for a in withcat.command() if "catalog" in a]
+            assert ov.startswith("--overlay-ro=/usr/lib/systemd/catalog:") and ov.endswith(":/usr/lib/systemd/catalog")
+            top = ov.split(":")[1]
+            assert open(os.path.join(top, "telemetryd.catalog")).read() == cat.read_text()
+        finally:
+            withcat.stop()
+        assert not os.path.exists(top), "teardown removes the catalog overlay dir"
         rw = nspawn.Container(unit=str(unit), binary="/bin/true", confdir=str(tmp_path), confdir_writable=True)
         assert f"--bind={tmp_path}:/etc/telemetryd" in rw.command()
         rw.stop()
