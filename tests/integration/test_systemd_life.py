@@ -123,8 +123,10 @@ def test_active_only_after_ready(life):
     started = life.c.wait_for(lambda: life.c.journal(f"MESSAGE_ID={STARTED}", f"_PID={pid}"), timeout=10,
                               what="the daemon's 'started' journal entry")
     ts = int(started[0]["__MONOTONIC_TIMESTAMP"])
-    # The daemon had loaded its config and made its IDs (then sent READY=1 and logged "started") before systemd
-    # called it active; with Type=simple the unit would have been active at exec time, before any of that.
+    # Readiness gates activation: the daemon loads its config, makes its IDs and logs "started" before READY=1, so
+    # the entry is in the journal no later than systemd calls the unit active (with Type=simple the unit would be
+    # active at exec time, before any of that). journald stamps on receipt, so "started" logged after READY=1
+    # races the manager and loses by a millisecond or so.
     assert exec_start < ts, (exec_start, ts)
     assert ts <= active, f"'started' logged {ts - active} µs after the unit became active (active={active})"
 
