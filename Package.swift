@@ -33,6 +33,8 @@ let package = Package(
         ),
         // Tiny C helpers for what Swift cannot express (CPUID for virtualization detection).
         .target(name: "CShims"),
+        // Blocks the daemon's signals before main() so every thread inherits the mask (telemetryd only).
+        .target(name: "CRunSignals"),
         .target(
             name: "Systemd",
             dependencies: [
@@ -50,11 +52,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Sleeping on an event-loop timer instead of Task.sleep, so an idle daemon never wakes libdispatch.
+        .target(
+            name: "IdleTimer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // HTTPS transport and the delivery engine (spool, retries, backoff) over AsyncHTTPClient.
         .target(
             name: "TelemetryDelivery",
             dependencies: [
                 "TelemetryCore",
+                "IdleTimer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,10 +80,10 @@ let package = Package(
             name: "TelemetryDaemon",
             dependencies: [
                 "TelemetryCore",
+                "IdleTimer",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -82,10 +94,12 @@ let package = Package(
                 "TelemetryDaemon",
                 "TelemetryDelivery",
                 "Systemd",
+                "CRunSignals",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -110,6 +124,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IdleTimerTests",
+            dependencies: ["IdleTimer"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -93,9 +93,10 @@ public final class Daemon: Service, Sendable {
                           metadata: TelemetryEvent.disabled.metadata)
         }
         let watchdog = Watchdog.interval()
-        Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
+        // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? "enabled" : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
+        Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in

@@ -1,3 +1,4 @@
+import IdleTimer
 import Logging
 import TelemetryCore
 
@@ -10,7 +11,7 @@ public actor LoggingDelivery: ReportDelivery {
 
     public func run() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
+            await IdleTimer.sleep(for: .seconds(3600))
         }
     }
 

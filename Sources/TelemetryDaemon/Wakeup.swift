@@ -1,3 +1,4 @@
+import IdleTimer
 import Synchronization
 
 /// A one-slot mailbox the daemon loop sleeps on: `wait(until:)` returns at the deadline or as soon as something is
@@ -29,7 +30,7 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
         if let ready = take(), !ready.isEmpty { return ready }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(until: deadline, tolerance: nil, clock: clock)
+                await IdleTimer.sleep(until: deadline, clock: clock)
             }
             group.addTask { await self.waitForPost() }
             await group.next()

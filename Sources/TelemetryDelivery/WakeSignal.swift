@@ -1,3 +1,4 @@
+import IdleTimer
 import Synchronization
 
 /// A coalescing doorbell for the delivery worker: `wait(until:)` returns when rung (now or since the last wait),
@@ -24,7 +25,7 @@ final class WakeSignal: Sendable {
         if take() { return }
         await withTaskGroup(of: Void.self) { group in
             if let deadline {
-                group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+                group.addTask { await IdleTimer.sleep(until: deadline, clock: ContinuousClock()) }
             }
             group.addTask { await self.waitForRing() }
             await group.next()

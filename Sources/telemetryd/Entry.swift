@@ -12,7 +12,7 @@ struct CLIFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-@main
+
 enum Entry {
     static func main() async {
         let code: Int32

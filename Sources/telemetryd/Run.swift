@@ -10,7 +10,9 @@ import Systemd
 import TelemetryCore
 import TelemetryDaemon
 import TelemetryDelivery
-import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,17 +43,20 @@ struct Run: AsyncParsableCommand {
                                    environment: settings.environment, logger: logger, onChange: onChange)
             }
         )
-        // SIGHUP must be trapped before READY=1 is sent, or an early `systemctl reload` would kill us.
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        // The signals are blocked in every thread and taken by the main thread (main.swift): a SIGHUP before READY=1
+        // cannot kill us.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: [],
             logger: logger
         ))
-        let reloads = Task {
-            for await _ in hangups { daemon.requestReload() }
+        SignalThread.onSignal { signal in
+            if signal == SIGHUP {
+                daemon.requestReload()
+            } else {
+                Task { await group.triggerGracefulShutdown() }
+            }
         }
-        defer { reloads.cancel() }
         do {
             try await group.run()
         } catch let error as StartupError {

@@ -120,8 +120,8 @@ struct DaemonLoopTests {
         let task = Task { try await daemon.run() }
         #expect(await delivery.waitUntil { $0.submitted.count == 2 })
         try writeConfig(Self.fast + "KeepAliveIntervalSec=often\n")
+        let polls = await delivery.statusPolls  // before the reload, or a fast loop could poll before we look
         daemon.requestReload()
-        let polls = await delivery.statusPolls
         #expect(await delivery.waitUntil { $0.statusPolls > polls })
         task.cancel()
         try await task.value
