@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import IdleTimer
 import Logging
 import ServiceLifecycle
 import Systemd

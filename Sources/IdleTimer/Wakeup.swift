@@ -1,10 +1,10 @@
-import IdleTimer
 import Synchronization
 
 /// A one-slot mailbox the daemon loop sleeps on: `wait(until:)` returns at the deadline or as soon as something is
 /// posted, whichever comes first, and hands back what was posted since the last wait. Posting never blocks and
 /// coalesces (a reload requested twice before the loop wakes is one reload).
 ///
+/// Used by the daemon loop (reload, stop, delivery changes) and by the delivery worker (new report, purge, stop).
 /// Hand-written because the standard pieces do not fit: an AsyncStream iterator cannot be raced against a sleep
 /// without being shared across tasks, and swift-async-algorithms' channels have no deadline.
 public final class Wakeup<Event: Hashable & Sendable>: Sendable {
@@ -23,6 +23,12 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
             return s.waiter
         }
         waiter?.resume()
+    }
+
+    /// Waits like `wait(until:clock:)`, or with no deadline (until posted or cancelled) when `deadline` is nil.
+    public func wait(until deadline: ContinuousClock.Instant?) async -> Set<Event> {
+        // A year is "forever" for an event-loop timer that costs nothing while it waits.
+        await wait(until: deadline ?? ContinuousClock.now.advanced(by: .seconds(365 * 86_400)), clock: ContinuousClock())
     }
 
     /// Returns the events posted since the last call (empty when the deadline passed first or the task was cancelled).

@@ -1,5 +1,5 @@
 import Testing
-@testable import TelemetryDaemon
+@testable import IdleTimer
 
 @Suite struct WakeupTests {
     enum E: Hashable, Sendable { case a, b }
