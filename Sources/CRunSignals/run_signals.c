@@ -22,3 +22,24 @@ static void telemetryd_block_run_signals(int argc, char **argv, char **envp) {
 }
 
 int telemetryd_run_signals_blocked(void) { return blocked; }
+
+// Swift Concurrency's global-enqueue hook (swift/Runtime/Concurrency.h). SwiftNIO installs its event loops there
+// by looking the symbol up with dlsym, which fails in a --static-swift-stdlib executable (the runtime's symbols are
+// local there). A direct reference links in either build. The hook is called with the Swift calling convention,
+// which for two pointer arguments passes them as the C one does on x86-64 and arm64 (the same assumption NIO makes).
+typedef void (*telemetryd_original_enqueue)(void *job);
+extern void *swift_task_enqueueGlobal_hook;
+
+static void (*telemetryd_enqueue)(void *job) = 0;
+
+static void telemetryd_enqueue_hook(void *job, telemetryd_original_enqueue original) {
+    (void)original;
+    telemetryd_enqueue(job);
+}
+
+int telemetryd_install_enqueue_hook(void (*enqueue)(void *job)) {
+    if (enqueue == 0 || swift_task_enqueueGlobal_hook != 0) return 0;
+    telemetryd_enqueue = enqueue;
+    __atomic_store_n(&swift_task_enqueueGlobal_hook, (void *)telemetryd_enqueue_hook, __ATOMIC_SEQ_CST);
+    return 1;
+}

@@ -25,6 +25,9 @@ struct Run: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         LogHandlerFactory.bootstrap(syslogIdentifier: "telemetryd", debug: debugFlag(env))
         let logger = Logger(label: "telemetryd")
+        if !concurrencyOnEventLoops {
+            logger.debug("Swift Concurrency runs on libdispatch, not on SwiftNIO's event loops: expect a wakeup per second when idle")
+        }
         let ctx: Context
         do {
             ctx = try Context.load(global, logger: logger, validateOnly: true)

@@ -2,8 +2,6 @@ import CRunSignals
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
 
 // Entry point. No async main and no libdispatch main queue: an async main parks the main thread in libdispatch's
 // sigsuspend with every signal unblocked (so SIGHUP would kill the daemon), and libdispatch's worker pool would
@@ -14,8 +12,12 @@ let isRun = CommandLine.arguments.dropFirst().first == "run"
 if isRun, telemetryd_run_signals_blocked() == 0 {
     SignalThread.blockDaemonSignals()
 }
-// Swift Concurrency runs on SwiftNIO's event loops (see IdleTimer). Must come before the first task is created.
-_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+// Swift Concurrency runs on SwiftNIO's event loops instead of libdispatch's pool, whose monitor would wake the idle
+// daemon every second (see IdleTimer and BENCHMARKS.md). Must come before the first task is created. NIO's own
+// `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()` finds the runtime's hook with dlsym,
+// which a --static-swift-stdlib binary hides, so the hook is set through a direct reference (CRunSignals).
+// False when another hook was there first: then libdispatch runs the tasks, correctly but with its wakeups.
+let concurrencyOnEventLoops = telemetryd_install_enqueue_hook(enqueueOnEventLoop) == 1
 
 // The command runs on the event loops and ends the process with its exit code (Entry.main calls exit(3)).
 Task.detached { await Entry.main() }
