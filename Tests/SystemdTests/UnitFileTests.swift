@@ -32,7 +32,7 @@ import Testing
         #expect(try Self.values("Type") == ["notify"])
         #expect(try Self.values("ExecStart") == ["/usr/bin/telemetryd run"])
         #expect(try Self.values("ExecReload") == ["/bin/kill -HUP $MAINPID"])
-        #expect(try Self.values("WatchdogSec") == ["30s"])
+        #expect(try Self.values("WatchdogSec") == ["2min"])
         #expect(try Self.values("Restart") == ["on-failure"])
         #expect(try Self.values("RestartPreventExitStatus") == ["2"])
         #expect(try Self.values("DynamicUser") == ["yes"])
