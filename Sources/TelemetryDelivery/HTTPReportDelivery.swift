@@ -135,7 +135,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         memoryQueue.removeAll()
         let deleted = spool.purge()
         suspended = true
-        resetBackoff()
+        resetBackoff(announce: false)
         var m = TelemetryEvent.spoolPurged.metadata
         m["TELEMETRY_PURGED"] = .string(String(deleted))
         logger.notice("Spool purged: \(deleted) unsent report(s) deleted; nothing more is sent until telemetry is enabled again",
@@ -150,7 +150,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         proxyFlag.withLock { $0 = newSettings.proxy != nil }
         if newSettings != settings {
             settings = newSettings
-            resetBackoff()
+            resetBackoff(announce: false)  // a new endpoint or proxy: start afresh, nothing was reached yet
             if let old = transport {
                 transport = nil
                 // An attempt in flight keeps its transport; the worker shuts it down when the attempt ends.
@@ -310,8 +310,9 @@ public actor HTTPReportDelivery: ReportDelivery {
         notifyIfChanged()
     }
 
-    private func resetBackoff() {
-        if unreachable {
+    /// `announce`: the collector answered, so an outage that was logged ends with a "reachable again" entry.
+    private func resetBackoff(announce: Bool = true) {
+        if unreachable && announce {
             logger.notice("Collector \(config.endpoint) reachable again after \(consecutiveFailures) failed attempt(s)",
                           metadata: TelemetryEvent.collectorReachable.metadata)
         }
