@@ -13,7 +13,8 @@ BIN_RELEASE   = .build/release/telemetryd
 .PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint
 
 help:
-	@echo "make run         install build deps, build, print the reports this machine would send"
+	@echo "make run         install build deps, build, run the daemon in the foreground in dry run (Ctrl-C stops)"
+	@echo "make show        install build deps, build, print the reports this machine would send"
 	@echo "make test        install test deps, run unit tests and integration tests (real collector, real systemd)"
 	@echo "make release     self-contained release binary ($(BIN_RELEASE))"
 	@echo "make install     install binary, unit, default config and catalog; reload systemd (root)"
@@ -30,8 +31,17 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# The main job on a fresh machine: what telemetryd would send, from this machine's real data. Sends nothing.
-run show: build
+# The main job on a fresh machine: the daemon in the foreground with this machine's real data, in dry run
+# (it builds both reports at once and logs them, sends nothing and opens no connection). Ctrl-C stops it.
+DEMO_DIR = $(CURDIR)/.build/demo
+run: build
+	@mkdir -p $(DEMO_DIR)
+	@printf '[Telemetry]\nDryRun=yes\nRandomizedDelaySec=0\n' > $(DEMO_DIR)/telemetry.conf
+	@echo "telemetryd run: dry run, config $(DEMO_DIR)/telemetry.conf, state $(DEMO_DIR)/state; Ctrl-C stops"
+	$(BIN_DEBUG) run --config $(DEMO_DIR)/telemetry.conf --state-dir $(DEMO_DIR)/state
+
+# What the next reports would carry, as pretty JSON. Sends nothing.
+show: build
 	$(BIN_DEBUG) show --state-dir $${STATE_DIR:-$(CURDIR)/.build/state}
 
 test: deps
