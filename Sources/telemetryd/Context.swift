@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Systemd
 import TelemetryCore
@@ -57,7 +60,13 @@ struct Context {
     var config: TelemetryConfig { loaded.config }
 
     /// Loads (and unless `persist` is false, creates or repairs) the instance and cluster IDs.
-    func identity(persist: Bool = true) -> Identity {
+    func identity(persist: Bool = true) throws(CLIFailure) -> Identity {
+        // The daemon's state belongs to its dynamic user under /var/lib/private: a user who cannot read it must not
+        // get made-up IDs that look real (or a warning that calls the files corrupt).
+        let file = stateDirectory + "/" + IdentityStore.instanceFile
+        if access(file, R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+            throw .runtime("cannot read \(file): permission denied; run as root (the state belongs to the daemon)")
+        }
         let store = IdentityStore(stateDirectory: stateDirectory, machineAppID: MachineIdentity.telemetrydAppSpecificID)
         let (identity, events) = store.load(configClusterID: config.clusterID, persist: persist)
         for event in events { event.log(to: logger) }

@@ -29,7 +29,7 @@ struct Send: AsyncParsableCommand {
             let origin = ctx.loaded.origins["Telemetry.DryRun"]?.description ?? "the configuration"
             throw CLIFailure.runtime("DryRun=yes at \(origin): nothing sent ('telemetryd show' prints the report)")
         }
-        let report = ctx.reportBuilder(identity: ctx.identity()).build(type)
+        let report = ctx.reportBuilder(identity: try ctx.identity()).build(type)
         // The outcome is told in one line below; the engine's own log lines only with TELEMETRYD_DEBUG=1.
         let logger = ctx.config.debug ? commandLogger() : Logger(label: "telemetryd") { _ in SwiftLogNoOpLogHandler() }
         guard let outcome = await HTTPReportDelivery.sendOnce(

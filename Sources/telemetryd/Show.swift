@@ -18,7 +18,7 @@ struct Show: AsyncParsableCommand {
         if let reason = ctx.disabledReason {
             writeStderr("telemetryd: \(reason): no report would be sent. Shown for inspection only.\n")
         }
-        let builder = ctx.reportBuilder(identity: ctx.identity())
+        let builder = ctx.reportBuilder(identity: try ctx.identity())
         for type in type.map({ [$0] }) ?? ReportType.allCases {
             let report = builder.build(type)
             let data: [UInt8]

@@ -190,3 +190,33 @@ def test_show_opens_no_network_connection(tmp_path, conf):
                     "--config", str(conf), "--state-dir", str(tmp_path / "s")], check=True, capture_output=True, timeout=60)
     calls = trace.read_text()
     assert "AF_INET" not in calls and "AF_INET6" not in calls, calls
+
+
+def test_show_refuses_state_it_cannot_read(tmp_path, conf):
+    """A non-root user must not get made-up IDs that look real when the daemon's state is root-only."""
+    import shutil
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the binary as another user")
+    import tempfile
+    base = pathlib.Path(tempfile.mkdtemp(prefix="telemetryd-perm-"))  # /tmp/pytest-of-root is 0700: not usable here
+    try:
+        _run_as_nobody(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run_as_nobody(base):
+    base.chmod(0o755)
+    conf = base / "telemetry.conf"
+    conf.write_text("[Telemetry]\nEndpoint=http://127.0.0.1:9/v1/reports\n")
+    conf.chmod(0o644)
+    state = base / "state"
+    telemetryd("show", "--config", str(conf), "--state-dir", str(state), check=0)  # creates the IDs, as root
+    state.chmod(0o700)
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN, "show",
+                        "--config", str(conf), "--state-dir", str(state)], capture_output=True, text=True, timeout=60)
+    if "Permission denied" in p.stderr and "telemetryd:" not in p.stderr:
+        pytest.skip("the binary itself is not executable by nobody here")
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "permission denied; run as root" in p.stderr
+    assert p.stdout == ""
