@@ -37,6 +37,8 @@ public actor HTTPReportDelivery: ReportDelivery {
     private var consecutiveFailures = 0
     private var notBefore: ContinuousClock.Instant?
     private var unreachable = false
+    /// The spool could not be written the last time: logged once, until it works again.
+    private var spoolBroken = false
     private let sentLog: SentLog
     private var lastNotified: (queued: Int, unreachable: Bool)?
 
@@ -112,6 +114,11 @@ public actor HTTPReportDelivery: ReportDelivery {
         }
         do {
             let (_, dropped) = try spool.add(body: body, type: type, messageId: id, maxReports: config.maxReports)
+            if spoolBroken {
+                spoolBroken = false
+                logger.notice("The spool in \(spool.directory) is writable again; reports survive restarts again",
+                              metadata: TelemetryEvent.spoolError.metadata)
+            }
             logger.info("Queued \(type.rawValue) report \(id)", metadata: .report(.queued, type: type, messageId: id))
             for old in dropped {
                 logger.warning("Spool full (MaxReports=\(config.maxReports)): dropped the oldest unsent \(old.type.rawValue) report \(old.messageId)",
@@ -121,8 +128,11 @@ public actor HTTPReportDelivery: ReportDelivery {
             var m = TelemetryEvent.spoolError.metadata
             m["TELEMETRY_TYPE"] = .string(type.rawValue)
             m["TELEMETRY_MESSAGE_ID"] = .string(id)
-            logger.error("Cannot spool \(type.rawValue) report \(id): \(error); make the state directory writable. Attempting it once from memory; it will not be retried",
-                         metadata: m)
+            // One clear error when the spool breaks, not one per report (issue 4); later ones are debug lines.
+            logger.log(level: spoolBroken ? .debug : .error,
+                       "Cannot spool \(type.rawValue) report \(id): \(error); make the state directory writable. Until then each report is attempted once from memory and not retried",
+                       metadata: m)
+            spoolBroken = true
             memoryQueue.append((report, body))
         }
         wake.ring()
