@@ -95,7 +95,7 @@ public final class Daemon: Service, Sendable {
         }
         let watchdog = Watchdog.interval()
         // Logged before READY=1, so the journal entry precedes the unit's activation.
-        logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? "enabled" : "disabled"), endpoint \(loaded.config.endpoint)",
+        logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
         Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
 
