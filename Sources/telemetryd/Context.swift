@@ -23,7 +23,7 @@ struct Context {
     static let defaultStateDirectory = "/var/lib/telemetryd"
 
     /// Loads the configuration; a configuration error is a usage error (exit 2) naming file:line.
-    static func load(_ options: GlobalOptions, logger: Logger, validateOnly: Bool = false) throws(CLIFailure) -> Context {
+    static func load(_ options: GlobalOptions, logger: Logger) throws(CLIFailure) -> Context {
         let env = ProcessInfo.processInfo.environment
         let loader = ConfigLoader.forCommandLine(configOption: options.config, environment: env)
         let path = loader.mainPath
@@ -33,10 +33,8 @@ struct Context {
         } catch {
             throw .usage(error.description)
         }
-        if !validateOnly {
-            for warning in loaded.warnings {
-                logger.warning("\(warning.description)")
-            }
+        for warning in loaded.warnings {
+            logger.warning("\(warning.description)")
         }
         return Context(
             environment: env,
@@ -73,21 +71,24 @@ struct Context {
         return identity
     }
 
-    /// Whether reports would go through a proxy (for the `config` feature flags; never the proxy's address).
-    var proxyInUse: Bool {
-        if config.proxy != nil { return true }
-        return !(environment["https_proxy"] ?? environment["HTTPS_PROXY"] ?? "").isEmpty
+    /// The proxy reports go through, chosen exactly as the daemon chooses it (`Proxy=`, else the environment's
+    /// `https_proxy`/`HTTPS_PROXY` honouring `no_proxy`); nil for a direct connection.
+    var proxy: ProxyAddress? {
+        ProxySelector.select(endpoint: config.endpoint, configured: config.proxy, environment: environment)
     }
 
-    /// "http://proxy:3128 (Proxy= at FILE:LINE)" or "http://proxy:3128 ($https_proxy)"; nil without a proxy.
+    /// Whether reports would go through a proxy (for the `config` feature flags; never the proxy's address).
+    var proxyInUse: Bool { proxy != nil }
+
+    /// "http://proxy:3128 (Proxy= at FILE:LINE)" or "http://proxy:3128 (from the environment)"; nil without a proxy.
+    /// Only host and port: credentials in a proxy variable never reach the output.
     var proxyDescription: String? {
-        if let p = config.proxy {
-            return "\(p) (Proxy= at \(loaded.origins["Transport.Proxy"]?.description ?? "configuration"))"
-        }
-        for name in ["https_proxy", "HTTPS_PROXY"] {
-            if let v = environment[name], !v.isEmpty { return "\(redactingUserInfo(v)) ($\(name))" }
-        }
-        return nil
+        guard let proxy else { return nil }
+        let origin = config.proxy != nil
+            ? "Proxy= at \(loaded.origins["Transport.Proxy"]?.description ?? "configuration")"
+            : "from the environment"
+        let host = proxy.host.contains(":") ? "[\(proxy.host)]" : proxy.host
+        return "http://\(host):\(proxy.port) (\(origin))"
     }
 
     func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
@@ -116,13 +117,4 @@ func commandLogger() -> Logger {
 /// Whether TELEMETRYD_DEBUG asks for debug logging (set, not empty, not "0").
 func debugFlag(_ environment: [String: String]) -> Bool {
     environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
-}
-
-/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`, so `status` output can be pasted into a ticket.
-func redactingUserInfo(_ url: String) -> String {
-    let parts = url.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
-    guard parts.count == 2, let at = parts[1].firstIndex(of: "@") else { return url }
-    let hostEnd = parts[1].firstIndex(of: "/") ?? parts[1].endIndex
-    guard at < hostEnd else { return url }
-    return "\(parts[0])://***\(parts[1][at...])"
 }

@@ -28,18 +28,13 @@ struct Run: AsyncParsableCommand {
         if !concurrencyOnEventLoops {
             logger.debug("Swift Concurrency runs on libdispatch, not on SwiftNIO's event loops: expect a wakeup per second when idle")
         }
-        let ctx: Context
-        do {
-            ctx = try Context.load(global, logger: logger, validateOnly: true)
-        } catch {
-            // Into the journal with its MESSAGE_ID too, not only as the one-line reason on stderr.
-            logger.critical("Configuration error: \(error.message)", metadata: TelemetryEvent.configError.metadata)
-            Notify.status("Failed: \(error.message)")
-            throw error
-        }
+        // The daemon loads the configuration itself, and on an error logs it with its MESSAGE_ID, says so in
+        // STATUS= and fails with StartupError (exit 2): nothing to load here first.
+        let loader = ConfigLoader.forCommandLine(configOption: global.config, environment: env)
         let daemon = Daemon(
-            settings: DaemonSettings(configPath: ctx.configPath, requireConfigFile: ctx.requireConfigFile,
-                                     stateDirectory: ctx.stateDirectory, environment: ctx.environment),
+            settings: DaemonSettings(configPath: loader.mainPath, requireConfigFile: loader.requireMainFile,
+                                     stateDirectory: Context.stateDirectory(cliOverride: global.stateDir, environment: env),
+                                     environment: env),
             logger: logger,
             makeDelivery: { loaded, settings, logger, onChange in
                 HTTPReportDelivery(loaded: loaded, stateDirectory: settings.stateDirectory,

@@ -5,9 +5,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,7 +74,7 @@ struct StatusReport: Encodable {
         }
         self.last = last
         self.next = next
-        queued = config.enable ? spoolDepth(stateDirectory: ctx.stateDirectory) : 0
+        queued = config.enable ? Spool.pendingCount(stateDirectory: ctx.stateDirectory) : 0
         proxy = ctx.proxyDescription
         let sent = SentLog(stateDirectory: ctx.stateDirectory)
         sentLog = sent.directory
@@ -154,9 +151,4 @@ struct StatusReport: Encodable {
 /// `2026-11-23T06:00:00Z`.
 func rfc3339(_ date: Date) -> String {
     Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).ISO8601Format()
-}
-
-/// Reports waiting in `<state>/spool/`.
-func spoolDepth(stateDirectory: String) -> Int {
-    Spool.pendingCount(stateDirectory: stateDirectory)
 }

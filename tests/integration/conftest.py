@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import sys
+import time
 
 import pytest
 
@@ -87,3 +88,14 @@ def make_daemon(binary, tmp_path):
     yield make
     for d in made:
         d.kill()
+
+
+def wait_until(pred, timeout=10.0, what="condition"):
+    """Poll `pred` every 50 ms until it returns something truthy (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

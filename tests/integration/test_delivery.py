@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 
 import jsonschema
 import pytest
 
 import proxy
 from collector import Reply
-from conftest import config_text
+from conftest import config_text, wait_until
 
 TYPES = {"keepalive", "diagnostics"}
 
@@ -35,16 +34,6 @@ def quiet_for(collector, n, seconds=2.0):
     """Assert no request beyond the first n arrives within `seconds` (bounded, <= 2 s)."""
     with pytest.raises(AssertionError):
         collector.wait_for(n + 1, timeout=seconds)
-
-
-def wait_until(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture

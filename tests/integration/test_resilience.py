@@ -15,7 +15,7 @@ import time
 import pytest
 
 from collector import Collector, Reply
-from conftest import config_text
+from conftest import config_text, wait_until
 
 TYPES = {"keepalive", "diagnostics"}
 
@@ -30,16 +30,6 @@ def _json(r):
 def ids_of(requests, status=None):
     return [r.json["messageId"] for r in requests
             if r.method == "POST" and _json(r) and (status is None or r.reply.status == status)]
-
-
-def wait_until(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def spool_dir(d):
