@@ -61,9 +61,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // HTTPS transport and the delivery engine (spool, retries, backoff) over AsyncHTTPClient.
+        // HTTPS to the collector: transport policy, the AsyncHTTPClient transport and the engine that drains the spool.
         .target(
-            name: "TelemetryDelivery",
+            name: "TelemetryTransport",
             dependencies: [
                 "TelemetryCore",
                 "IdleTimer",
@@ -92,7 +92,7 @@ let package = Package(
             dependencies: [
                 "TelemetryCore",
                 "TelemetryDaemon",
-                "TelemetryDelivery",
+                "TelemetryTransport",
                 "Systemd",
                 "CRunSignals",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -115,9 +115,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "TelemetryDeliveryTests",
+            name: "TelemetryTransportTests",
             dependencies: [
-                "TelemetryDelivery", "TelemetryCore",
+                "TelemetryTransport", "TelemetryCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -9,6 +9,7 @@ import Glibc
 import Logging
 import Systemd
 import TelemetryCore
+import TelemetryTransport
 import TelemetryDaemon
 
 /// What every command starts from: the environment, the loaded configuration and where state lives.

@@ -9,7 +9,7 @@ import ServiceLifecycle
 import Systemd
 import TelemetryCore
 import TelemetryDaemon
-import TelemetryDelivery
+import TelemetryTransport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -6,7 +6,7 @@ import Foundation
 #endif
 import Logging
 import TelemetryCore
-import TelemetryDelivery
+import TelemetryTransport
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -86,16 +86,16 @@ public enum ConfigValues {
 
     // MARK: URLs
 
-    struct URLParts: Equatable {
-        var scheme: String      // lower-case
-        var host: String        // without IPv6 brackets
-        var port: Int?
-        var rest: String        // path, query, fragment ("" or starting with / ? #)
+    public struct URLParts: Equatable, Sendable {
+        public var scheme: String      // lower-case
+        public var host: String        // without IPv6 brackets
+        public var port: Int?
+        public var rest: String        // path, query, fragment ("" or starting with / ? #)
     }
 
     /// A minimal RFC 3986 check: scheme://host[:port][/path][?query][#fragment], printable ASCII only,
     /// no user info (credentials do not belong in a world-readable config, nor in `telemetryd status`).
-    static func splitURL(_ s: String) -> URLParts? {
+    public static func splitURL(_ s: String) -> URLParts? {
         let b = Array(s.utf8)
         guard b.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         guard let colon = b.firstIndex(of: UInt8(ascii: ":")),
@@ -187,7 +187,7 @@ public enum ConfigValues {
 
     // MARK: helpers
 
-    static func asciiLowercased(_ s: String) -> String {
+    public static func asciiLowercased(_ s: String) -> String {
         String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }

@@ -6,7 +6,7 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 import TelemetryCore
-@testable import TelemetryDelivery
+@testable import TelemetryTransport
 
 /// A real HTTP(S) collector on 127.0.0.1 with scripted answers; records what it received.
 final class TestCollector: Sendable {

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import TelemetryCore
 import Testing
-@testable import TelemetryDelivery
+@testable import TelemetryTransport
 
 /// The engine end to end against a real collector on 127.0.0.1.
 @Suite struct DeliveryEngineTests {

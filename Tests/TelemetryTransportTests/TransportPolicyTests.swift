@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+@testable import TelemetryTransport
 
-@Suite struct DeliveryPolicyTests {
+@Suite struct TransportPolicyTests {
     // MARK: Backoff
 
     @Test func backoffStaysBetweenMinAndAGrowingCeiling() {

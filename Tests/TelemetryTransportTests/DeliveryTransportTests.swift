@@ -2,7 +2,7 @@ import Foundation
 import NIOSSL
 import TelemetryCore
 import Testing
-@testable import TelemetryDelivery
+@testable import TelemetryTransport
 
 @Suite struct DeliveryTransportTests {
     private func settings(_ endpoint: String, compress: Bool = true, caFile: String? = nil) -> TransportSettings {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryCore
 
 /// Retry delays of a failed send (DESIGN.md: `RetryMinSec`, `RetryMaxSec`): exponential with full jitter, never
 /// shorter than the minimum nor longer than the maximum. Pure.
