@@ -211,6 +211,59 @@ def test_bad_config_at_start_fails_with_2_and_no_restart_loop(box):
         box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
 
 
+def _start_fresh(box) -> None:
+    """The unit running, its start-limit counter and failed state cleared (reset-failed clears both)."""
+    box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
+    box.c.run("systemctl", "start", "telemetryd", check=True, timeout=30)
+
+
+def test_operator_restarts_do_not_trip_the_start_limit(box):
+    _start_fresh(box)
+    # Six back-to-back restarts (seven starts with the first): more than the old StartLimitBurst=5 ever allowed.
+    for i in range(6):
+        p = box.c.run("systemctl", "restart", "telemetryd", timeout=30)
+        assert p.returncode == 0, f"restart {i + 1} failed: {p.stderr}"
+        assert box.prop("ActiveState") == "active"
+    assert box.prop("Result") == "success"
+
+
+def test_crash_loop_is_bounded_by_the_start_limit(box):
+    # The unit's own pacing: one restart per RestartSec=, StartLimitBurst= starts per StartLimitIntervalSec=.
+    p = box.c.show("telemetryd.service", "RestartUSec", "StartLimitBurst", "StartLimitIntervalUSec")
+    burst = int(p["StartLimitBurst"])
+    assert p["RestartUSec"] == "10s" and p["StartLimitIntervalUSec"] == "10min", p
+    assert 6 < burst <= 30, p
+    # The same limit with a short RestartSec=, so the loop reaches it in seconds: the daemon is killed (an unclean
+    # exit, which Restart=on-failure restarts) as soon as each new one is up.
+    dropin = "/etc/systemd/system/telemetryd.service.d/90-crash-test.conf"
+    box.c.run("mkdir", "-p", "/etc/systemd/system/telemetryd.service.d", check=True)
+    box.c.run("sh", "-c", f"printf '[Service]\\nRestartSec=100ms\\n' > {dropin}", check=True)
+    box.c.run("systemctl", "daemon-reload", check=True, timeout=30)
+    try:
+        _start_fresh(box)
+        kills = 0
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and box.prop("ActiveState") != "failed":
+            pid = box.prop("MainPID")
+            if pid != "0" and box.prop("ActiveState") == "active":
+                box.c.run("kill", "-KILL", pid)
+                kills += 1
+                box.c.wait_for(lambda: box.prop("MainPID") != pid, timeout=10, what="the killed daemon to go")
+            time.sleep(0.05)
+        assert box.prop("ActiveState") == "failed", f"still looping after {kills} kills"
+        # systemd 252 keeps Result=signal (the last crash) and logs why it gave up.
+        assert any("Start request repeated too quickly" in e.get("MESSAGE", "") for e in box.journal()), \
+            "the loop did not end at the start limit"
+        # The daemon already running when the counter was reset, then `burst` restarts: burst + 1 crashes at most.
+        assert burst - 1 <= kills <= burst + 1, f"{kills} crashes before the start limit stopped the loop (burst {burst})"
+        time.sleep(1.0)
+        assert box.prop("ActiveState") == "failed", "the loop ended for good"
+    finally:
+        box.c.run("rm", "-f", dropin)
+        box.c.run("systemctl", "daemon-reload", timeout=30)
+        _start_fresh(box)
+
+
 def test_security_exposure_is_at_most_1_5(tmp_path):
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
