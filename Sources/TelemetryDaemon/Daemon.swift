@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import IdleTimer
 import Logging
 import ServiceLifecycle
@@ -46,7 +49,7 @@ enum DaemonEvent: Hashable, Sendable {
 
 /// `telemetryd run`: one loop that schedules reports, hands them to delivery, pings the watchdog and keeps
 /// `STATUS=` current. Reload (SIGHUP) and stop (SIGTERM, via ServiceLifecycle) arrive as wake-ups of that loop, so
-/// the watchdog ping vouches for the loop that does the work (DESIGN.md, "systemd integration").
+/// the watchdog ping vouches for the loop that does the work (README, "systemd integration").
 public final class Daemon: Service, Sendable {
     let settings: DaemonSettings
     let logger: Logger
@@ -82,6 +85,7 @@ public final class Daemon: Service, Sendable {
         }
         logWarnings(loaded)
         var loop = LoopState(loaded: loaded)
+        loop.stateProblem = checkStateDirectory()
         loop.identity = loadIdentity(loaded.config)
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
         let clock = ContinuousClock()
@@ -94,6 +98,8 @@ public final class Daemon: Service, Sendable {
                           metadata: TelemetryEvent.disabled.metadata)
         }
         let watchdog = Watchdog.interval()
+        let startedAt = Date()
+        recordDecision(loop, startedAt: startedAt)
         // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
@@ -102,7 +108,8 @@ public final class Daemon: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await delivery.run() }
-                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock, watchdog: watchdog, startMicros: startMicros)
+                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock, watchdog: watchdog,
+                                    startMicros: startMicros, startedAt: startedAt)
                 group.cancelAll()
             }
         } onGracefulShutdown: { [wakeup] in
@@ -117,11 +124,13 @@ public final class Daemon: Service, Sendable {
         var identity: Identity?
         var nextDue: [ReportType: ContinuousClock.Instant] = [:]
         var reloadError: String?
+        /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
+        var stateProblem: String?
         var lastStatus = ""
     }
 
     private func mainLoop(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule,
-                          clock: ContinuousClock, watchdog: Duration?, startMicros: UInt64) async {
+                          clock: ContinuousClock, watchdog: Duration?, startMicros: UInt64, startedAt: Date) async {
         let pingEvery = watchdog.map { $0 / 2 }
         var nextPing = clock.now
         while true {
@@ -173,6 +182,7 @@ public final class Daemon: Service, Sendable {
             }
             if events.contains(.reload) {
                 await reload(&loop, delivery: delivery, schedule: schedule, clock: clock)
+                recordDecision(loop, startedAt: startedAt)
             }
         }
     }
@@ -209,9 +219,43 @@ public final class Daemon: Service, Sendable {
                     metadata: TelemetryEvent.reloaded.metadata)
     }
 
+    /// Before READY=1: a state directory where no file can be created means no spool, no schedule and no IDs that
+    /// survive a restart. Said once, clearly, with what to do; the daemon runs on (reports are still attempted).
+    private func checkStateDirectory() -> String? {
+        do throws(FileError) {
+            try AtomicFile.makeDirectory(settings.stateDirectory)
+            try AtomicFile.probeWritable(settings.stateDirectory)
+            return nil
+        } catch {
+            logger.error("State directory \(settings.stateDirectory) is not writable (\(error.description)): reports cannot be spooled and the schedule is not kept across restarts; give it to the daemon's user (StateDirectory= in the unit) or pass --state-dir",
+                         metadata: TelemetryEvent.spoolError.metadata)
+            return "state directory \(settings.stateDirectory) not writable"
+        }
+    }
+
+    /// `daemon.json`: what this process decided and why, for `telemetryd status`.
+    private func recordDecision(_ loop: LoopState, startedAt: Date) {
+        let loaded = loop.loaded
+        let pid = getpid()
+        let record = DaemonRecord(
+            enabled: .init(loaded.config.enable, setBy: loaded.enableOrigin.description),
+            dryRun: loaded.config.dryRun,
+            endpoint: .init(loaded.config.endpoint, setBy: loaded.origin(of: "Telemetry.Endpoint").description),
+            product: nil,
+            configFiles: loaded.files, reloadError: loop.reloadError,
+            pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0, bootId: DaemonRecord.currentBootId(),
+            startedAt: startedAt, decidedAt: Date())
+        do throws(FileError) {
+            try record.write(stateDirectory: settings.stateDirectory)
+        } catch {
+            logger.warning("Could not record the daemon's decision in \(settings.stateDirectory): \(error.description); `telemetryd status` will show what the files alone decide",
+                           metadata: TelemetryEvent.spoolError.metadata)
+        }
+    }
+
     private func statusText(_ loop: LoopState, delivery: any ReportDelivery, now: ContinuousClock.Instant) async -> StatusText {
         let config = loop.loaded.config
-        var s = StatusText(reloadError: loop.reloadError)
+        var s = StatusText(reloadError: loop.reloadError, stateProblem: loop.stateProblem)
         if !config.enable {
             s.disabledBy = loop.loaded.enableOrigin.description
             return s
@@ -248,13 +292,5 @@ func interval(_ type: ReportType, _ config: TelemetryConfig) -> TimeSpan {
     switch type {
     case .keepalive: config.keepAliveInterval
     case .diagnostics: config.diagnosticsInterval
-    }
-}
-
-extension MachineIdentity {
-    /// `sd_id128_get_machine_app_specific()` for telemetryd's application ID.
-    @Sendable public static func telemetrydAppSpecificID() -> String? {
-        guard let app = UUID(uuidString: IdentityStore.applicationID) else { return nil }
-        return appSpecificID(appID: withUnsafeBytes(of: app.uuid) { Array($0) })
     }
 }

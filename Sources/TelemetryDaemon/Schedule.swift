@@ -19,7 +19,15 @@ struct Schedule: Sendable {
 
     func plan(config: TelemetryConfig, now: Date, clockNow: ContinuousClock.Instant,
               random: @Sendable (ClosedRange<Double>) -> Double) -> [ReportType: ContinuousClock.Instant] {
-        let state = store.load()
+        let state: DeliveryState
+        do throws(FileError) {
+            state = try store.load()
+        } catch {
+            // Never written over (update refuses too): the operator can repair or move it away.
+            logger.warning("Cannot read the schedule: \(error.description); planning as on a first start, and not recording the schedule until it is fixed",
+                           metadata: TelemetryEvent.spoolError.metadata)
+            state = DeliveryState()
+        }
         var out: [ReportType: ContinuousClock.Instant] = [:]
         var dates: [ReportType: Date] = [:]
         for type in ReportType.allCases {

@@ -74,7 +74,7 @@ struct DaemonLoopTests {
         try await task.value
         let types = await delivery.submitted.map(\.type)
         #expect(Set(types) == [.keepalive, .diagnostics])
-        let state = DeliveryStateStore(stateDirectory: dir + "/state").load()
+        let state = try DeliveryStateStore(stateDirectory: dir + "/state").load()
         #expect(state.lastScheduled(.keepalive) != nil)
         let next = try #require(state.nextDue(.diagnostics))
         #expect(abs(next.timeIntervalSinceNow - 7200) < 60)
