@@ -243,7 +243,7 @@ public final class Daemon: Service, Sendable {
             endpoint: .init(loaded.config.endpoint, setBy: loaded.origin(of: "Telemetry.Endpoint").description),
             product: nil,
             configFiles: loaded.files, reloadError: loop.reloadError,
-            pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0, bootId: DaemonRecord.currentBootId(),
+            pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0,
             startedAt: startedAt, decidedAt: Date())
         do throws(FileError) {
             try record.write(stateDirectory: settings.stateDirectory)

@@ -180,6 +180,55 @@ def test_disable_inside_purges_the_spool(box):
     box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
 
 
+def test_status_tells_the_services_decision_not_the_callers(box):
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+    # An opt-out in the admin's shell does not reach the service: status says what the daemon decided.
+    p = box.c.run("env", "DO_NOT_TRACK=1", "telemetryd", "status", check=True)
+    assert "Telemetry: enabled\n" in p.stdout, p.stdout
+    assert re.search(r"^Daemon: running, PID %s," % box.prop("MainPID"), p.stdout, re.M), p.stdout
+    # An opt-out in the unit's environment does, and status says so although the files enable it.
+    dropin = "/etc/systemd/system/telemetryd.service.d/90-dnt.conf"
+    box.c.run("mkdir", "-p", "/etc/systemd/system/telemetryd.service.d", check=True)
+    box.c.run("sh", "-c", f"printf '[Service]\\nEnvironment=DO_NOT_TRACK=1\\n' > {dropin}", check=True)
+    try:
+        box.c.run("systemctl", "daemon-reload", check=True, timeout=30)
+        box.c.run("systemctl", "restart", "telemetryd", check=True, timeout=30)
+        box.wait_prop("StatusText", lambda v: v.startswith("Disabled by $DO_NOT_TRACK"))
+        doc = json.loads(box.c.run("telemetryd", "status", "--json", check=True).stdout)
+        assert doc["enabled"] is False and doc["decidedBy"] == "$DO_NOT_TRACK", doc
+        assert doc["decisionSource"] == "daemon" and str(doc["daemon"]["pid"]) == box.prop("MainPID")
+        assert doc["endpoint"] == box.collector.url
+    finally:
+        box.c.run("rm", "-f", dropin)
+        box.c.run("systemctl", "daemon-reload", timeout=30)
+        box.c.run("systemctl", "restart", "telemetryd", timeout=30)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+
+
+def test_status_refuses_a_user_who_cannot_read_the_state(box):
+    p = box.c.run("runuser", "-u", "nobody", "--", "telemetryd", "status")
+    assert p.returncode == 1, p.stdout
+    assert "permission denied; run as root" in p.stderr, p.stderr
+    assert "never" not in p.stdout and "Queued" not in p.stdout
+
+
+def test_send_as_root_leaves_the_state_to_the_daemon(box):
+    owner = box.c.run("stat", "-c", "%u:%g", STATE, check=True).stdout.strip()
+    assert not owner.startswith("0:"), "DynamicUser= gives the state directory to the dynamic user"
+    box.c.run("rm", "-f", f"{STATE}/state.lock", check=True)   # so send creates it again, as root
+    box.c.run("telemetryd", "send", "--type", "diagnostics", check=True, timeout=60)
+    for name in ("state.json", "state.lock", "sent", "daemon.json", "instance-id"):
+        got = box.c.run("stat", "-c", "%u:%g", f"{STATE}/{name}", check=True).stdout.strip()
+        assert got == owner, f"{name} is owned by {got}, the state directory by {owner}"
+    # The daemon still reads it: a restart plans from the recorded schedule and sends nothing early.
+    n = len(box.collector.requests)
+    box.c.run("systemctl", "restart", "telemetryd", check=True, timeout=30)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+    time.sleep(1.5)
+    assert len(box.collector.requests) == n, [r.json.get("type") for r in box.collector.requests[n:]]
+    assert not [e for e in box.journal() if "Cannot read the schedule" in e.get("MESSAGE", "")]
+
+
 def test_stop_within_two_seconds(box):
     t0 = time.monotonic()
     box.c.run("systemctl", "stop", "telemetryd", check=True, timeout=15)

@@ -29,15 +29,15 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
     /// The last reload's error (file:line), when it was refused and the previous configuration kept.
     public var reloadError: String?
     public var pid: Int32
-    /// The process's start time in clock ticks since boot (`/proc/PID/stat` field 22) and the boot ID: together with
-    /// the PID they tell the daemon that wrote this from a later process that got the same PID.
+    /// The process's start time in clock ticks since boot (`/proc/PID/stat` field 22): with the PID, it tells the
+    /// daemon that wrote this from a later process that got the same PID. (No boot ID: under systemd-nspawn and
+    /// ProtectKernelTunables= the daemon and the CLI can read different ones.)
     public var processStart: UInt64
-    public var bootId: String
     public var startedAt: Date
     public var decidedAt: Date
 
     public init(enabled: Setting<Bool>, dryRun: Bool, endpoint: Setting<String>, product: Setting<String>? = nil,
-                configFiles: [String], reloadError: String? = nil, pid: Int32, processStart: UInt64, bootId: String,
+                configFiles: [String], reloadError: String? = nil, pid: Int32, processStart: UInt64,
                 startedAt: Date, decidedAt: Date) {
         self.enabled = enabled
         self.dryRun = dryRun
@@ -47,7 +47,6 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
         self.reloadError = reloadError
         self.pid = pid
         self.processStart = processStart
-        self.bootId = bootId
         self.startedAt = startedAt
         self.decidedAt = decidedAt
     }
@@ -73,16 +72,9 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
         }
     }
 
-    /// Whether the process that wrote this still runs (same boot, same PID, same start time).
+    /// Whether the process that wrote this still runs (same PID, same start time).
     public func isLive(procRoot: String = "/proc") -> Bool {
-        guard bootId == Self.currentBootId(procRoot: procRoot),
-              let start = Self.processStart(pid: pid, procRoot: procRoot) else { return false }
-        return start == processStart
-    }
-
-    public static func currentBootId(procRoot: String = "/proc") -> String {
-        let bytes = (try? AtomicFile.read(procRoot + "/sys/kernel/random/boot_id", limit: 64)) ?? nil
-        return bytes.map { String(decoding: $0, as: UTF8.self).trimmedASCII() } ?? ""
+        Self.processStart(pid: pid, procRoot: procRoot) == processStart
     }
 
     /// Field 22 (starttime) of `/proc/PID/stat`; nil when there is no such process.
