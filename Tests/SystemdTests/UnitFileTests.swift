@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    /// `systemd-analyze security --offline=yes` scores the unit at most 1.5 (DESIGN.md), where the tool exists.
+    /// `systemd-analyze security --offline=yes` scores the unit at most 1.5 (docs/systemd.md), where the tool exists.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
     func securityScoreAtMost1_5() throws {
         let process = Process()
