@@ -49,7 +49,7 @@ enum DaemonEvent: Hashable, Sendable {
 
 /// `telemetryd run`: one loop that schedules reports, hands them to delivery, pings the watchdog and keeps
 /// `STATUS=` current. Reload (SIGHUP) and stop (SIGTERM, via ServiceLifecycle) arrive as wake-ups of that loop, so
-/// the watchdog ping vouches for the loop that does the work (README, "systemd integration").
+/// the watchdog ping vouches for the loop that does the work (docs/systemd.md).
 public final class Daemon: Service, Sendable {
     let settings: DaemonSettings
     let logger: Logger
@@ -84,11 +84,11 @@ public final class Daemon: Service, Sendable {
             throw StartupError(description: error.description)
         }
         logWarnings(loaded)
-        var loop = LoopState(loaded: loaded)
+        let clock = ContinuousClock()
+        var loop = LoopState(loaded: loaded, pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now)
         loop.stateProblem = checkStateDirectory()
         loop.identity = loadIdentity(loaded.config)
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
-        let clock = ContinuousClock()
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
         loop.nextDue = schedule.plan(config: loaded.config, now: Date(), clockNow: clock.now, random: random)
 
@@ -97,7 +97,6 @@ public final class Daemon: Service, Sendable {
             logger.notice("Telemetry disabled by \(loaded.enableOrigin.description): nothing will be sent",
                           metadata: TelemetryEvent.disabled.metadata)
         }
-        let watchdog = Watchdog.interval()
         let startedAt = Date()
         recordDecision(loop, startedAt: startedAt)
         // Logged before READY=1, so the journal entry precedes the unit's activation.
@@ -108,7 +107,7 @@ public final class Daemon: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await delivery.run() }
-                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock, watchdog: watchdog,
+                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock,
                                     startMicros: startMicros, startedAt: startedAt)
                 group.cancelAll()
             }
@@ -119,26 +118,14 @@ public final class Daemon: Service, Sendable {
         logger.info("telemetryd stopped", metadata: TelemetryEvent.stopped.metadata)
     }
 
-    struct LoopState {
-        var loaded: LoadedConfig
-        var identity: Identity?
-        var nextDue: [ReportType: ContinuousClock.Instant] = [:]
-        var reloadError: String?
-        /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
-        var stateProblem: String?
-        var lastStatus = ""
-    }
-
     private func mainLoop(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule,
-                          clock: ContinuousClock, watchdog: Duration?, startMicros: UInt64, startedAt: Date) async {
-        let pingEvery = watchdog.map { $0 / 2 }
-        var nextPing = clock.now
+                          clock: ContinuousClock, startMicros: UInt64, startedAt: Date) async {
         while true {
             let now = clock.now
-            // Work: every report type that is due.
-            if loop.loaded.config.enable, let identity = loop.identity {
-                for type in ReportType.allCases {
-                    guard let due = loop.nextDue[type], due <= now else { continue }
+            let plan = loop.plan(at: now)
+            // Work: every report type that is due (the plan has none while disabled or without an identity).
+            if let identity = loop.identity {
+                for type in plan.due {
                     let config = loop.loaded.config
                     let next = schedule.next(type, config: config, clockNow: now, random: random)
                     let wallNow = Date()
@@ -148,39 +135,42 @@ public final class Daemon: Service, Sendable {
                         probe: HostProbe(root: "/", logger: logger), identity: identity,
                         features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
                         agentStartMicroseconds: startMicros)
-                    let report = builder.build(type)
-                    await delivery.submit(report)
+                    await delivery.submit(builder.build(type))
                 }
             }
             // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
-            if let pingEvery, now >= nextPing {
+            if plan.ping {
                 if await delivery.isHealthy() {
                     Notify.watchdog()
                 } else {
                     logger.error("Delivery is stuck past its timeout; no longer pinging the watchdog so systemd restarts the service",
                                  metadata: TelemetryEvent.stuck.metadata)
                 }
-                nextPing = now.advanced(by: pingEvery)
+                loop.pinged(at: now)
             }
+            // STATUS= on every pass, so a delivery change (.deliveryChanged) shows without a case of its own below.
             let status = await statusText(loop, delivery: delivery, now: now).text
             if status != loop.lastStatus {
                 Notify.status(status)
                 loop.lastStatus = status
             }
 
-            // Sleep until the next due report or watchdog ping, or until woken.
-            var deadline = now.advanced(by: .seconds(60))  // STATUS= countdown refresh
-            if loop.loaded.config.enable {
-                for due in loop.nextDue.values { deadline = min(deadline, due) }
+            let events = await wakeup.wait(until: loop.wakeDeadline(after: now), clock: clock)
+            var stop = Task.isCancelled
+            var reloadRequested = false
+            for event in events {
+                switch event {
+                case .stop: stop = true
+                case .reload: reloadRequested = true
+                case .deliveryChanged: break   // the next pass refreshes STATUS=
+                }
             }
-            if pingEvery != nil { deadline = min(deadline, nextPing) }
-            let events = await wakeup.wait(until: deadline, clock: clock)
-            if events.contains(.stop) || Task.isCancelled {
+            if stop {
                 Notify.stopping()
                 logger.info("Stopping: unsent reports stay in the spool", metadata: TelemetryEvent.stopping.metadata)
                 return
             }
-            if events.contains(.reload) {
+            if reloadRequested {
                 await reload(&loop, delivery: delivery, schedule: schedule, clock: clock)
                 recordDecision(loop, startedAt: startedAt)
             }
