@@ -1,4 +1,5 @@
 import ArgumentParser
+import Systemd
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -49,10 +50,10 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
     let stateDirectory = Context.stateDirectory(cliOverride: global.stateDir, environment: env)
     if reload.reloaded, let record = awaitDecision(stateDirectory: stateDirectory, after: written) {
         if record.enabled.value != enable {
-            writeStderr("telemetryd: warning: the running daemon is still \(record.enabled.value ? "enabled" : "disabled") by \(record.enabled.setBy), which overrides \(path)\n")
+            StandardError.write("telemetryd: warning: the running daemon is still \(record.enabled.value ? "enabled" : "disabled") by \(record.enabled.setBy), which overrides \(path)\n")
         }
     } else if let after = try? loader.load(), after.config.enable != enable {
-        writeStderr("telemetryd: warning: telemetry is still \(after.config.enable ? "enabled" : "disabled") by \(after.enableOrigin.description), which overrides \(path)\n")
+        StandardError.write("telemetryd: warning: telemetry is still \(after.config.enable ? "enabled" : "disabled") by \(after.enableOrigin.description), which overrides \(path)\n")
     }
 }
 

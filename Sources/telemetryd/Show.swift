@@ -1,4 +1,5 @@
 import ArgumentParser
+import Systemd
 import TelemetryCore
 
 struct Show: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct Show: AsyncParsableCommand {
         let logger = commandLogger()
         let ctx = try Context.load(global, logger: logger)
         if let reason = ctx.disabledReason {
-            writeStderr("telemetryd: \(reason): no report would be sent. Shown for inspection only.\n")
+            StandardError.write("telemetryd: \(reason): no report would be sent. Shown for inspection only.\n")
         }
         let builder = ctx.reportBuilder(identity: try ctx.identity())
         for type in type.map({ [$0] }) ?? ReportType.allCases {

@@ -300,3 +300,18 @@ def test_unknown_key_is_only_a_warning(cli):
     p = cli("show", "--type", "keepalive", conf="[Telemetry]\nEndpoint=http://127.0.0.1:9/\nFrobnicate=1\n", check=0)
     assert f"{cli.conf_path}:3" in p.stderr
     assert len(documents(p.stdout)) == 1
+
+
+# ------------------------------------------------------------------ the daemon's state directory
+def test_daemon_reports_an_unwritable_state_directory_before_it_is_ready(make_daemon):
+    d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"))
+    d.dir.mkdir(parents=True, exist_ok=True)
+    d.state_dir.write_text("a file where the state directory should be\n")
+    d.start()
+    started = d.wait_for(r"telemetryd \S+ started")
+    lines = d.lines()
+    before = lines[:lines.index(started)]
+    problem = [l for l in before if "is not writable" in l]
+    assert problem, "\n".join(lines)
+    assert str(d.state_dir) in problem[0] and "--state-dir" in problem[0], problem[0]
+    d.stop()

@@ -7,8 +7,9 @@ import Glibc
 /// allocation-light on the daemon's hot path.
 public enum AtomicFile {
     /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new content:
-    /// temp file in the same directory, write, fsync, rename over, fsync the directory. Run as root, the file gets
-    /// the directory's owner (see `giveToDirectoryOwner`).
+    /// temp file in the same directory, write, fsync, rename over, fsync the directory. The file gets exactly `mode`
+    /// (whatever the umask) and, run as root, the directory's owner (see `giveToDirectoryOwner`). The one atomic
+    /// writer of the project: state, identity, spool, sent log and the CLI's drop-in all go through it.
     public static func write(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o600) throws(FileError) {
         let dir = directory(of: path)
         let tmp = "\(path).tmp.\(getpid())"
@@ -33,6 +34,7 @@ public enum AtomicFile {
             written += n
         }
         giveToDirectoryOwner(fd, directory: dir)
+        guard fchmod(fd, mode) == 0 else { throw FileError("chmod", tmp, errno: errno) }
         guard fsync(fd) == 0 else { throw FileError("fsync", tmp, errno: errno) }
         isOpen = false
         guard close(fd) == 0 else { throw FileError("close", tmp, errno: errno) }
