@@ -19,14 +19,16 @@ struct Schedule: Sendable {
 
     func plan(config: TelemetryConfig, now: Date, clockNow: ContinuousClock.Instant,
               random: @Sendable (ClosedRange<Double>) -> Double) -> [ReportType: ContinuousClock.Instant] {
-        let state: DeliveryState
+        var state: DeliveryState
         do throws(FileError) {
             state = try store.load()
         } catch {
-            // Never written over (update refuses too): the operator can repair or move it away.
-            logger.warning("Cannot read the schedule: \(error.description); planning as on a first start, and not recording the schedule until it is fixed",
+            // Never written over (update refuses too): the operator can repair or move it away. Meanwhile plan as if
+            // every type had just been sent: a lost schedule must not make a restart send early.
+            logger.warning("Cannot read the schedule: \(error.description); the next reports wait one interval, and the schedule is not recorded until the file is fixed",
                            metadata: TelemetryEvent.spoolError.metadata)
             state = DeliveryState()
+            for type in ReportType.allCases { state.lastScheduled[type.rawValue] = now }
         }
         var out: [ReportType: ContinuousClock.Instant] = [:]
         var dates: [ReportType: Date] = [:]

@@ -309,7 +309,7 @@ def test_daemon_reports_an_unwritable_state_directory_before_it_is_ready(make_da
     d.state_dir.write_text("a file where the state directory should be\n")
     d.start()
     started = d.wait_for(r"telemetryd \S+ started")
-    lines = d.lines()
+    lines = d.lines
     before = lines[:lines.index(started)]
     problem = [l for l in before if "is not writable" in l]
     assert problem, "\n".join(lines)

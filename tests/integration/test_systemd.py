@@ -198,6 +198,9 @@ def test_status_tells_the_services_decision_not_the_callers(box):
         assert doc["enabled"] is False and doc["decidedBy"] == "$DO_NOT_TRACK", doc
         assert doc["decisionSource"] == "daemon" and str(doc["daemon"]["pid"]) == box.prop("MainPID")
         assert doc["endpoint"] == box.collector.url
+        # `enable` writes its drop-in, reloads, and says that the service's environment still decides.
+        p = box.c.run("telemetryd", "enable", check=True, timeout=30)
+        assert "the running daemon is still disabled by $DO_NOT_TRACK" in p.stderr, p.stderr
     finally:
         box.c.run("rm", "-f", dropin)
         box.c.run("systemctl", "daemon-reload", timeout=30)
