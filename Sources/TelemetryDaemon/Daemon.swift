@@ -122,6 +122,13 @@ public final class Daemon: Service, Sendable {
                           clock: ContinuousClock, startMicros: UInt64, startedAt: Date) async {
         while true {
             let now = clock.now
+            let wall = Date()
+            if let step = loop.clockStep(wall: wall, now: now) {
+                schedule.rewriteNextDue(loop.wallClockDue(wall: wall, now: now))
+                logger.info("The wall clock was set (\(step > 0 ? "forward" : "back") by \(StatusText.compact(seconds: abs(step)))): next due times recorded anew; the schedule itself is unchanged",
+                            metadata: TelemetryEvent.clockChanged.metadata)
+            }
+            loop.clockAnchor = (wall, now)
             let plan = loop.plan(at: now)
             // Work: every report type that is due (the plan has none while disabled or without an identity).
             if let identity = loop.identity {

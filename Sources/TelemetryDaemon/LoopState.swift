@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import TelemetryCore
 
 /// Everything the daemon loop juggles between wake-ups, and the pure decisions over it: which reports are due,
@@ -14,6 +19,13 @@ struct LoopState {
     var pingEvery: Duration?
     var nextPing: ContinuousClock.Instant
 
+    /// The wall clock and the monotonic clock read together on the last pass: a wall clock that moved much more or
+    /// less than the monotonic one since then was set (an NTP step at boot, an administrator).
+    var clockAnchor: (wall: Date, monotonic: ContinuousClock.Instant)
+
+    /// A wall-clock change smaller than this between two passes is drift or slewing, not a step.
+    static let clockStepThreshold: Double = 2
+
     /// How often STATUS= is refreshed at the latest (its "next keep-alive in …" countdown).
     static let statusRefresh: Duration = .seconds(60)
 
@@ -21,6 +33,22 @@ struct LoopState {
         self.loaded = loaded
         self.pingEvery = pingEvery
         self.nextPing = now
+        self.clockAnchor = (Date(), now)
+    }
+
+    /// By how many seconds the wall clock was stepped since the last pass (positive: forward); nil when it only
+    /// kept pace with the monotonic clock. Due times run on the monotonic clock and stay; only the wall-clock times
+    /// recorded for `telemetryd status` need rewriting after a step.
+    func clockStep(wall: Date, now: ContinuousClock.Instant) -> Double? {
+        let wallElapsed = wall.timeIntervalSince(clockAnchor.wall)
+        let monotonicElapsed = durationSeconds(clockAnchor.monotonic.duration(to: now))
+        let step = wallElapsed - monotonicElapsed
+        return abs(step) >= Self.clockStepThreshold ? step : nil
+    }
+
+    /// The wall-clock time of each monotonic due time, as `status` shows it.
+    func wallClockDue(wall: Date, now: ContinuousClock.Instant) -> [ReportType: Date] {
+        nextDue.mapValues { wall.addingTimeInterval(durationSeconds(now.duration(to: $0))) }
     }
 
     /// What to do on this pass.

@@ -56,6 +56,11 @@ struct Schedule: Sendable {
         }
     }
 
+    /// After a wall-clock step: the wall-clock due times `status` shows, recomputed from the monotonic schedule.
+    func rewriteNextDue(_ dates: [ReportType: Date]) {
+        save { state in for (type, due) in dates { state.nextDue[type.rawValue] = due } }
+    }
+
     private func save(_ body: (inout DeliveryState) -> Void) {
         do throws(FileError) {
             try store.update(body)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TelemetryCore
 @testable import TelemetryDaemon
@@ -53,5 +54,21 @@ import Testing
         var off = state(enable: false)
         off.nextDue = [.keepalive: t0.advanced(by: .seconds(5))]
         #expect(off.wakeDeadline(after: t0) == t0.advanced(by: .seconds(60)))
+    }
+
+    @Test func aWallClockStepIsToldApartFromTimePassing() {
+        var s = state()
+        let w0 = Date(timeIntervalSince1970: 1_800_000_000)
+        s.clockAnchor = (w0, t0)
+        #expect(s.clockStep(wall: w0.addingTimeInterval(60.5), now: t0.advanced(by: .seconds(60))) == nil)
+        #expect(s.clockStep(wall: w0.addingTimeInterval(3660), now: t0.advanced(by: .seconds(60))) == 3600)
+        #expect(s.clockStep(wall: w0.addingTimeInterval(-30), now: t0.advanced(by: .seconds(60))) == -90)
+    }
+
+    @Test func wallClockDueTimesFollowTheMonotonicSchedule() {
+        var s = state()
+        s.nextDue = [.keepalive: t0.advanced(by: .seconds(90))]
+        let wall = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(s.wallClockDue(wall: wall, now: t0) == [.keepalive: wall.addingTimeInterval(90)])
     }
 }

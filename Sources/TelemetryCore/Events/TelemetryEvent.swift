@@ -4,7 +4,7 @@ import Logging
 /// documents (README, "Inspecting it"). Log metadata keys are journal field names as they are: the journal handler
 /// passes `MESSAGE_ID` and `TELEMETRY_*` through, and the stderr handler leaves them out of plain lines.
 public enum TelemetryEvent: String, CaseIterable, Sendable {
-    case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning
+    case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning, clockChanged
     case disabled, enabled, stuck
     case identityCreated, identityReplaced, cloneDetected, identityNotPersisted
     case reportSent, reportQueued, reportRetrying, reportRejected, reportDropped, reportDryRun
@@ -18,6 +18,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .stopping: "7ab837d65ba344309913a8e6b96b765b"
         case .stopped: "cbb0124eec1b4c13a108d705573ec42b"
         case .reloaded: "e3c9d69a69b2421cada774c7698df674"
+        case .clockChanged: "54090ea9c135430baa0d0d1328725106"
         case .reloadFailed: "d70402c7e9d140609ff3b965d336243b"
         case .configError: "7ac6befc811b40f6a2a6c7d81b6dac1a"
         case .configWarning: "52ae7d26a5884fcb86bd6aff279af6c3"
