@@ -98,7 +98,7 @@ public final class Daemon: Service, Sendable {
                           metadata: TelemetryEvent.disabled.metadata)
         }
         let startedAt = Date()
-        recordDecision(loop, startedAt: startedAt)
+        recordDecision(&loop, startedAt: startedAt)
         // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
@@ -179,7 +179,7 @@ public final class Daemon: Service, Sendable {
             }
             if reloadRequested {
                 await reload(&loop, delivery: delivery, schedule: schedule, clock: clock)
-                recordDecision(loop, startedAt: startedAt)
+                recordDecision(&loop, startedAt: startedAt)
             }
         }
     }
@@ -231,7 +231,8 @@ public final class Daemon: Service, Sendable {
     }
 
     /// `daemon.json`: what this process decided and why, for `telemetryd status`.
-    private func recordDecision(_ loop: LoopState, startedAt: Date) {
+    private func recordDecision(_ loop: inout LoopState, startedAt: Date) {
+        loop.decisions += 1
         let loaded = loop.loaded
         let pid = getpid()
         let record = DaemonRecord(
@@ -241,7 +242,7 @@ public final class Daemon: Service, Sendable {
             product: nil,
             configFiles: loaded.files, reloadError: loop.reloadError,
             pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0,
-            startedAt: startedAt, decidedAt: Date())
+            startedAt: startedAt, decidedAt: Date(), generation: loop.decisions)
         do throws(FileError) {
             try record.write(stateDirectory: settings.stateDirectory)
         } catch {

@@ -15,6 +15,8 @@ struct LoopState {
     /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
     var stateProblem: String?
     var lastStatus = ""
+    /// How many times the daemon has decided (start, then each reload), for `daemon.json`.
+    var decisions = 0
     /// Half of `WatchdogSec=`; nil without a watchdog.
     var pingEvery: Duration?
     var nextPing: ContinuousClock.Instant

@@ -41,14 +41,14 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
         throw .runtime("could not write the drop-in: \(error.description)")
     }
     let word = enable ? "enabled" : "disabled"
-    let written = Date()
+    let stateDirectory = Context.stateDirectory(cliOverride: global.stateDir, environment: env)
+    let before = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil
     let reload = reloadService(configPath: loader.mainPath)
     print("Telemetry \(word): wrote \(path); \(reload.text)")
 
     // Say so when something stronger still decides otherwise: the running daemon's own decision once it has
     // reloaded (its environment, e.g. Environment=DO_NOT_TRACK=1 in the unit), else the files.
-    let stateDirectory = Context.stateDirectory(cliOverride: global.stateDir, environment: env)
-    if reload.reloaded, let record = awaitDecision(stateDirectory: stateDirectory, after: written) {
+    if reload.reloaded, let record = awaitDecision(stateDirectory: stateDirectory, after: before) {
         if record.enabled.value != enable {
             StandardError.write("telemetryd: warning: the running daemon is still \(record.enabled.value ? "enabled" : "disabled") by \(record.enabled.setBy), which overrides \(path)\n")
         }
@@ -57,12 +57,12 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
     }
 }
 
-/// The daemon's record once it has decided again after `date` (a reload is asynchronous under systemd 252's
-/// Type=notify); nil after a few seconds without one, or when the record cannot be read.
-private func awaitDecision(stateDirectory: String, after date: Date) -> DaemonRecord? {
+/// The daemon's record once it has decided again after `before` (a reload is asynchronous under systemd 252's
+/// Type=notify): a later generation of the same process, or a new process. Nil after five seconds without one.
+private func awaitDecision(stateDirectory: String, after before: DaemonRecord?) -> DaemonRecord? {
     for _ in 0..<50 {
-        if let record = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil,
-           record.decidedAt >= date.addingTimeInterval(-1), record.isLive() {
+        if let record = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil, record.isLive(),
+           before.map({ $0.pid != record.pid || $0.generation < record.generation }) ?? true {
             return record
         }
         usleep(100_000)

@@ -35,10 +35,14 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
     public var processStart: UInt64
     public var startedAt: Date
     public var decidedAt: Date
+    /// 1 at start, one more at every reload: tells a waiting `telemetryd enable` that the daemon decided again
+    /// (the times have whole seconds only).
+    public var generation: Int
 
     public init(enabled: Setting<Bool>, dryRun: Bool, endpoint: Setting<String>, product: Setting<String>? = nil,
                 configFiles: [String], reloadError: String? = nil, pid: Int32, processStart: UInt64,
-                startedAt: Date, decidedAt: Date) {
+                startedAt: Date, decidedAt: Date, generation: Int = 1) {
+        self.generation = generation
         self.enabled = enabled
         self.dryRun = dryRun
         self.endpoint = endpoint
