@@ -43,7 +43,7 @@ struct ConfigShippedFileTests {
     }
 
     @Test func everyKeyOfTheContractAppearsOnceWithAnExplanation() throws {
-        // The contract of DESIGN.md, spelled out here so that neither the schema nor the file can drop a key.
+        // The documented keys (README, "Configuration"), spelled out here so that neither the schema nor the file can drop a key.
         let contract = [
             "Telemetry": ["Enable", "Endpoint", "ClusterID", "ClusterIDFile", "KeepAliveIntervalSec", "DiagnosticsIntervalSec",
                           "RandomizedDelaySec", "DryRun"],

@@ -78,7 +78,8 @@ struct FactsPropertyTests {
     static func randomDocument(_ r: inout Rng) -> String {
         switch Int.random(in: 0..<20, using: &r) {
         case 0: return randomValue(&r, depth: 0)                     // not an object
-        case 1: return "{" + (0..<10_000).map { "\"k\($0)\": \($0)" }.joined(separator: ",") + "}"   // 10,000 keys
+        case 1 where Int.random(in: 0..<10, using: &r) == 0:   // 10,000 keys, now and then (slow in debug builds)
+            return "{" + (0..<10_000).map { "\"k\($0)\": \($0)" }.joined(separator: ",") + "}"
         case 2: return "{\"a\": 1" // truncated
         default:
             let n = Int.random(in: 0..<30, using: &r)
@@ -113,7 +114,7 @@ struct FactsPropertyTests {
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomJSONNeverSendsAnUndeclaredString(seed: UInt64) {
         var r = Rng(state: seed)
-        for _ in 0..<250 {
+        for _ in 0..<120 {
             let doc = Self.randomDocument(&r)
             let bytes = Array(doc.utf8)
             // Without the size cap too, so 10,000 keys and deep nesting reach the key and value rules.

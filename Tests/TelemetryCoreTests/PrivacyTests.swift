@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TelemetryCore
 
-/// DESIGN.md: "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
+/// README, "Privacy": "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
 /// file paths, /etc/machine-id or boot ID in clear, command lines, log contents, error payloads."
 @Suite struct PrivacyTests {
     static let planted = [

@@ -165,7 +165,7 @@ def test_planted_strings_in_facts_never_reach_show_export_or_a_report(binary, ve
         for text in outputs:
             for s in PLANTED:
                 assert s not in text, (s, text)
-    bodies = [r.body.decode() for r in collector.requests if r.body]
+    bodies = [json.dumps(r.json) for r in collector.requests if r.method == "POST"]
     assert bodies, "send reached the collector"
     for body in bodies:
         for s in PLANTED:
@@ -284,3 +284,51 @@ def test_in_a_container_memory_and_cores_are_the_containers(binary, tmp_path, sc
                     break
                 except OSError:
                     time.sleep(0.1)
+
+
+def test_vendor_dropin_in_usr_lib_cat_config_and_operator_precedence(binary, tmp_path):
+    """In a container with the real paths: /usr/lib/telemetryd/telemetry.conf.d/ from the vendor's package, an
+    operator's /etc drop-in; `systemd-analyze cat-config` lists exactly the files telemetryd reads, in its order."""
+    if not (shutil.which("systemd-nspawn") and shutil.which("systemd-analyze") and os.geteuid() == 0):
+        pytest.skip("needs root, systemd-nspawn and systemd-analyze")
+    vendor = tmp_path / "usrlib" / "telemetryd" / "telemetry.conf.d"
+    vendor.mkdir(parents=True)
+    (vendor / "50-acme.conf").write_text("[Telemetry]\nEndpoint=https://telemetry.acme.example/v1/reports\n"
+                                         "[Product]\nName=acme-db\nVersion=4.2.1\n")
+    (vendor / "20-acme-defaults.conf").write_text("[Telemetry]\nDryRun=yes\n")
+    etc = tmp_path / "etc"
+    (etc / "telemetry.conf.d").mkdir(parents=True)
+    (etc / "telemetry.conf").write_text("[Telemetry]\n")
+    (etc / "telemetry.conf.d" / "60-local.conf").write_text("[Telemetry]\nEndpoint=https://collector.internal.example/v1\n")
+    (etc / "telemetry.conf.d" / "20-acme-defaults.conf").write_text("# the operator masks the vendor's file of this name\n")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    try:
+        os.link(binary, bindir / "telemetryd")
+    except OSError:
+        shutil.copy2(binary, bindir / "telemetryd")
+    for d in (tmp_path, tmp_path / "usrlib", tmp_path / "usrlib" / "telemetryd", vendor, bindir):
+        os.chmod(d, 0o755)
+    script = ("systemd-analyze cat-config --no-pager telemetryd/telemetry.conf | grep '^# /'; echo ---; "
+              "telemetryd status --json --state-dir /tmp/state; echo ---; telemetryd status --state-dir /tmp/state")
+    p = subprocess.run(["systemd-nspawn", "-q", "-D", "/", "--volatile=yes", "--register=no", "--keep-unit", "--pipe",
+                        f"--overlay-ro=/usr/bin:{bindir}:/usr/bin", f"--overlay-ro=/usr/lib:{tmp_path / 'usrlib'}:/usr/lib",
+                        f"--bind-ro={etc}:/etc/telemetryd",
+                        *(f"--bind-ro={d}" for d in foreign_library_dirs(binary)), "--", "/bin/sh", "-c", script],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    listed, status_json, status = p.stdout.split("---\n")
+    assert p.returncode == 0, p.stderr
+    files = [l[2:] for l in listed.splitlines()]
+    doc = json.loads(status_json)
+    assert files == doc["configFiles"] == [
+        "/etc/telemetryd/telemetry.conf",
+        "/etc/telemetryd/telemetry.conf.d/20-acme-defaults.conf",
+        "/usr/lib/telemetryd/telemetry.conf.d/50-acme.conf",
+        "/etc/telemetryd/telemetry.conf.d/60-local.conf",
+    ]
+    assert doc["endpoint"] == "https://collector.internal.example/v1", "the operator's later drop-in wins"
+    assert doc["endpointFrom"] == "/etc/telemetryd/telemetry.conf.d/60-local.conf:2"
+    assert doc["dryRun"] is False, "the vendor's 20-acme-defaults.conf is masked by the operator's"
+    assert doc["product"] == {"name": "acme-db", "version": "4.2.1"}
+    assert ("Product: acme-db 4.2.1 (Name= at /usr/lib/telemetryd/telemetry.conf.d/50-acme.conf:4, "
+            "Version= at /usr/lib/telemetryd/telemetry.conf.d/50-acme.conf:5)") in status

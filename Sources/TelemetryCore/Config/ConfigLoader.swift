@@ -1,6 +1,6 @@
 // Finding and reading telemetry.conf and its drop-ins (the only I/O of the configuration code).
 //
-// Order, as systemd does drop-ins (SYSTEMD-NOTES.md):
+// Order, as systemd does drop-ins (systemd.unit(5), "Drop-in files"; conf_files_list() of systemd):
 //   1. the main file (default /etc/telemetryd/telemetry.conf); missing = built-in defaults, unless the
 //      caller asked for that exact file (`--config PATH`, `$TELEMETRYD_CONFIG`): then "PATH: no such file";
 //   2. every `*.conf` in `<dir of main>/telemetry.conf.d/`, in the runtime directory

@@ -1,8 +1,8 @@
-// The keys of telemetry.conf (DESIGN.md, "telemetry.conf") and how parsed files plus the environment
+// The keys of telemetry.conf (README, "Configuration"; etc/telemetry.conf) and how parsed files plus the environment
 // become one TelemetryConfig. Pure: no I/O.
 
 public enum ConfigSchema {
-    /// Every section and key of the contract, in the order of DESIGN.md.
+    /// Every section and key of the contract, in the order of etc/telemetry.conf.
     public static let keys: [(section: String, key: String)] = [
         ("Telemetry", "Enable"),
         ("Telemetry", "Endpoint"),

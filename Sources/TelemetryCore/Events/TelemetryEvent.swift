@@ -1,7 +1,7 @@
 import Logging
 
 /// Every kind of event telemetryd logs, each with a fixed journal `MESSAGE_ID` that `systemd/telemetryd.catalog`
-/// documents (DESIGN.md, "Journal"). Log metadata keys are journal field names as they are: the journal handler
+/// documents (README, "Inspecting it"). Log metadata keys are journal field names as they are: the journal handler
 /// passes `MESSAGE_ID` and `TELEMETRY_*` through, and the stderr handler leaves them out of plain lines.
 public enum TelemetryEvent: String, CaseIterable, Sendable {
     case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The two kinds of report of the contract (`shared/DESIGN.md`, "Reports").
+/// The two kinds of report of the contract (README, "Reports").
 public enum ReportType: String, Codable, Sendable, CaseIterable, Hashable {
     case keepalive
     case diagnostics

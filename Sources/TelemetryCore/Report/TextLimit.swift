@@ -21,21 +21,22 @@ public enum TextLimit {
         return String(s[..<end])
     }
 
-    public static func cut(_ s: String?, to limit: Int = text) -> String? { s.map { cut($0, to: limit) } }
+    /// `cut(_:to:)` for a field that may be null, to the schema's `text` limit.
+    public static func cutText(_ s: String?) -> String? { s.map { cut($0, to: text) } }
 }
 
 extension OSInfo {
     /// Every field cut to the schema's limit.
     public func cutToLimits() -> OSInfo {
-        OSInfo(id: TextLimit.cut(id), versionId: TextLimit.cut(versionId), prettyName: TextLimit.cut(prettyName),
-               kernel: TextLimit.cut(kernel), arch: TextLimit.cut(arch))
+        OSInfo(id: TextLimit.cutText(id), versionId: TextLimit.cutText(versionId), prettyName: TextLimit.cutText(prettyName),
+               kernel: TextLimit.cutText(kernel), arch: TextLimit.cutText(arch))
     }
 }
 
 extension CPUInfo {
     public func cutToLimits() -> CPUInfo {
         var c = self
-        c.model = TextLimit.cut(model)
+        c.model = TextLimit.cutText(model)
         return c
     }
 }
