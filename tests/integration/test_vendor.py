@@ -113,8 +113,9 @@ def test_version_file_is_read_at_every_report_and_unreadable_is_null(binary, ven
 
 def test_daemon_reports_an_upgrade_without_a_reload(make_daemon, collector, tmp_path):
     (tmp_path / "VERSION").write_text("1.0.0\n")
-    d = make_daemon(product_conf(tmp_path, collector.url, {"KeepAliveIntervalSec": "1s", "DiagnosticsIntervalSec": "1h"},
-                                 {"FactsFile": None, "FactsSchema": None}))
+    (tmp_path / "facts.json").write_text(json.dumps({"edition": "oss", "nodes": 3}))
+    d = make_daemon(product_conf(tmp_path, collector.url, {"KeepAliveIntervalSec": "1s", "DiagnosticsIntervalSec": "1s"},
+                                 {"FactsSchema": None}))
     d.start()
     wait_until(lambda: any(r.get("product", {}).get("version") == "1.0.0" for r in collector.reports("keepalive")),
                timeout=15, what="a keep-alive with version 1.0.0")
@@ -129,6 +130,11 @@ def test_daemon_reports_an_upgrade_without_a_reload(make_daemon, collector, tmp_
     n = len(collector.reports("keepalive"))
     wait_until(lambda: len(collector.reports("keepalive")) >= n + 2, timeout=15, what="two more keep-alives")
     assert len([l for l in d.lines if "VersionFile=" in l]) == 1, d.output
+    # The dropped string fact: logged once (key and reason, never the value) over many diagnostics reports.
+    diags = collector.reports("diagnostics")
+    assert len(diags) >= 3 and all(r["data"]["facts"] == {"nodes": 3} for r in diags)
+    dropped = [l for l in d.lines if "dropped 1 fact" in l]
+    assert len(dropped) == 1 and "edition" in dropped[0] and "oss" not in dropped[0], d.output
 
 
 def test_a_bad_product_name_is_a_config_error_with_file_and_line(binary, vendor):
