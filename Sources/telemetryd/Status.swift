@@ -66,7 +66,11 @@ struct StatusReport: Encodable {
         endpoint = config.endpoint
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
-        clusterId = config.clusterID ?? stored.clusterId
+        // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
+        let derived = config.clusterIDFile.flatMap { file -> String? in
+            if case .value(let id) = ProductProbe.clusterID(file: file) { id } else { nil }
+        }
+        clusterId = config.clusterID ?? derived ?? stored.clusterId
         let state = DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
         var last: [String: Last] = [:]
         var next: [String: Date] = [:]

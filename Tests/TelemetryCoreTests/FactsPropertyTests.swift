@@ -6,17 +6,8 @@ import Testing
 /// a report, and every sent value is a boolean, a finite number or a declared enum value.
 @Suite("Facts: property test with random JSON")
 struct FactsPropertyTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed from its seed.
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The suite's seeded generator (ProbeFuzzTests.swift), so a failure can be replayed from its seed.
+    typealias Rng = SplitMix64
 
     /// Strings a careless product might put in its facts.
     static let sensitive = [
@@ -113,7 +104,7 @@ struct FactsPropertyTests {
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomJSONNeverSendsAnUndeclaredString(seed: UInt64) {
-        var r = Rng(state: seed)
+        var r = Rng(seed: seed)
         for _ in 0..<120 {
             let doc = Self.randomDocument(&r)
             let bytes = Array(doc.utf8)

@@ -194,6 +194,9 @@ def test_cluster_id_file_one_id_for_three_state_directories_raw_string_never_sen
         assert generated not in ids
     assert len(ids) == 1
     assert "acme-cluster-secret-5e1f" not in text
+    st = subprocess.run([binary, "status", "--json", "--config", str(tmp_path / "telemetry.conf"), "--state-dir", str(tmp_path / "s1")],
+                        capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert json.loads(st.stdout)["clusterId"] in ids, "status shows the cluster ID the reports carry"
     # ClusterID= wins over the file.
     cid = str(uuid.uuid4())
     (tmp_path / "telemetry.conf").write_text(config_text("http://127.0.0.1:9/", {"ClusterIDFile": str(tmp_path / "cluster"),
