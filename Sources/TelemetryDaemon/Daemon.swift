@@ -139,9 +139,8 @@ public final class Daemon: Service, Sendable {
                     schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
                     loop.nextDue[type] = next
                     let builder = ReportBuilder(
-                        probe: HostProbe(root: "/", logger: logger), identity: identity,
-                        features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
-                        agentStartMicroseconds: startMicros)
+                        config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
+                        proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
                     await delivery.submit(builder.build(type))
                 }
             }
@@ -239,7 +238,7 @@ public final class Daemon: Service, Sendable {
             enabled: .init(loaded.config.enable, setBy: loaded.enableOrigin.description),
             dryRun: loaded.config.dryRun,
             endpoint: .init(loaded.config.endpoint, setBy: loaded.origin(of: "Telemetry.Endpoint").description),
-            product: nil,
+            product: loaded.config.product.name.map { .init($0, setBy: loaded.origin(of: "Product.Name").description) },
             configFiles: loaded.files, reloadError: loop.reloadError,
             pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0,
             startedAt: startedAt, decidedAt: Date(), generation: loop.decisions)

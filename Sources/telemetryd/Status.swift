@@ -59,9 +59,11 @@ struct StatusReport: Encodable {
     var ignoredCallerVariables: [String]
     var dryRun: Bool
     var endpoint: String
-    var endpointSetBy: String
-    /// `[Product] Name=` and where it was set; null until a product is configured.
-    var product: DaemonRecord.Setting<String>?
+    /// The file:line (or "built-in default") that set Endpoint=.
+    var endpointFrom: String
+    /// `[Product]` as the next report would carry it, and the file:line of Name= (and of the version's key).
+    var product: Product?
+    var productFrom: String?
     var reloadError: String?
     var instanceId: String?
     var clusterId: String?
@@ -90,8 +92,7 @@ struct StatusReport: Encodable {
             daemon = Daemon(pid: record.pid, startedAt: record.startedAt, decidedAt: record.decidedAt)
             dryRun = record.dryRun
             endpoint = record.endpoint.value
-            endpointSetBy = record.endpoint.setBy
-            product = record.product
+            endpointFrom = record.endpoint.setBy
             reloadError = record.reloadError
         } else {
             enabled = config.enable
@@ -100,15 +101,18 @@ struct StatusReport: Encodable {
             daemon = nil
             dryRun = config.dryRun
             endpoint = config.endpoint
-            endpointSetBy = files.origin(of: "Telemetry.Endpoint").description
-            product = nil
+            endpointFrom = files.origin(of: "Telemetry.Endpoint").description
             reloadError = nil
         }
         disabledBy = enabled ? nil : decidedBy
         ignoredCallerVariables = ConfigSchema.disableVariables.filter { ctx.environment[$0].map { !$0.isEmpty && $0 != "0" } ?? false }
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
-        clusterId = config.clusterID ?? stored.clusterId
+        // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
+        let derived = config.clusterIDFile.flatMap { file -> String? in
+            if case .value(let id) = ProductProbe.clusterID(file: file) { id } else { nil }
+        }
+        clusterId = config.clusterID ?? derived ?? stored.clusterId
         let state: DeliveryState
         do throws(FileError) {
             state = try DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
@@ -133,11 +137,30 @@ struct StatusReport: Encodable {
         sentLogCount = sent.entries().count
         stateDirectory = ctx.stateDirectory
         configFiles = record?.isLive() == true ? record?.configFiles ?? [] : files.files
+        (product, productFrom) = Self.product(ctx)
+    }
+
+    /// The product block the next report would carry, and which lines decided it. (No environment variable
+    /// changes it, so the files tell the same as the daemon, which also records it in daemon.json.)
+    static func product(_ ctx: Context) -> (Product?, String?) {
+        let p = ctx.config.product
+        guard let name = p.name else {
+            let reset = ctx.loaded.origins["Product.Name"].map { "Name= emptied at \($0)" }
+            return (nil, reset)
+        }
+        let version = ProductProbe.version(p).version
+        var from = "Name= at \(ctx.loaded.origin(of: "Product.Name"))"
+        if let file = p.versionFile {
+            from += ", version from \(file) (VersionFile= at \(ctx.loaded.origin(of: "Product.VersionFile")))"
+        } else if p.version != nil {
+            from += ", Version= at \(ctx.loaded.origin(of: "Product.Version"))"
+        }
+        return (Product(name: name, version: version), from)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case enabled, disabledBy, decidedBy, decisionSource, daemon, ignoredCallerVariables, dryRun, endpoint, endpointSetBy,
-             product, reloadError, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
+        case enabled, disabledBy, decidedBy, decisionSource, daemon, ignoredCallerVariables, dryRun, endpoint, endpointFrom,
+             product, productFrom, reloadError, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
     }
 
     /// Absent values are `null`, not missing keys, so scripts can rely on every key.
@@ -151,8 +174,9 @@ struct StatusReport: Encodable {
         try c.encode(ignoredCallerVariables, forKey: .ignoredCallerVariables)
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(endpoint, forKey: .endpoint)
-        try c.encode(endpointSetBy, forKey: .endpointSetBy)
+        try c.encode(endpointFrom, forKey: .endpointFrom)
         try c.encode(product, forKey: .product)
+        try c.encode(productFrom, forKey: .productFrom)
         try c.encode(reloadError, forKey: .reloadError)
         try c.encode(proxy, forKey: .proxy)
         try c.encode(instanceId, forKey: .instanceId)
@@ -180,8 +204,12 @@ struct StatusReport: Encodable {
         if let reloadError { out.append("Reload: failed, last good configuration kept: \(reloadError)") }
         if dryRun { out.append("Dry run: yes (reports are logged, never sent)") }
         out.append("Endpoint: \(endpoint)")
-        out.append("Endpoint set by: \(endpointSetBy)")
-        out.append("Product: \(product.map { "\($0.value) (set by \($0.setBy))" } ?? "- (none configured)")")
+        out.append("Endpoint set by: \(endpointFrom)")
+        if let product {
+            out.append("Product: \(product.name) \(product.version ?? "(version unknown)") (\(productFrom ?? ""))")
+        } else {
+            out.append("Product: none\(productFrom.map { " (\($0))" } ?? " ([Product] Name= not set)")")
+        }
         out.append("Proxy: \(proxy ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")
