@@ -204,7 +204,7 @@ def test_status_tells_what_the_running_daemon_decided(cli, make_daemon):
     assert doc["enabled"] is False and doc["decidedBy"] == "$DO_NOT_TRACK", doc
     assert doc["decisionSource"] == "daemon" and doc["daemon"]["pid"] == d.proc.pid
     assert doc["endpoint"] == "http://127.0.0.1:9/v1/reports"
-    assert re.fullmatch(r".*/telemetry\.conf:\d+", doc["endpointSetBy"]), doc["endpointSetBy"]
+    assert re.fullmatch(r".*/telemetry\.conf:\d+", doc["endpointFrom"]), doc["endpointFrom"]
     d.stop()
     p = subprocess.run([cli.binary, "status", "--config", str(d.config_path), *state], capture_output=True, text=True,
                        env=clean_env(), timeout=60)
