@@ -35,6 +35,11 @@ import Testing
         #expect(try Self.values("WatchdogSec") == ["2min"])
         #expect(try Self.values("Restart") == ["on-failure"])
         #expect(try Self.values("RestartPreventExitStatus") == ["2"])
+        // Operators' restarts fit in the start limit; a crash loop is paced by RestartSec= and ends at the limit
+        // after about five minutes (docs/systemd.md).
+        #expect(try Self.values("RestartSec") == ["10s"])
+        #expect(try Self.values("StartLimitIntervalSec") == ["10min"])
+        #expect(try Self.values("StartLimitBurst") == ["30"])
         #expect(try Self.values("DynamicUser") == ["yes"])
         #expect(try Self.values("StateDirectory") == ["telemetryd"])
         #expect(try Self.values("StateDirectoryMode") == ["0700"])
