@@ -66,7 +66,7 @@ struct ConfigParserTests {
         e.retryMax = TimeSpan(seconds: 120)
         e.maxReports = 3
         #expect(c == e)
-        #expect(c.proxyAddress == ProxyAddress(host: "proxy.example.com", port: 3128))
+        #expect(c.proxy.flatMap { try? ConfigValues.proxy($0).get() } == ProxyAddress(host: "proxy.example.com", port: 3128))
     }
 
     @Test("an inline # is part of the value, as in systemd")

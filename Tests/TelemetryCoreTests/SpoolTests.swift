@@ -39,7 +39,7 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
         #expect(loaded.0 == r)
         #expect(loaded.body == Array(try r.jsonData()))
         #expect(Spool.pendingCount(stateDirectory: dir) == 1)
-        spool.remove(entries[0])
+        try spool.remove(entries[0])
         #expect(spool.entries().isEmpty)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
     }
