@@ -157,15 +157,17 @@ public enum ConfigValues {
         let expected = Expected("expected http://[user:password@]host:port of a CONNECT proxy, like http://proxy.example.com:3128, or empty to use $https_proxy")
         var rest = s
         var credentials: ProxyCredentials?
-        if let schemeEnd = s.range(of: "://"), let at = s[schemeEnd.upperBound...].lastIndex(of: "@") {
-            let userinfo = s[schemeEnd.upperBound..<at]
-            guard !userinfo.contains("/") else { return .failure(expected) }
-            let parts = userinfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let user = percentDecoded(parts[0]), !user.isEmpty,
-                  let password = parts.count > 1 ? percentDecoded(parts[1]) : ""
+        let b = Array(s.utf8)
+        let schemeEnd = (0..<max(0, b.count - 2)).first { b[$0] == UInt8(ascii: ":") && b[$0 + 1] == UInt8(ascii: "/") && b[$0 + 2] == UInt8(ascii: "/") }.map { $0 + 3 }
+        if let schemeEnd, let at = b[schemeEnd...].lastIndex(of: UInt8(ascii: "@")) {
+            let userinfo = b[schemeEnd..<at]
+            guard !userinfo.contains(UInt8(ascii: "/")) else { return .failure(expected) }
+            let colon = userinfo.firstIndex(of: UInt8(ascii: ":"))
+            guard let user = percentDecoded(userinfo[..<(colon ?? at)]), !user.isEmpty,
+                  let password = colon.map({ percentDecoded(userinfo[($0 + 1)...]) }) ?? ""
             else { return .failure(expected) }
             credentials = ProxyCredentials(username: user, password: password)
-            rest = String(s[..<schemeEnd.upperBound]) + String(s[s.index(after: at)...])
+            rest = String(decoding: b[..<schemeEnd] + b[(at + 1)...], as: UTF8.self)
         }
         guard let u = splitURL(rest), u.scheme == "http", let port = u.port, u.rest.isEmpty || u.rest == "/" else {
             return .failure(expected)
@@ -174,9 +176,9 @@ public enum ConfigValues {
     }
 
     /// `%XX` escapes decoded; nil for a broken escape or a control character.
-    static func percentDecoded(_ s: Substring) -> String? {
+    static func percentDecoded(_ s: ArraySlice<UInt8>) -> String? {
         var out: [UInt8] = []
-        var b = Array(s.utf8)[...]
+        var b = s
         while let c = b.popFirst() {
             if c == UInt8(ascii: "%") {
                 guard b.count >= 2, let hi = hexValue(b[b.startIndex]), let lo = hexValue(b[b.startIndex + 1]) else { return nil }

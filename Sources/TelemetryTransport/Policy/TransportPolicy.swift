@@ -165,8 +165,9 @@ public enum ProxySelector {
                 entry = entry[..<c]
             }
             if let entryPort, entryPort != port { continue }
-            if let hostIP, let entryIP = IPAddressBytes(String(entry)) {
-                if hostIP == entryIP { return true }
+            if let hostIP {
+                // An address is matched as an address only, never as a name suffix (curl does the same).
+                if let entryIP = IPAddressBytes(String(entry)), entryIP == hostIP { return true }
                 continue
             }
             while entry.hasPrefix(".") { entry = entry.dropFirst() }
