@@ -43,16 +43,21 @@ def box(tmp_path_factory, binary):
                                       f"'[Service]\\nLoadCredential=collector-token:{SECRET}\\n' > "
                                       "/run/systemd/system/telemetryd.service.d/50-token.conf", check=True)
             container.run("systemctl", "daemon-reload", check=True)
-            p = container.run("systemctl", "start", "telemetryd.service", timeout=30)
+            # The boot may have started it already, before the drop-in: restart, so LoadCredential= applies.
+            p = container.run("systemctl", "restart", "telemetryd.service", timeout=30)
             if p.returncode != 0:
                 log = container.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
-                pytest.fail(f"systemctl start telemetryd exited {p.returncode}: {p.stderr}\n{log}")
+                pytest.fail(f"systemctl restart telemetryd exited {p.returncode}: {p.stderr}\n{log}")
             yield container, collector
 
 
 def test_a_refused_credential_is_logged_once_and_the_reports_stay_spooled(box):
     c, collector = box
-    collector.wait_for(1, timeout=15)
+    try:
+        collector.wait_for(1, timeout=15)
+    except AssertionError as e:
+        log = c.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
+        raise AssertionError(f"{e}\n{log}")
     entries = c.wait_for(lambda: [e for e in c.journal("-u", "telemetryd.service") if "refused the credential" in e.get("MESSAGE", "")],
                          timeout=15, what="the credential problem in the journal")
     assert len(entries) == 1
