@@ -354,6 +354,7 @@ def test_a_reload_that_keeps_the_endpoint_keeps_the_collectors_retry_after(make_
     collector.script(Reply(503, retry_after=4))
     d = make_daemon(config_text(collector.url)).start()
     first = collector.wait_for(1, timeout=10)[0]
+    d.wait_for_event(result="retrying", timeout=10)   # the 503 and its Retry-After were taken in
     d.write_config(config_text(collector.url, transport={"TimeoutSec": "7s", "Compress": "no"}))
     d.reload()
     d.wait_for(r"[Rr]eload", timeout=5)
