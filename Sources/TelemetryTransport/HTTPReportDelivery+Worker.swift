@@ -82,6 +82,18 @@ extension HTTPReportDelivery {
     }
 
     func attempt(_ item: Item) async {
+        if case .unusable = settings.credential {
+            // The token file may have appeared since (a provisioning step, a late mount): read it again.
+            let fresh = Credential.load(tokenFile: config.tokenFile, environment: environment)
+            if fresh != settings.credential {
+                settings.credential = fresh
+                flags.withLock { $0.token = fresh.isConfigured }
+                if let old = transport {
+                    transport = nil
+                    await old.shutdown()
+                }
+            }
+        }
         let ticket = machine.attemptStarted(now: clock.now)
         let report = item.report
         let outcome: SendOutcome
@@ -124,7 +136,9 @@ extension HTTPReportDelivery {
                 logger.warning("Collector \(endpoint) unreachable: \(reason); reports stay in the spool and are retried with backoff",
                                metadata: TelemetryEvent.collectorUnreachable.metadata)
             case .logCredentialProblem(let endpoint, let status, let reason):
-                logger.error("Collector \(endpoint) refused the credential (HTTP \(status)): \(reason). Reports stay in the spool and are retried every RetryMaxSec=\(config.retryMax); fix the token, then reload",
+                let what = status.map { "Collector \(endpoint) refused the credential (HTTP \($0)): \(reason)" }
+                    ?? "Cannot use the credential for \(endpoint): \(reason)"
+                logger.error("\(what). Reports stay in the spool and are retried every RetryMaxSec=\(config.retryMax); fix the token, then reload",
                              metadata: TelemetryEvent.credentialRefused.metadata)
             case .report(let line):
                 log.log(line, type: type, messageId: id)

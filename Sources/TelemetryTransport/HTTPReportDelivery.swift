@@ -63,7 +63,6 @@ public actor HTTPReportDelivery: ReportDelivery {
         let c = loaded.config
         self.machine = DeliveryStateMachine(endpoint: settings.endpoint, retryMin: c.retryMin.duration,
                                             retryMax: c.retryMax.duration, enabled: c.enable, limit: limit)
-        if case .unusable(let why) = settings.credential { Self.logUnusableCredential(why, logger: logger) }
     }
 
     var config: TelemetryConfig { loaded.config }
@@ -151,9 +150,6 @@ public actor HTTPReportDelivery: ReportDelivery {
                             routeChanged: newSettings.proxy != settings.proxy)
         flags.withLock { $0 = (newSettings.proxy != nil, newSettings.credential.isConfigured) }
         if newSettings != settings {
-            if newSettings.credential != settings.credential, case .unusable(let why) = newSettings.credential {
-                Self.logUnusableCredential(why, logger: logger)
-            }
             settings = newSettings
             if let old = transport {
                 transport = nil
@@ -193,11 +189,6 @@ public actor HTTPReportDelivery: ReportDelivery {
 
     /// Reports waiting: the spool (less those delivered but not deletable) and the memory queue.
     var queued: Int { max(0, Spool.pendingCount(stateDirectory: store.stateDirectory) - undeletable.count) + memoryQueue.count }
-
-    static func logUnusableCredential(_ why: String, logger: Logger) {
-        logger.error("\(why); reports are kept in the spool and not sent until the token can be read",
-                     metadata: TelemetryEvent.credentialRefused.metadata)
-    }
 
     func record(_ record: SendRecord, for type: ReportType) {
         ReportOutcomeLog.record(record, for: type, store: store, logger: logger)

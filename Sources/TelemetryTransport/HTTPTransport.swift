@@ -60,8 +60,9 @@ public enum SendOutcome: Sendable, Equatable {
     case delivered(status: Int)
     /// 408, 429, 5xx, or no HTTP answer at all (`status` nil: network, TLS, timeout).
     case retry(status: Int?, retryAfter: Duration?, reason: String)
-    /// 401 or 403: the token (or its absence) was refused. The operator can fix it, so the report is kept.
-    case credentialRejected(status: Int, reason: String)
+    /// 401 or 403: the token (or its absence) was refused; `status` nil: the token file cannot be used, nothing was
+    /// sent. The operator can fix either, so the report is kept.
+    case credentialRejected(status: Int?, reason: String)
     case rejected(status: Int, reason: String)
 }
 
@@ -126,7 +127,7 @@ public final class HTTPTransport: Sendable {
     /// an outcome with a short reason. Honours task cancellation.
     public func send(body: [UInt8], messageId: String) async -> SendOutcome {
         if case .unusable(let why) = settings.credential {
-            return .retry(status: nil, retryAfter: nil, reason: why)
+            return .credentialRejected(status: nil, reason: why)
         }
         var request = HTTPClientRequest(url: settings.endpoint)
         request.method = .POST

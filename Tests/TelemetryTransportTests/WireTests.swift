@@ -71,7 +71,7 @@ import Testing
         let outcome = await t.send(body: Array("{}".utf8), messageId: "x")
         await t.shutdown()
         await collector.stop()
-        #expect(outcome == .retry(status: nil, retryAfter: nil, reason: "TokenFile=/x: no such file"))
+        #expect(outcome == .credentialRejected(status: nil, reason: "TokenFile=/x: no such file"))
         #expect(collector.received.isEmpty)
     }
 

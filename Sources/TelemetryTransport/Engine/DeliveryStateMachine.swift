@@ -55,7 +55,8 @@ struct DeliveryStateMachine: Sendable {
         case keepSent
         case logReachableAgain(endpoint: String, failedAttempts: Int)
         case logFirstFailure(endpoint: String, reason: String)
-        case logCredentialProblem(endpoint: String, status: Int, reason: String)
+        /// `status` nil: the token file cannot be used (nothing was sent).
+        case logCredentialProblem(endpoint: String, status: Int?, reason: String)
         /// The per-report journal line and state.json record.
         case report(ReportLine)
         /// An unspooled (memory) report that failed: it is not retried.
@@ -259,7 +260,9 @@ struct DeliveryStateMachine: Sendable {
                 + [.report(ReportLine(kind: .sent, level: .info, status: status, reason: "HTTP \(status)", endpoint: ticket.endpoint)), .keepSent]
         case .retry(let status, _, let reason):
             return stale(status: status, reason: reason)
-        case .credentialRejected(let status, let reason), .rejected(let status, let reason):
+        case .credentialRejected(let status, let reason):
+            return stale(status: status, reason: reason)
+        case .rejected(let status, let reason):
             return stale(status: status, reason: reason)
         }
         func stale(status: Int?, reason: String) -> [Action] {
