@@ -124,3 +124,18 @@ extension Array where Element == UInt8 {
         try Data(self).write(to: URL(fileURLWithPath: path))
     }
 }
+
+/// What the tests need on top of the engine's API.
+extension Spool {
+    /// Encodes and adds `report`; returns the dropped entries.
+    @discardableResult
+    func enqueue(_ report: Report, maxReports: Int, now: Date = Date()) throws -> [SpoolEntry] {
+        try add(body: Array(try report.jsonData()), type: report.type, messageId: report.messageId, maxReports: maxReports, now: now).dropped
+    }
+
+    /// The report and its exact bytes; nil when gone or damaged.
+    func load(_ entry: SpoolEntry) -> (Report, body: [UInt8])? {
+        if case .report(let r, let body) = loadChecked(entry) { return (r, body) }
+        return nil
+    }
+}

@@ -73,17 +73,9 @@ public struct Spool: Sendable {
         public var notDropped: [(entry: SpoolEntry, error: FileError)]
     }
 
-    /// Writes `report` as a new spool file, then drops the oldest files beyond `maxReports` and returns them
-    /// (so each drop can be logged). The new report itself is never dropped.
-    @discardableResult
-    public func enqueue(_ report: Report, maxReports: Int, now: Date = Date()) throws(FileError) -> [SpoolEntry] {
-        let body: [UInt8]
-        do { body = Array(try report.jsonData()) } catch { throw FileError("encode report", directory, errno: EINVAL) }
-        return try add(body: body, type: report.type, messageId: report.messageId, maxReports: maxReports, now: now).dropped
-    }
-
-    /// As `enqueue(_:maxReports:)` with the JSON already encoded. Throws only when the new report could not be
-    /// written; once it is on disk, an old file that cannot be deleted is reported in `notDropped`, not thrown, so
+    /// Writes the report JSON `body` as a new spool file, then drops the oldest files beyond `maxReports` and returns
+    /// them (so each drop can be logged); the new report itself is never dropped. Throws only when the new report
+    /// could not be written; once it is on disk, an old file that cannot be deleted is reported in `notDropped`, not thrown, so
     /// the caller never takes a spooled report for an unspooled one.
     @discardableResult
     public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> Added {
@@ -167,12 +159,6 @@ public struct Spool: Sendable {
         case report(Report, body: [UInt8])
         case missing
         case discarded(SpoolDiscard)
-    }
-
-    /// The report and its exact bytes; nil when gone or damaged (a damaged file is deleted).
-    public func load(_ entry: SpoolEntry) -> (Report, body: [UInt8])? {
-        if case .report(let r, let body) = loadChecked(entry) { return (r, body) }
-        return nil
     }
 
     /// Deletes a sent or rejected report. A file already gone is no error; one that cannot be deleted is (the caller
