@@ -8,7 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The delivery engine (README, "Delivery"): every report is spooled before its first attempt and removed only
+/// The delivery engine (README, "Reports"): every report is spooled before its first attempt and removed only
 /// after a 2xx (or a rejection); one worker (`+Worker.swift`) sends the spool oldest first and, when the collector
 /// fails, waits a backoff (or its `Retry-After`) before trying the queue again. Backoff is for the collector, not
 /// per report. What to do after each attempt is decided by `DeliveryStateMachine`; this actor carries it out.

@@ -49,7 +49,7 @@ public struct SpoolDiscard: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Unsent reports on disk, `<stateDirectory>/spool/`, one file per report holding the exact JSON sent, so the
-/// messageId and the bytes stay the same across retries and restarts (DESIGN.md, "Reports"). Files are written
+/// messageId and the bytes stay the same across retries and restarts (README, "Reports"). Files are written
 /// atomically before the first attempt and removed after a 2xx or a rejection. Not thread-safe by itself: one
 /// owner (the delivery actor) uses it.
 public struct Spool: Sendable {
