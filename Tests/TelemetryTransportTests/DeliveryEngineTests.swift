@@ -247,8 +247,8 @@ import Testing
             let got = try await collector.waitFor(1)
             #expect(got[0].messageId == report.messageId)
             #expect(await eventually { !log.results(.sent).isEmpty })
-            // A second report while the spool is still broken: attempted too, but no second error (
-            // one clear error, not one per report).
+            // A second report while the spool is still broken: attempted too, but no second error (one clear
+            // error, not one per report).
             await engine.submit(makeReport(.diagnostics))
             _ = try await collector.waitFor(2)
         }

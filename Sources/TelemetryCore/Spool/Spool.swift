@@ -65,18 +65,20 @@ public struct Spool: Sendable {
 
     public func path(of entry: SpoolEntry) -> String { directory + "/" + entry.fileName }
 
-    /// Writes `report` as a new spool file, then drops the oldest files beyond `maxReports` and returns them
-    /// (so each drop can be logged). The new report itself is never dropped.
-    @discardableResult
-    public func enqueue(_ report: Report, maxReports: Int, now: Date = Date()) throws(FileError) -> [SpoolEntry] {
-        let body: [UInt8]
-        do { body = Array(try report.jsonData()) } catch { throw FileError("encode report", directory, errno: EINVAL) }
-        return try add(body: body, type: report.type, messageId: report.messageId, maxReports: maxReports, now: now).dropped
+    /// What `add` did: the new entry, the old ones dropped to stay within the bound, and the old ones that should
+    /// have been dropped but could not be deleted (the new report is spooled all the same).
+    public struct Added: Sendable {
+        public var entry: SpoolEntry
+        public var dropped: [SpoolEntry]
+        public var notDropped: [(entry: SpoolEntry, error: FileError)]
     }
 
-    /// As `enqueue(_:maxReports:)` with the JSON already encoded; also returns the new entry.
+    /// Writes the report JSON `body` as a new spool file, then drops the oldest files beyond `maxReports` and returns
+    /// them (so each drop can be logged); the new report itself is never dropped. Throws only when the new report
+    /// could not be written; once it is on disk, an old file that cannot be deleted is reported in `notDropped`, not thrown, so
+    /// the caller never takes a spooled report for an unspooled one.
     @discardableResult
-    public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> (entry: SpoolEntry, dropped: [SpoolEntry]) {
+    public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> Added {
         guard Spool.isValidMessageId(Substring(messageId)) else { throw FileError("spool (bad messageId)", directory, errno: EINVAL) }
         try AtomicFile.makeDirectory(directory)
         let existing = scan().entries
@@ -84,16 +86,20 @@ public struct Spool: Sendable {
         let ms = max(nowMs, (existing.last?.spooledAtMs ?? 0) + 1)
         let entry = SpoolEntry(spooledAtMs: ms, type: type, messageId: messageId)
         try AtomicFile.write(body, to: path(of: entry))
-        var dropped: [SpoolEntry] = []
+        var added = Added(entry: entry, dropped: [], notDropped: [])
         let bound = max(1, maxReports)
         let total = existing.count + 1
         if total > bound {
             for old in existing.prefix(total - bound) {
-                try AtomicFile.remove(path(of: old))
-                dropped.append(old)
+                do throws(FileError) {
+                    try AtomicFile.remove(path(of: old))
+                    added.dropped.append(old)
+                } catch {
+                    added.notDropped.append((old, error))
+                }
             }
         }
-        return (entry, dropped)
+        return added
     }
 
     /// The spooled reports, oldest first.
@@ -155,14 +161,10 @@ public struct Spool: Sendable {
         case discarded(SpoolDiscard)
     }
 
-    /// The report and its exact bytes; nil when gone or damaged (a damaged file is deleted).
-    public func load(_ entry: SpoolEntry) -> (Report, body: [UInt8])? {
-        if case .report(let r, let body) = loadChecked(entry) { return (r, body) }
-        return nil
-    }
-
-    public func remove(_ entry: SpoolEntry) {
-        try? AtomicFile.remove(path(of: entry))
+    /// Deletes a sent or rejected report. A file already gone is no error; one that cannot be deleted is (the caller
+    /// must then not send it again).
+    public func remove(_ entry: SpoolEntry) throws(FileError) {
+        try AtomicFile.remove(path(of: entry))
     }
 
     /// Deletes every spooled report (and temp leftovers); returns how many reports were deleted.
