@@ -71,6 +71,10 @@ struct StatusReport: Encodable {
     var next: [String: Date]
     var queued: Int
     var proxy: String?
+    /// `Format=` of the request bodies.
+    var format: String
+    /// Whether `TokenFile=` is set, and where; the token itself is never read nor shown here.
+    var token: String?
     var sentLog: String
     var sentLogCount: Int
     var stateDirectory: String
@@ -132,6 +136,10 @@ struct StatusReport: Encodable {
         self.next = next
         queued = enabled ? Spool.pendingCount(stateDirectory: ctx.stateDirectory) : 0
         proxy = ctx.proxyDescription
+        format = ctx.config.format.rawValue
+        token = ctx.config.tokenFile.map { _ in
+            "set (TokenFile= at \(ctx.loaded.origins["Transport.TokenFile"]?.description ?? "configuration"))"
+        }
         let sent = SentLog(stateDirectory: ctx.stateDirectory)
         sentLog = sent.directory
         sentLogCount = sent.entries().count
@@ -160,7 +168,7 @@ struct StatusReport: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case enabled, disabledBy, decidedBy, decisionSource, daemon, ignoredCallerVariables, dryRun, endpoint, endpointFrom,
-             product, productFrom, reloadError, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
+             product, productFrom, reloadError, proxy, format, token, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
     }
 
     /// Absent values are `null`, not missing keys, so scripts can rely on every key.
@@ -179,6 +187,8 @@ struct StatusReport: Encodable {
         try c.encode(productFrom, forKey: .productFrom)
         try c.encode(reloadError, forKey: .reloadError)
         try c.encode(proxy, forKey: .proxy)
+        try c.encode(format, forKey: .format)
+        try c.encode(token, forKey: .token)
         try c.encode(instanceId, forKey: .instanceId)
         try c.encode(clusterId, forKey: .clusterId)
         try c.encode(last, forKey: .last)
@@ -211,6 +221,8 @@ struct StatusReport: Encodable {
             out.append("Product: none\(productFrom.map { " (\($0))" } ?? " ([Product] Name= not set)")")
         }
         out.append("Proxy: \(proxy ?? "none")")
+        out.append("Format: \(format)")
+        out.append("Token: \(token ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")
         for type in ReportType.allCases {

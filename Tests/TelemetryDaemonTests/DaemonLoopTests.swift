@@ -24,7 +24,7 @@ actor RecordingDelivery: ReportDelivery {
     func shutdown() async {}
 
     /// Waits (bounded) until `condition` holds; false on time-out.
-    func waitUntil(_ limit: Duration = .seconds(10), _ condition: @Sendable (isolated RecordingDelivery) -> Bool) async -> Bool {
+    func waitUntil(_ limit: Duration = .seconds(40), _ condition: @Sendable (isolated RecordingDelivery) -> Bool) async -> Bool {
         let end = ContinuousClock.now.advanced(by: limit)
         while ContinuousClock.now < end {
             if condition(self) { return true }

@@ -127,7 +127,7 @@ struct TestError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes. Only bounds a wait; asserts nothing on speed.
-func eventually(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(40), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

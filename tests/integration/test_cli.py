@@ -177,6 +177,23 @@ def test_status_when_disabled_names_the_file_and_line_and_has_no_next(cli):
     assert lines["Next keepalive"] == "-" and lines["Next diagnostics"] == "-"
 
 
+def test_status_says_whether_a_token_is_set_and_never_shows_it(cli):
+    secret = "s3cr3t-token-value-0123456789"
+    token = cli.dir / "token"
+    token.write_text(secret + "\n")
+    lines = status_lines(cli("status", check=0).stdout)
+    assert lines["Token"] == "none" and lines["Format"] == "telemetryd"
+    conf = f"[Telemetry]\nEndpoint=http://127.0.0.1:9/\nFormat=segment\n[Transport]\nTokenFile={token}\n"
+    p = cli("status", conf=conf, check=0)
+    lines = status_lines(p.stdout)
+    assert lines["Token"] == f"set (TokenFile= at {cli.conf_path}:5)", lines["Token"]
+    assert lines["Format"] == "segment"
+    doc = json.loads(cli("status", "--json", check=0).stdout)
+    assert doc["token"] == lines["Token"] and doc["format"] == "segment"
+    for out in (p.stdout, p.stderr, json.dumps(doc)):
+        assert secret not in out
+
+
 def test_status_ignores_the_callers_opt_out_variables(cli):
     # The service never sees this shell's environment: with no daemon running, status tells what the files alone
     # decide, and says that the variable was left out.
