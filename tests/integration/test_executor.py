@@ -1,0 +1,116 @@
+"""Which executor runs the daemon's Swift tasks, checked on the built binary.
+
+Swift Concurrency runs on telemetryd's own SwiftNIO event loop through the runtime's private enqueue hook
+(Sources/telemetryd/EventLoopExecutor.swift), AsyncHTTPClient's I/O on a second loop. Should that ever stop (a
+toolchain change of the hook, a dependency that installs its own), the tasks fall back to libdispatch, whose
+worker-pool monitor then wakes the idle daemon once a second for good: correct but not quiet. These tests fail then:
+the daemon states which executor runs its tasks, its threads are the three expected ones, and an idle daemon's
+threads do not wake at all over a few seconds (libdispatch's monitor would wake at least twice).
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+from conftest import config_text, wait_until
+
+
+def threads(pid: int) -> dict[int, tuple[str, int]]:
+    """tid -> (thread name, voluntary context switches so far)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            status = open(f"/proc/{pid}/task/{tid}/status").read()
+        except OSError:
+            continue  # exited meanwhile
+        name = re.search(r"^Name:\s*(.*)$", status, re.M).group(1)
+        vcs = int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)$", status, re.M).group(1))
+        out[int(tid)] = (name, vcs)
+    return out
+
+
+def delivered_daemon(make_daemon, url, certs=None, debug=False):
+    transport = {"CAFile": str(certs.ca_pem)} if certs else {}
+    env = {"TELEMETRYD_DEBUG": "1"} if debug else {}
+    d = make_daemon(config_text(url, transport=transport), env=env).start()
+    d.wait_for_event(result="sent", type="keepalive")
+    d.wait_for_event(result="sent", type="diagnostics")
+    return d
+
+
+def test_states_that_its_tasks_run_on_its_event_loop(make_daemon, collector):
+    d = delivered_daemon(make_daemon, collector.url, debug=True)
+    line = d.wait_for(r"Swift Concurrency runs on: ")
+    assert "SwiftNIO event loop (tasks), HTTP I/O on a separate event loop" in line, line
+    assert "libdispatch" not in d.output
+    d.stop()
+
+
+def test_threads_are_main_tasks_loop_and_io_loop(make_daemon, collector):
+    # Plain HTTP: over HTTPS AsyncHTTPClient builds its TLS context on a libdispatch queue of its own, which leaves
+    # libdispatch's manager thread (`-qos.overcommit`) behind, asleep; the idle test below covers that path.
+    d = delivered_daemon(make_daemon, collector.url)
+    names = sorted(name for name, _ in threads(d.proc.pid).values())
+    assert len(names) == 3, names
+    assert names[0].startswith("NIO-ELT-"), names       # the tasks loop
+    assert names[1].startswith("NIO-SGLTN-"), names     # AsyncHTTPClient's I/O loop (one, not one per core)
+    assert names[2] == "telemetryd", names              # the main thread in sigwait(2)
+    d.stop()
+
+
+def test_idle_daemon_threads_do_not_wake(make_daemon, https_collector, certs):
+    d = delivered_daemon(make_daemon, https_collector.url, certs=certs)
+    # Let the burst settle (the page-out runs two seconds after the last delivery), then count for four seconds:
+    # nothing is due for an hour, there is no watchdog, the STATUS= refresh is a minute away.
+    time.sleep(3)
+    before = threads(d.proc.pid)
+    time.sleep(4)
+    after = threads(d.proc.pid)
+    woke = {after[t][0] + f" ({t})": after[t][1] - before.get(t, (None, 0))[1] for t in after}
+    born = sorted(set(after) - set(before))
+    assert not born, f"threads started while idle: {born}"
+    assert sum(woke.values()) <= 1, f"voluntary context switches per thread while idle: {woke}"
+    d.stop()
+
+
+# ---------------------------------------------------------------- under the unit's system call filter
+
+def test_page_out_passes_the_units_system_call_filter(tmp_path):
+    """The unit's `SystemCallFilter=@system-service ~@privileged` (errno EPERM otherwise) lets madvise(MADV_PAGEOUT)
+    through: under a real systemd the daemon pages its binary out after READY=1 and its first reports, and keeps
+    running. Were madvise filtered, it would log the failure (EPERM) instead."""
+    import nspawn
+    from collector import Collector
+    from conftest import BIN, UNIT
+
+    reason = nspawn.missing_preconditions()
+    if reason:
+        import pytest
+        pytest.skip(reason)
+    confdir = tmp_path / "etc"
+    confdir.mkdir()
+    confdir.chmod(0o755)
+    dropins = tmp_path / "unit.d"
+    dropins.mkdir()
+    dropins.chmod(0o755)
+    (dropins / "debug.conf").write_text("[Service]\nEnvironment=TELEMETRYD_DEBUG=1\n")
+    (dropins / "debug.conf").chmod(0o644)
+    with Collector() as col:
+        (confdir / "telemetry.conf").write_text(config_text(col.url))
+        (confdir / "telemetry.conf").chmod(0o644)
+        with nspawn.Container(unit=str(UNIT), binary=str(BIN), confdir=str(confdir),
+                              extra_args=[f"--bind-ro={dropins}:/etc/systemd/system/telemetryd.service.d"]) as c:
+            c.wait_until_running()
+            c.run("systemctl", "start", "telemetryd", check=True)
+            col.wait_for(2, timeout=30)
+            filt = c.show("telemetryd.service", "SystemCallFilter")["SystemCallFilter"]
+            assert "madvise" in filt.split(), "the unit's filter no longer lists madvise"
+
+            def paged():
+                msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "telemetryd.service")]
+                return [m for m in msgs if "MADV_PAGEOUT" in m or m.startswith("Paged out")]
+            found = c.wait_for(paged, timeout=20, what="a page-out message in the journal")
+            assert all(m.startswith("Paged out the binary's clean pages") for m in found), found
+            props = c.show("telemetryd.service", "ActiveState", "NRestarts")
+            assert props == {"ActiveState": "active", "NRestarts": "0"}, props
