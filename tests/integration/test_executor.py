@@ -6,6 +6,10 @@ toolchain change of the hook, a dependency that installs its own), the tasks fal
 worker-pool monitor then wakes the idle daemon once a second for good: correct but not quiet. These tests fail then:
 the daemon states which executor runs its tasks, its threads are the three expected ones, and an idle daemon's
 threads do not wake at all over a few seconds (libdispatch's monitor would wake at least twice).
+
+Checked against that fallback: with a debug build and an LD_PRELOAD library whose constructor takes the hook first
+(passing every job on to the runtime's default executor), the three tests below the statement fail: the daemon warns
+"runs on: libdispatch", 7 threads (libdispatch's manager and workers), 4 wakes of its manager thread in 4 s.
 """
 from __future__ import annotations
 
