@@ -61,7 +61,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // madvise(MADV_PAGEOUT) of the binary's own clean pages once a burst of work is over (idle RSS).
+        // madvise(MADV_DONTNEED) of the binary's own clean pages once a burst of work is over (idle RSS).
         .target(name: "PageOut", swiftSettings: strict),
         // HTTPS to the collector: transport policy, the AsyncHTTPClient transport and the engine that drains the spool.
         .target(

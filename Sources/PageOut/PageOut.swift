@@ -2,15 +2,23 @@
 import Glibc
 #endif
 
-/// Gives the kernel back the resident pages of the program's own binary with `madvise(MADV_PAGEOUT)` (Linux 5.4).
+/// Unmaps the resident pages of the program's own binary from the process with `madvise(MADV_DONTNEED)`.
 ///
-/// A static Swift binary's text and read-only data are clean, file-backed pages: the kernel can drop them and read them
-/// back from the file when touched again. Until it needs the memory it keeps them mapped, so an idle daemon that ran
-/// a burst of code once shows all of it in RSS and PSS (`ps`, `systemctl status`) though it holds none of it. Paging
-/// them out after the burst makes those figures show what the daemon really holds; the cost is a major fault (a read
-/// of the file) for each page touched again, measured in BENCHMARKS.md. Shared libraries are left alone: their pages
-/// are shared with other processes (the kernel would skip them anyway). Hand-written because no package does this:
-/// it is one system call over a parse of `/proc/self/maps`.
+/// A static Swift binary's text and read-only data are clean, file-backed pages. Until the kernel needs the memory it
+/// keeps them mapped, so an idle daemon that ran a burst of code once shows all of it in RSS and PSS (`ps`,
+/// `systemctl status`) though it holds none of it. Dropping the mappings after the burst makes those figures show
+/// what the daemon really holds. The pages stay in the page cache, where the kernel reclaims them like any other
+/// cached file data; code that runs again takes a minor fault (a major one, a file read, only once the kernel has
+/// evicted the page), measured in BENCHMARKS.md.
+///
+/// Why not `MADV_PAGEOUT` (Linux 5.4), which also evicts them from the page cache: the kernel pages out file pages only
+/// for a process that owns the file or may open it for writing (a side-channel rule, `can_do_file_pageout` in
+/// mm/madvise.c). The unit's dynamic user may do neither with a root-owned `/usr/bin/telemetryd`, so there
+/// `MADV_PAGEOUT` returns 0 and changes nothing (measured under the real unit in nspawn: 20 MiB of text stayed).
+/// `MADV_DONTNEED` has no such check. On a private file mapping it drops the process's copies of the pages, which is
+/// only safe for pages the process never wrote: `ProcMaps.cleanMappings` selects exactly those (never a writable or
+/// RELRO mapping, whose relocated pages would be lost). Shared libraries are left alone.
+/// Hand-written because no package does this: one system call over a parse of `/proc/self/maps`.
 public enum PageOut {
     public struct Result: Equatable, Sendable {
         /// Bytes of mappings advised (resident or not).
@@ -20,10 +28,11 @@ public enum PageOut {
         public var errno: Int32?
     }
 
-    /// MADV_PAGEOUT from <linux/mman.h>, spelled out for C libraries whose headers predate it.
-    static let adviceValue: Int32 = 21
+    /// MADV_DONTNEED (<sys/mman.h>; 4 on every Linux architecture but alpha, parisc and mips, which Swift does not
+    /// target).
+    static let adviceValue: Int32 = 4
 
-    /// Pages out the clean mappings of this program's own executable (see `ProcMaps.cleanMappings`).
+    /// Unmaps the clean mappings of this program's own executable (see `ProcMaps.cleanMappings`).
     public static func ownBinary() -> Result {
         let maps: [MemoryMapping]
         switch readProcFile("/proc/self/maps") {

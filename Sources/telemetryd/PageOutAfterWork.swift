@@ -3,15 +3,14 @@ import NIOCore
 import PageOut
 import Synchronization
 
-/// Pages out the binary's own clean pages (`PageOut.ownBinary()`) once a burst of work has settled: after READY=1 and
+/// Drops the binary's own clean pages from the process (`PageOut.ownBinary()`) once a burst of work has settled: after READY=1 and
 /// after each delivery (the spool changing, a send finishing). Each `workDone()` pushes the page-out back by `settle`,
 /// so a burst of reports is followed by one page-out, not one per report. It runs as a timer on the tasks event loop,
 /// never on the HTTP I/O loop.
 ///
 /// Not after the once-a-minute idle wake (watchdog ping, `STATUS=` countdown): that wake touches about 4 MiB of text
-/// again, and paging it out each minute would read it back from disk every minute (BENCHMARKS.md, "RSS").
-/// When madvise fails (a kernel before 5.4: EINVAL; a system call filter returning an errno) it is logged once at
-/// debug level and not tried again.
+/// again each minute, so dropping it every minute would only trade RSS for faults (BENCHMARKS.md, "RSS").
+/// When madvise fails (a system call filter returning an errno) it is logged once at debug level and not tried again.
 final class PageOutAfterWork: Sendable {
     private struct State {
         var pending: Scheduled<Void>?
@@ -43,7 +42,7 @@ final class PageOutAfterWork: Sendable {
         let result = PageOut.ownBinary()
         if let code = result.errno {
             state.withLock { $0.disabled = true }
-            logger.debug("madvise(MADV_PAGEOUT) of the binary's own pages failed (errno \(code)); not trying again, so idle RSS includes the binary's resident text")
+            logger.debug("madvise(MADV_DONTNEED) of the binary's own pages failed (errno \(code)); not trying again, so idle RSS includes the binary's resident text")
         } else {
             logger.debug("Paged out the binary's clean pages: \(result.mappings) mappings, \(result.bytes / 1024) KiB mapped")
         }

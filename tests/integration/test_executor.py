@@ -83,10 +83,25 @@ def test_idle_daemon_threads_do_not_wake(make_daemon, https_collector, certs):
 
 # ---------------------------------------------------------------- under the unit's system call filter
 
+def own_text(smaps: str, path: str) -> tuple[int, int]:
+    """(resident KiB, size KiB) of the executable mappings of `path` in a /proc/PID/smaps text."""
+    resident = size = 0
+    current = None
+    for line in smaps.splitlines():
+        f = line.split()
+        if len(f) >= 5 and "-" in f[0] and ":" in f[3]:
+            current = f[1] if len(f) > 5 and f[5] == path else None
+        elif current and "x" in current and f[0] == "Rss:":
+            resident += int(f[1])
+        elif current and "x" in current and f[0] == "Size:":
+            size += int(f[1])
+    return resident, size
+
 def test_page_out_passes_the_units_system_call_filter(tmp_path):
-    """The unit's `SystemCallFilter=@system-service ~@privileged` (errno EPERM otherwise) lets madvise(MADV_PAGEOUT)
-    through: under a real systemd the daemon pages its binary out after READY=1 and its first reports, and keeps
-    running. Were madvise filtered, it would log the failure (EPERM) instead."""
+    """Under the real unit (DynamicUser=, `SystemCallFilter=@system-service ~@privileged`, errno EPERM otherwise) the
+    daemon drops its binary's pages after READY=1 and its first reports: madvise passes the filter (else it would log
+    the EPERM), the text it keeps mapped shrinks, and it keeps running. (With MADV_PAGEOUT the kernel silently did
+    nothing for the unit's dynamic user, which does not own the binary: this test caught that.)"""
     import nspawn
     from collector import Collector
     from conftest import BIN, UNIT
@@ -116,8 +131,12 @@ def test_page_out_passes_the_units_system_call_filter(tmp_path):
 
             def paged():
                 msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "telemetryd.service")]
-                return [m for m in msgs if "MADV_PAGEOUT" in m or m.startswith("Paged out")]
+                return [m for m in msgs if "madvise" in m or m.startswith("Paged out")]
             found = c.wait_for(paged, timeout=20, what="a page-out message in the journal")
             assert all(m.startswith("Paged out the binary's clean pages") for m in found), found
+            pid = c.show("telemetryd.service", "MainPID")["MainPID"]
+            resident, size = own_text(c.run("cat", f"/proc/{pid}/smaps", check=True).stdout, "/usr/bin/telemetryd")
+            # Idle after the page-out, the daemon has touched only a small part of its text again.
+            assert size > 0 and resident < size / 4, f"{resident} KiB of {size} KiB text resident after the page-out"
             props = c.show("telemetryd.service", "ActiveState", "NRestarts")
             assert props == {"ActiveState": "active", "NRestarts": "0"}, props
