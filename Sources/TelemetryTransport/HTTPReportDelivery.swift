@@ -8,7 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The delivery engine (DESIGN.md, "Reports"): every report is spooled before its first attempt and removed only
+/// The delivery engine (README, "Reports"): every report is spooled before its first attempt and removed only
 /// after a 2xx (or a rejection); one worker sends the spool oldest first and, when the collector fails, waits a
 /// backoff (or its `Retry-After`) before trying the queue again. Backoff is for the collector, not per report.
 public actor HTTPReportDelivery: ReportDelivery {
@@ -128,7 +128,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             var m = TelemetryEvent.spoolError.metadata
             m["TELEMETRY_TYPE"] = .string(type.rawValue)
             m["TELEMETRY_MESSAGE_ID"] = .string(id)
-            // One clear error when the spool breaks, not one per report (issue 4); later ones are debug lines.
+            // One clear error when the spool breaks, not one per report; later ones are debug lines.
             logger.log(level: spoolBroken ? .debug : .error,
                        "Cannot spool \(type.rawValue) report \(id): \(error); make the state directory writable. Until then each report is attempted once from memory and not retried",
                        metadata: m)

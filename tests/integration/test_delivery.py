@@ -102,7 +102,7 @@ def test_retry_keeps_the_message_id(make_daemon, collector):
     retrying = d.events(result="retrying", type="keepalive")
     failed = [r for r in ka if r.reply.status == 503]
     assert len(failed) >= 2
-    # The journal says so once per change of state, not once per retry (issue 4): the first failed attempt is a
+    # The journal says so once per change of state, not once per retry: the first failed attempt is a
     # "retrying" event; later attempts of the same outage are debug lines, not shown at the default level.
     assert len(retrying) == 1, retrying
     assert all(e.get("TELEMETRY_HTTP_STATUS") == "503" and e["TELEMETRY_MESSAGE_ID"] == mid for e in retrying)

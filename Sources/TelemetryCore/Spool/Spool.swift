@@ -49,7 +49,7 @@ public struct SpoolDiscard: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Unsent reports on disk, `<stateDirectory>/spool/`, one file per report holding the exact JSON sent, so the
-/// messageId and the bytes stay the same across retries and restarts (DESIGN.md, "Reports"). Files are written
+/// messageId and the bytes stay the same across retries and restarts (README, "Reports"). Files are written
 /// atomically before the first attempt and removed after a 2xx or a rejection. Not thread-safe by itself: one
 /// owner (the delivery actor) uses it.
 public struct Spool: Sendable {
@@ -104,7 +104,7 @@ public struct Spool: Sendable {
     public func scan() -> (entries: [SpoolEntry], discarded: [SpoolDiscard]) {
         var entries: [SpoolEntry] = []
         var discarded: [SpoolDiscard] = []
-        for name in Spool.listDirectory(directory) {
+        for name in Directory.names(directory) {
             if let e = SpoolEntry(fileName: name) {
                 entries.append(e)
                 continue
@@ -169,7 +169,7 @@ public struct Spool: Sendable {
     @discardableResult
     public func purge() -> Int {
         var count = 0
-        for name in Spool.listDirectory(directory) {
+        for name in Directory.names(directory) {
             let full = directory + "/" + name
             guard Spool.isRegularFile(full) else { continue }
             if (try? AtomicFile.remove(full)) != nil, SpoolEntry(fileName: name) != nil { count += 1 }
@@ -180,7 +180,7 @@ public struct Spool: Sendable {
 
     /// How many reports wait in the spool of `stateDirectory`; names only, nothing is read. For `telemetryd status`.
     public static func pendingCount(stateDirectory: String) -> Int {
-        listDirectory(stateDirectory + "/" + directoryName).reduce(0) { $0 + (SpoolEntry(fileName: $1) == nil ? 0 : 1) }
+        Directory.names(stateDirectory + "/" + directoryName).reduce(0) { $0 + (SpoolEntry(fileName: $1) == nil ? 0 : 1) }
     }
 
     // MARK: helpers
@@ -189,20 +189,6 @@ public struct Spool: Sendable {
     static func isValidMessageId(_ s: Substring) -> Bool {
         !s.isEmpty && s.utf8.count <= 64
             && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) || $0 == 0x2D }
-    }
-
-    static func listDirectory(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let ent = readdir(d) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
-        }
-        return names
     }
 
     static func isRegularFile(_ path: String) -> Bool {

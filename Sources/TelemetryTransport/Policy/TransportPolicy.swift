@@ -5,7 +5,7 @@ import Foundation
 #endif
 import TelemetryCore
 
-/// Retry delays of a failed send (DESIGN.md: `RetryMinSec`, `RetryMaxSec`): exponential with full jitter, never
+/// Retry delays of a failed send (README, "Configuration": `RetryMinSec`, `RetryMaxSec`): exponential with full jitter, never
 /// shorter than the minimum nor longer than the maximum. Pure.
 public enum Backoff {
     /// The wait after the `attempt`-th consecutive failure (0 for the first). The ceiling grows as
@@ -79,7 +79,7 @@ public enum RetryAfter {
     }
 }
 
-/// What an HTTP status means for a report (DESIGN.md, "Reports"). Pure.
+/// What an HTTP status means for a report (README, "Reports"). Pure.
 public enum ResponseClassifier {
     public enum Verdict: Sendable, Equatable {
         case delivered
@@ -98,7 +98,7 @@ public enum ResponseClassifier {
     }
 }
 
-/// Which CONNECT proxy, if any, carries the reports (DESIGN.md: `Proxy=`; empty means `$https_proxy`/`$HTTPS_PROXY`
+/// Which CONNECT proxy, if any, carries the reports (README, "Configuration": `Proxy=`; empty means `$https_proxy`/`$HTTPS_PROXY`
 /// honoring `$no_proxy`). Pure: the environment is passed in.
 public enum ProxySelector {
     /// `configured` (Proxy=) wins. Otherwise the scheme's variable: `https_proxy` then `HTTPS_PROXY` for https://
