@@ -56,17 +56,21 @@ public final class Daemon: Service, Sendable {
     let makeDelivery: @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery
     let wakeup = Wakeup<DaemonEvent>()
     let random: @Sendable (ClosedRange<Double>) -> Double
+    let afterReady: @Sendable () -> Void
 
+    /// `afterReady` runs once READY=1 is sent (telemetryd pages out its start-up code there).
     public init(
         settings: DaemonSettings,
         logger: Logger,
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
-        makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery
+        makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery,
+        afterReady: @escaping @Sendable () -> Void = {}
     ) {
         self.settings = settings
         self.logger = logger
         self.random = random
         self.makeDelivery = makeDelivery
+        self.afterReady = afterReady
     }
 
     /// Asks the loop to re-read its configuration (SIGHUP).
@@ -103,6 +107,7 @@ public final class Daemon: Service, Sendable {
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
         Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
+        afterReady()
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
