@@ -289,3 +289,19 @@ def test_prune_drops_old_raw_reports_and_keeps_the_answers(make_collector, repor
         ids = [row[0] for row in db.execute("SELECT message_id FROM reports")]
     assert ids == [recent["messageId"]]
     assert "pruned 0 raw reports" in c.cli("prune").stdout.decode()
+
+
+def test_https_with_tls_certificate_and_key(make_collector, make_daemon, certs):
+    c = make_collector(settings={"TLSCertificate": str(certs.server_pem), "TLSKey": str(certs.server_key)}).start()
+    d = make_daemon(config_text(f"https://{c.address}/v1/reports", transport={"CAFile": str(certs.ca_pem)})).start()
+    e = d.wait_for_event(result="sent", type="keepalive", timeout=30)
+    assert e["TELEMETRY_HTTP_STATUS"] == "202"
+    assert json.loads(c.cli("summary", "--days", "1", "--json").stdout)["activeInstalls"] == 1
+    # Plain HTTP to the TLS port gets no answer.
+    with pytest.raises(Exception):
+        c.get("/healthz")
+    d.stop()
+    bad = make_collector(name="bad", settings={"TLSCertificate": str(certs.server_pem), "TLSKey": "/nonexistent.pem"})
+    p = subprocess.run([bad.binary, "serve", "--config", str(bad.config_path)], capture_output=True, text=True,
+                       env=bad.env, timeout=30)
+    assert p.returncode == 2 and "TLSKey=/nonexistent.pem: cannot read a PEM private key" in p.stderr
