@@ -305,3 +305,20 @@ def test_https_with_tls_certificate_and_key(make_collector, make_daemon, certs):
     p = subprocess.run([bad.binary, "serve", "--config", str(bad.config_path)], capture_output=True, text=True,
                        env=bad.env, timeout=30)
     assert p.returncode == 2 and "TLSKey=/nonexistent.pem: cannot read a PEM private key" in p.stderr
+
+
+def test_import_what_telemetryd_export_prints(make_collector, make_daemon):
+    d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"))
+    r = d.cli("export")
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) >= 2
+    c = make_collector()
+    imported = c.cli("import", "-", input=r.stdout.encode())
+    assert imported.returncode == 0, imported.stderr
+    assert f"-: {len(lines)} new, 0 duplicate, 0 rejected" in imported.stdout.decode()
+    again = c.cli("import", "-", input=r.stdout.encode())
+    assert f"-: 0 new, {len(lines)} duplicate, 0 rejected" in again.stdout.decode()
+    summary = json.loads(c.cli("summary", "--days", "1", "--json").stdout)
+    assert summary["activeInstalls"] == 1
+    assert sum(summary["days"][-1]["byArch"].values()) == 1
