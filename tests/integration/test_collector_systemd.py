@@ -140,6 +140,15 @@ def test_reload_and_stop(box):
     assert c.show("telemetry-collector.socket", "ActiveState")["ActiveState"] == "active"
     r = c.run("telemetry-collector", "summary", "--days", "1", "--json", check=True)
     assert json.loads(r.stdout)["activeInstalls"] >= 1
+    # root's commands left the database writable for the dynamic user: the next report starts the service again.
+    # Even when root's command is the one that creates the database.
+    c.run("rm", "-f", DB, DB + "-wal", DB + "-shm", check=True)
+    c.run("telemetry-collector", "summary", "--days", "1", check=True)
+    owner = c.run("stat", "-c", "%U", DB, check=True).stdout.strip()
+    assert owner != "root"
+    show = subprocess.run([BIN, "show", "--type", "keepalive", "--state-dir", "/tmp/collector-systemd-show"],
+                          capture_output=True, text=True, timeout=60)
+    assert post(port, json.dumps(json.loads(show.stdout)).encode()) == 202, logs(c)
 
 
 def test_unit_exposure_is_at_most_2():
