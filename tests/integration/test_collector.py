@@ -322,3 +322,17 @@ def test_import_what_telemetryd_export_prints(make_collector, make_daemon):
     summary = json.loads(c.cli("summary", "--days", "1", "--json").stdout)
     assert summary["activeInstalls"] == 1
     assert sum(summary["days"][-1]["byArch"].values()) == 1
+
+
+def test_sigterm_with_an_idle_keep_alive_connection_stops_at_once(make_collector, report):
+    import http.client
+    import time
+    c = make_collector().start()
+    host, port = c.address.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("POST", "/v1/reports", body=body(report()), headers={"Content-Type": "application/json"})
+    assert conn.getresponse().read() == b'{"duplicate":false}'
+    t = time.monotonic()
+    assert c.stop(timeout=3) == 0   # the connection stays open on the client side
+    assert time.monotonic() - t < 3
+    conn.close()

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOExtras
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -84,7 +85,15 @@ public struct CollectorServer: Service {
             try await writer.write(response: response.head, body: response.body)
         }, configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(60)))
 
+        // On a graceful stop every connection is told to quiesce: idle keep-alive ones close at once, busy ones
+        // after their response (HummingbirdCore's HTTP handler understands the event).
+        let quiesce = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -128,8 +137,8 @@ public struct CollectorServer: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            // Stop accepting; connections in flight finish (HTTP1Channel closes idle ones on shutdown).
-            server.channel.close(promise: nil)
+            // Stop accepting (the helper closes the listening channel) and quiesce the open connections.
+            quiesce.initiateShutdown(promise: nil)
         }
     }
 
