@@ -39,7 +39,8 @@ struct Serve: AsyncParsableCommand {
         let metrics = CollectorMetrics()
         let ingest = Ingest(store: store, validator: validator, settings: settings)
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
-        let watchdog = Watchdog.pingInterval()
+        // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
+        let watchdog = Watchdog.interval().map { $0 / 2 }
         let database = context.config.database.description
         let status = Status(database: database, tokens: tokens)
         let retainDays = NIOLockedValueBox(context.config.retainDays)
