@@ -136,9 +136,8 @@ public final class Daemon: Service, Sendable {
                     schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
                     loop.nextDue[type] = next
                     let builder = ReportBuilder(
-                        probe: HostProbe(root: "/", logger: logger), identity: identity,
-                        features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
-                        agentStartMicroseconds: startMicros)
+                        config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
+                        proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
                     let report = builder.build(type)
                     await delivery.submit(report)
                 }

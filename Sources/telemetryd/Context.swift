@@ -93,12 +93,8 @@ struct Context {
     }
 
     func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
-        ReportBuilder(
-            probe: HostProbe(root: "/", logger: logger),
-            identity: identity,
-            features: ConfigFeatures(config: config, proxyInUse: proxyInUse),
-            agentStartMicroseconds: agentStart
-        )
+        ReportBuilder(config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
+                      proxyInUse: proxyInUse, agentStartMicroseconds: agentStart)
     }
 
     /// "Disabled by /etc/telemetryd/telemetry.conf.d/50-cli.conf:2" or "Disabled by $DO_NOT_TRACK".

@@ -51,6 +51,11 @@ struct StatusReport: Encodable {
     var sentLogCount: Int
     var stateDirectory: String
     var configFiles: [String]
+    /// The file:line (or "built-in default") that set Endpoint=.
+    var endpointFrom: String
+    /// `[Product]` as the next report would carry it, and the file:line of Name= (and of the version's key).
+    var product: Product?
+    var productFrom: String?
 
     init(_ ctx: Context) {
         let config = ctx.config
@@ -61,7 +66,11 @@ struct StatusReport: Encodable {
         endpoint = config.endpoint
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
-        clusterId = config.clusterID ?? stored.clusterId
+        // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
+        let derived = config.clusterIDFile.flatMap { file -> String? in
+            if case .value(let id) = ProductProbe.clusterID(file: file) { id } else { nil }
+        }
+        clusterId = config.clusterID ?? derived ?? stored.clusterId
         let state = DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
         var last: [String: Last] = [:]
         var next: [String: Date] = [:]
@@ -81,10 +90,30 @@ struct StatusReport: Encodable {
         sentLogCount = sent.entries().count
         stateDirectory = ctx.stateDirectory
         configFiles = ctx.loaded.files
+        endpointFrom = ctx.loaded.origin(of: "Telemetry.Endpoint").description
+        (product, productFrom) = Self.product(ctx)
+    }
+
+    /// The product block the next report would carry, and which lines decided it.
+    static func product(_ ctx: Context) -> (Product?, String?) {
+        let p = ctx.config.product
+        guard let name = p.name else {
+            let reset = ctx.loaded.origins["Product.Name"].map { "Name= emptied at \($0)" }
+            return (nil, reset)
+        }
+        let version = ProductProbe.version(p).version
+        var from = "Name= at \(ctx.loaded.origin(of: "Product.Name"))"
+        if let file = p.versionFile {
+            from += ", version from \(file) (VersionFile= at \(ctx.loaded.origin(of: "Product.VersionFile")))"
+        } else if p.version != nil {
+            from += ", Version= at \(ctx.loaded.origin(of: "Product.Version"))"
+        }
+        return (Product(name: name, version: version), from)
     }
 
     private enum CodingKeys: String, CodingKey {
         case enabled, disabledBy, decidedBy, dryRun, endpoint, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
+        case endpointFrom, product, productFrom
     }
 
     /// Absent values are `null`, not missing keys, so scripts can rely on every key.
@@ -104,6 +133,9 @@ struct StatusReport: Encodable {
         try c.encode(sentLog, forKey: .sentLog)
         try c.encode(stateDirectory, forKey: .stateDirectory)
         try c.encode(configFiles, forKey: .configFiles)
+        try c.encode(endpointFrom, forKey: .endpointFrom)
+        try c.encode(product, forKey: .product)
+        try c.encode(productFrom, forKey: .productFrom)
     }
 
     var lines: [String] {
@@ -112,6 +144,12 @@ struct StatusReport: Encodable {
         out.append("Decided by: \(decidedBy)")
         if dryRun { out.append("Dry run: yes (reports are logged, never sent)") }
         out.append("Endpoint: \(endpoint)")
+        out.append("Endpoint set by: \(endpointFrom)")
+        if let product {
+            out.append("Product: \(product.name) \(product.version ?? "(version unknown)") (\(productFrom ?? ""))")
+        } else {
+            out.append("Product: none\(productFrom.map { " (\($0))" } ?? " ([Product] Name= not set)")")
+        }
         out.append("Proxy: \(proxy ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")

@@ -1,11 +1,14 @@
 // Finding and reading telemetry.conf and its drop-ins (the only I/O of the configuration code).
 //
-// Order, as systemd does drop-ins (SYSTEMD-NOTES.md):
+// Order, as systemd does drop-ins (systemd.unit(5), "Drop-in files"; conf_files_list() of systemd):
 //   1. the main file (default /etc/telemetryd/telemetry.conf); missing = built-in defaults, unless the
 //      caller asked for that exact file (`--config PATH`, `$TELEMETRYD_CONFIG`): then "PATH: no such file";
-//   2. every `*.conf` in `<dir of main>/telemetry.conf.d/` and in the runtime directory
-//      (/run/telemetryd/telemetry.conf.d/), merged and sorted by file name (byte order, like strcmp)
-//      across both; a file in the first directory masks a same-named one in the runtime directory.
+//   2. every `*.conf` in `<dir of main>/telemetry.conf.d/`, in the runtime directory
+//      (/run/telemetryd/telemetry.conf.d/) and in the vendor's directory (/usr/lib/telemetryd/telemetry.conf.d/,
+//      shipped in the product's package; also /usr/local/lib/…, which systemd puts between /run and /usr/lib),
+//      merged and sorted by file name (byte order, like strcmp) across all; a same-named file in /etc masks
+//      /run, which masks /usr/lib. This is exactly the list `systemd-analyze cat-config
+//      telemetryd/telemetry.conf` prints (systemd 252, merged /usr).
 //      Hidden files (".name.conf") and non-*.conf names are ignored; a drop-in that is a symlink to
 //      /dev/null is an empty file (so it masks by name).
 // Later assignments win; `Key=` resets to the default; the environment is stronger than any file.
@@ -21,6 +24,9 @@ import Darwin
 public struct ConfigLoader: Sendable {
     public static let defaultMainPath = "/etc/telemetryd/telemetry.conf"
     public static let runtimeDropInDirectory = "/run/telemetryd/telemetry.conf.d"
+    /// The vendor's defaults, shipped in the product's package: weaker than /etc and /run, in systemd's
+    /// order (`/usr/local/lib` before `/usr/lib`).
+    public static let vendorDropInDirectories = ["/usr/local/lib/telemetryd/telemetry.conf.d", "/usr/lib/telemetryd/telemetry.conf.d"]
     public static let dropInDirectoryName = "telemetry.conf.d"
     public static let cliDropInName = "50-cli.conf"
     /// Larger files are rejected (systemd's LONG_LINE_MAX is 1 MiB too).
@@ -28,14 +34,17 @@ public struct ConfigLoader: Sendable {
 
     public var mainPath: String
     public var runtimeDropInDirectory: String
+    public var vendorDropInDirectories: [String]
     public var environment: [String: String]
     /// The main file was asked for explicitly (`--config PATH`, `$TELEMETRYD_CONFIG`): missing is an error.
     public var requireMainFile: Bool
 
     public init(mainPath: String, runtimeDropInDirectory: String = ConfigLoader.runtimeDropInDirectory,
+                vendorDropInDirectories: [String] = ConfigLoader.vendorDropInDirectories,
                 environment: [String: String], requireMainFile: Bool = false) {
         self.mainPath = mainPath
         self.runtimeDropInDirectory = runtimeDropInDirectory
+        self.vendorDropInDirectories = vendorDropInDirectories
         self.environment = environment
         self.requireMainFile = requireMainFile
     }
@@ -88,7 +97,7 @@ public struct ConfigLoader: Sendable {
     /// The drop-in files to apply after the main file, in order.
     public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
         var chosen: [String: String] = [:]     // file name -> path; the first directory wins
-        for dir in [dropInDirectory, runtimeDropInDirectory] {
+        for dir in [dropInDirectory, runtimeDropInDirectory] + vendorDropInDirectories {
             for name in try ConfigLoader.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
                 chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             }

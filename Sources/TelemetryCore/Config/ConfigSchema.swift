@@ -1,12 +1,13 @@
-// The keys of telemetry.conf (DESIGN.md, "telemetry.conf") and how parsed files plus the environment
+// The keys of telemetry.conf (README, "Configuration"; etc/telemetry.conf) and how parsed files plus the environment
 // become one TelemetryConfig. Pure: no I/O.
 
 public enum ConfigSchema {
-    /// Every section and key of the contract, in the order of DESIGN.md.
+    /// Every section and key of the contract, in the order of etc/telemetry.conf.
     public static let keys: [(section: String, key: String)] = [
         ("Telemetry", "Enable"),
         ("Telemetry", "Endpoint"),
         ("Telemetry", "ClusterID"),
+        ("Telemetry", "ClusterIDFile"),
         ("Telemetry", "KeepAliveIntervalSec"),
         ("Telemetry", "DiagnosticsIntervalSec"),
         ("Telemetry", "RandomizedDelaySec"),
@@ -18,6 +19,12 @@ public enum ConfigSchema {
         ("Transport", "RetryMinSec"),
         ("Transport", "RetryMaxSec"),
         ("Spool", "MaxReports"),
+        ("Product", "Name"),
+        ("Product", "Version"),
+        ("Product", "VersionFile"),
+        ("Product", "FactsFile"),
+        ("Product", "FactsSchema"),
+        ("Product", "FactsMaxAgeSec"),
     ]
 
     public static let keysBySection: [String: [String]] = Dictionary(grouping: keys, by: \.section).mapValues { $0.map(\.key) }
@@ -51,6 +58,18 @@ public enum ConfigSchema {
         case ("Transport", "RetryMaxSec"):
             c.retryMax = try value(a, d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Spool", "MaxReports"): c.maxReports = try value(a, d.maxReports, ConfigValues.maxReports)
+        case ("Telemetry", "ClusterIDFile"):
+            c.clusterIDFile = try value(a, d.clusterIDFile) { ConfigValues.absoluteFilePath($0, "the product's cluster identity file").map(Optional.some) }
+        case ("Product", "Name"): c.product.name = try value(a, d.product.name) { ConfigValues.productName($0).map(Optional.some) }
+        case ("Product", "Version"): c.product.version = try value(a, d.product.version) { ConfigValues.productVersion($0).map(Optional.some) }
+        case ("Product", "VersionFile"):
+            c.product.versionFile = try value(a, d.product.versionFile) { ConfigValues.absoluteFilePath($0, "the product's version file").map(Optional.some) }
+        case ("Product", "FactsFile"):
+            c.product.factsFile = try value(a, d.product.factsFile) { ConfigValues.absoluteFilePath($0, "the product's facts file").map(Optional.some) }
+        case ("Product", "FactsSchema"):
+            c.product.factsSchema = try value(a, d.product.factsSchema) { ConfigValues.absoluteFilePath($0, "the facts schema").map(Optional.some) }
+        case ("Product", "FactsMaxAgeSec"):
+            c.product.factsMaxAge = try value(a, d.product.factsMaxAge) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         default:
             // The parser only passes keys of the schema; anything else is a programming error, but still
             // reported as a config error rather than a crash.

@@ -169,6 +169,30 @@ public enum ConfigValues {
         return .success(s)
     }
 
+    /// An absolute path of a file; `what` names it in the error.
+    public static func absoluteFilePath(_ s: String, _ what: String) -> Outcome<String> {
+        guard s.utf8.first == UInt8(ascii: "/"), !s.utf8.contains(0) else {
+            return .failure(Expected("expected the absolute path of \(what), like /var/lib/acme/\(what.hasSuffix("schema") ? "facts.schema.json" : "file"), or empty"))
+        }
+        return .success(s)
+    }
+
+    /// `[Product] Name=`: 1 to 64 characters of `A-Z a-z 0-9 . _ + -`, starting with a letter or digit
+    /// (the report schema's `product.name` pattern), so a collector can use it as a label as it is.
+    public static let productNameLimit = 64
+    public static func productName(_ s: String) -> Outcome<String> {
+        let b = Array(s.utf8)
+        let ok = !b.isEmpty && b.count <= productNameLimit && isAlnum(b[0])
+            && b.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
+        return ok ? .success(s) : .failure(Expected("expected a product name of 1 to \(productNameLimit) letters, digits, \".\", \"_\", \"+\" or \"-\", starting with a letter or digit, like acme-db"))
+    }
+
+    /// `[Product] Version=`: printable text without control characters; cut to the schema's limit when sent.
+    public static func productVersion(_ s: String) -> Outcome<String> {
+        s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+            ? .success(s) : .failure(Expected("expected a version like 4.2.1 (printable text, no control characters)"))
+    }
+
     public static let maxReportsLimit = 100_000
 
     /// A decimal integer in 1...maxReportsLimit.

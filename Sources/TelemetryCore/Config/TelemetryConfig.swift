@@ -2,7 +2,7 @@
 //
 // Grammar and semantics (see ConfigParser.swift, ConfigSchema.swift and ConfigLoader.swift):
 // systemd INI style like journald.conf; drop-ins merged by file name across
-// `<dir of main>/telemetry.conf.d/` and `/run/telemetryd/telemetry.conf.d/`; later assignment wins;
+// `<dir of main>/telemetry.conf.d/`, `/run/telemetryd/telemetry.conf.d/` and the vendor's `/usr/lib/telemetryd/telemetry.conf.d/`; later assignment wins;
 // `Key=` resets a key to its built-in default; the environment (TELEMETRYD_DISABLE, DO_NOT_TRACK,
 // TELEMETRYD_DEBUG) is stronger than any file.
 
@@ -47,10 +47,34 @@ public struct TelemetryConfig: Sendable, Equatable {
     public var maxReports = 512
     /// `TELEMETRYD_DEBUG=1`: log every payload sent, prefixed `[telemetry]`.
     public var debug = false
+    /// `ClusterIDFile=`: the product's own cluster identity (first line); the report carries a UUID derived
+    /// from it, never the string. Weaker than `ClusterID=`, stronger than the generated ID.
+    public var clusterIDFile: String? = nil
+    /// `[Product]`: the vendor's product this install reports for.
+    public var product = ProductSettings()
     public init() {}
 
     /// The proxy split into host and port (nil when no proxy is configured).
     public var proxyAddress: ProxyAddress? { proxy.flatMap { try? ConfigValues.proxy($0).get() } }
+}
+
+/// The `[Product]` section.
+public struct ProductSettings: Sendable, Equatable {
+    /// The default `FactsSchema=`: the vendor's package ships it; used only when it exists.
+    public static let defaultFactsSchema = "/usr/lib/telemetryd/facts.schema.json"
+    /// `Name=`; nil = no `product` block in reports.
+    public var name: String? = nil
+    /// `Version=`; `VersionFile=` wins when set.
+    public var version: String? = nil
+    /// `VersionFile=`: absolute path of a file whose first line is the version, read at every report.
+    public var versionFile: String? = nil
+    /// `FactsFile=`: absolute path of the JSON object the product writes; nil = no facts.
+    public var factsFile: String? = nil
+    /// `FactsSchema=`; nil = `defaultFactsSchema` when that file exists.
+    public var factsSchema: String? = nil
+    /// `FactsMaxAgeSec=`: an older facts file is `stale`.
+    public var factsMaxAge = TimeSpan(seconds: 2 * 86400)
+    public init() {}
 }
 
 /// `Proxy=http://host:port`, split. IPv6 hosts are given without brackets.

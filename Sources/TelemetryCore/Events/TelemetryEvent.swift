@@ -1,7 +1,7 @@
 import Logging
 
 /// Every kind of event telemetryd logs, each with a fixed journal `MESSAGE_ID` that `systemd/telemetryd.catalog`
-/// documents (DESIGN.md, "Journal"). Log metadata keys are journal field names as they are: the journal handler
+/// documents (README, "Inspecting it"). Log metadata keys are journal field names as they are: the journal handler
 /// passes `MESSAGE_ID` and `TELEMETRY_*` through, and the stderr handler leaves them out of plain lines.
 public enum TelemetryEvent: String, CaseIterable, Sendable {
     case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning
@@ -10,6 +10,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case reportSent, reportQueued, reportRetrying, reportRejected, reportDropped, reportDryRun
     case spoolPurged, spoolError, payload
     case collectorUnreachable, collectorReachable
+    case factsDropped, productFileProblem
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -39,6 +40,8 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .payload: "9f231ea8c4924fc9abee4aee002755d2"
         case .collectorUnreachable: "5d0f4c0a7b9e4c4e8d3a61f2b7c9e014"
         case .collectorReachable: "a6e2b1d95c3f47a8b0e4d7c1f2a9b365"
+        case .factsDropped: "c88c0ed2392247d0930d63c4d345e23a"
+        case .productFileProblem: "284947edcdf04ca786584981321fb72e"
         }
     }
 
