@@ -101,11 +101,37 @@ def debs(spec, tmp_path_factory) -> tuple[pathlib.Path, pathlib.Path]:
     return _build(spec, 1, out), _build(spec, 2, out)
 
 
+VENDOR = "acme-telemetry"
+
+
+def _vendor_package(out: pathlib.Path) -> pathlib.Path:
+    """A vendor's package on top of telemetryd, made as the README shows: a drop-in in /usr/lib, dpkg-deb."""
+    top = out / VENDOR
+    dropin = top / "usr/lib/telemetryd/telemetry.conf.d/10-acme.conf"
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text("[Product]\nName=acme-db\nVersion=4.2.1\n")
+    (top / "DEBIAN").mkdir()
+    (top / "DEBIAN/control").write_text(
+        f"Package: {VENDOR}\nVersion: 1.0\nArchitecture: all\nMaintainer: ACME <ops@acme.example>\n"
+        "Depends: telemetryd (>= 0.1.0)\nDescription: ACME's telemetry settings for telemetryd\n"
+        " Names the product in telemetryd's reports.\n")
+    postinst = top / "DEBIAN/postinst"
+    postinst.write_text("#!/bin/sh\nset -e\nif [ \"$1\" = configure ] && [ -d /run/systemd/system ]; then "
+                        "systemctl reload-or-restart telemetryd.service || true; fi\n")
+    postinst.chmod(0o755)
+    deb = out / f"{VENDOR}_1.0_all.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(top), str(deb)], check=True,
+                   capture_output=True)
+    return deb
+
+
 @pytest.fixture(scope="module")
 def root(spec, debs, tmp_path_factory):
-    debdir = debs[0].parent
-    if debs[1].parent != debdir:
-        shutil.copy2(debs[1], debdir)
+    debdir = tmp_path_factory.mktemp("debdir")
+    for d in debs:
+        shutil.copy2(d, debdir)
+    if spec is TELEMETRYD:
+        _vendor_package(debdir)
     binds = [f"{debdir}:/debs"] + [f"{d}" for d in nspawn.foreign_library_dirs(str(spec.binary))]
     log = tmp_path_factory.mktemp("nspawn") / "console.log"
     with DebianRoot(rootfs_tarball(), binds_ro=binds, log_path=str(log)) as c:
@@ -176,12 +202,15 @@ def test_metadata_depends_conffiles_and_systemd_scripts(spec, debs):
 # These run in file order on one container per package: install, use, upgrade, remove, purge.
 
 def test_apt_install_enables_and_starts_it(spec, debs, root, loopback_collector):
+    packages = [f"/debs/{debs[0].name}"]
     if spec is TELEMETRYD:
-        # The administrator's drop-in, in place before the package: reports go to the loopback collector, at once.
+        # The administrator's drop-in, in place before the package: reports go to the loopback collector, at once
+        # (never to the default endpoint). The vendor's package on top names the product.
         dropin = root.path("/etc/telemetryd/telemetry.conf.d/10-test.conf")
         dropin.parent.mkdir(parents=True)
         dropin.write_text(f"[Telemetry]\nEndpoint={loopback_collector.url}\nRandomizedDelaySec=0\n")
-    p = _apt(root, "install", f"/debs/{debs[0].name}")
+        packages.append(f"/debs/{VENDOR}_1.0_all.deb")
+    p = _apt(root, "install", *packages)
     assert f"Setting up {spec.name} " in p.stdout, p.stdout
     for unit in spec.units:
         assert root.run("systemctl", "is-enabled", unit).stdout.strip() == "enabled"
@@ -197,6 +226,8 @@ def test_installed_daemon_reports_and_status_works(spec, root, loopback_collecto
         pytest.skip("telemetryd only")
     loopback_collector.wait_for(2, timeout=30)
     assert {r["type"] for r in loopback_collector.reports()} == {"keepalive", "diagnostics"}
+    # The vendor's drop-in in /usr/lib is read: the reports name the product.
+    assert {(r.get("product") or {}).get("name") for r in loopback_collector.reports()} == {"acme-db"}
     st = root.run("telemetryd", "status", check=True).stdout
     assert "Telemetry: enabled" in st and loopback_collector.url in st
     assert re.search(r"Last keepalive: .* sent", st), st
@@ -257,7 +288,7 @@ def test_upgrade_keeps_an_edited_config_and_restarts(spec, debs, root):
 
 def test_remove_stops_it_and_purge_leaves_nothing(spec, root):
     unit = spec.units[0]
-    _apt(root, "remove", spec.name)
+    _apt(root, "remove", spec.name)  # the vendor's package depends on it and goes too
     assert root.run("systemctl", "is-active", unit).stdout.strip() in ("inactive", "unknown")
     # Removed but not purged: the state and the configuration stay.
     assert root.path(f"/var/lib/private/{spec.state}").exists() or spec is not TELEMETRYD
