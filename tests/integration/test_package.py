@@ -29,6 +29,7 @@ from debroot import DebianRoot, rootfs_tarball
 class Spec:
     name: str
     binary: pathlib.Path
+    tool: str               # the command the package installs
     conffile: str           # the main configuration, a conffile
     state: str              # StateDirectory=
     manpages: tuple[str, ...]
@@ -37,9 +38,9 @@ class Spec:
 
 COLLECTOR_BIN = pathlib.Path(os.environ.get("TELEMETRY_COLLECTOR_BIN")
                              or ROOT / "Collector/.build/debug/telemetry-collector")
-TELEMETRYD = Spec("telemetryd", BIN, "/etc/telemetryd/telemetry.conf", "telemetryd",
+TELEMETRYD = Spec("telemetryd", BIN, "telemetryd", "/etc/telemetryd/telemetry.conf", "telemetryd",
                   ("telemetryd", "telemetry.conf"), ("telemetryd.service",))
-COLLECTOR = Spec("telemetry-collector", COLLECTOR_BIN, "/etc/telemetry-collector/collector.conf",
+COLLECTOR = Spec("telemetry-collector", COLLECTOR_BIN, "telemetry-collector", "/etc/telemetry-collector/collector.conf",
                  "telemetry-collector", ("telemetry-collector",), ("telemetry-collector.service",))
 
 # What the system itself changes while a package comes and goes (apt/dpkg bookkeeping, man-db's index, the
@@ -65,7 +66,7 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 
 def _has_foreign_runpath(binary: pathlib.Path) -> bool:
     out = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True).stdout
-    return bool(re.search(r"R(UN)?PATH.*\[/(opt|home|root|work)", out))
+    return bool(re.search(r"R(UN)?PATH.*[\[:](/opt|/home|/root|/work|/tmp)", out))
 
 
 def _build(spec: Spec, revision: int, out: pathlib.Path) -> pathlib.Path:
@@ -192,9 +193,9 @@ def test_metadata_depends_conffiles_and_systemd_scripts(spec, debs):
         shutil.rmtree(work, ignore_errors=True)
     for page in spec.manpages:
         assert re.search(rf"\./usr/share/man/man[1-8]/{re.escape(page)}\.[1-8]\.gz", listing), page
-    for completion in (f"usr/share/bash-completion/completions/{spec.binary.name}",
-                       f"usr/share/zsh/vendor-completions/_{spec.binary.name}",
-                       f"usr/share/fish/vendor_completions.d/{spec.binary.name}.fish"):
+    for completion in (f"usr/share/bash-completion/completions/{spec.tool}",
+                       f"usr/share/zsh/vendor-completions/_{spec.tool}",
+                       f"usr/share/fish/vendor_completions.d/{spec.tool}.fish"):
         assert f"./{completion}" in listing
 
 
@@ -256,7 +257,7 @@ def test_catalog_is_in_the_journal_database(spec, root):
 
 
 def test_bash_completion_loads_and_completes(spec, root):
-    tool = spec.binary.name
+    tool = spec.tool
     script = (f"source /usr/share/bash-completion/bash_completion; _completion_loader {tool}; "
               f"complete -p {tool} >/dev/null || exit 3; "
               f"COMP_WORDS=({tool} s); COMP_CWORD=1; COMP_LINE='{tool} s'; COMP_POINT=${{#COMP_LINE}}; "
