@@ -86,7 +86,7 @@ uninstall:
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "removed; $(CONFDIR) and the state in /var/lib/telemetryd were kept (delete them by hand to forget this install)"
 
-# Issue 5: micro benchmarks (separate package, so the daemon's build never pays for ordo-one/benchmark) and the
+# Micro benchmarks (separate package, so the daemon's build never pays for ordo-one/benchmark) and the
 # idle footprint beside prometheus-node-exporter; both write their numbers into BENCHMARKS.md's tables by hand/script.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark

@@ -61,6 +61,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // madvise(MADV_DONTNEED) of the binary's own clean pages once a burst of work is over (idle RSS).
+        .target(name: "PageOut", swiftSettings: strict),
         // HTTPS to the collector: transport policy, the AsyncHTTPClient transport and the engine that drains the spool.
         .target(
             name: "TelemetryTransport",
@@ -95,6 +97,7 @@ let package = Package(
                 "TelemetryTransport",
                 "Systemd",
                 "CRunSignals",
+                "PageOut",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,6 +127,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PageOutTests",
+            dependencies: ["PageOut"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Sleeps on a timer of SwiftNIO's singleton event loop group instead of `Task.sleep`.
+/// Sleeps on an event-loop timer (of the loop the caller runs on, else SwiftNIO's singleton group) instead of
+/// `Task.sleep`.
 ///
 /// Why by hand: on Linux `Task.sleep` schedules through libdispatch, and once libdispatch's worker pool is in use its
 /// pool monitor wakes a thread every second for the life of the process (BENCHMARKS.md, "Wakeups and CPU"). An idle
@@ -13,7 +14,9 @@ public enum IdleTimer {
     /// Returns after `duration`, or at once when the task is (or gets) cancelled.
     public static func sleep(for duration: Duration) async {
         guard duration > .zero, !Task.isCancelled else { return }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        // The loop the calling task runs on (telemetryd's own tasks loop, not the HTTP I/O loop); the singleton group
+        // when the caller is not on an event loop (tests, libdispatch).
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         let box = Box()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

@@ -25,9 +25,15 @@ struct Run: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         LogHandlerFactory.bootstrap(syslogIdentifier: "telemetryd", debug: debugFlag(env))
         let logger = Logger(label: "telemetryd")
-        if !concurrencyOnEventLoops {
-            logger.debug("Swift Concurrency runs on libdispatch, not on SwiftNIO's event loops: expect a wakeup per second when idle")
+        // Says which executor runs this very task (a test of the built binary reads it): libdispatch here would mean
+        // its 1 Hz pool monitor wakes the idle daemon every second.
+        let executor = currentExecutorDescription()
+        if executor.onEventLoop {
+            logger.debug("Swift Concurrency runs on: \(executor.text)")
+        } else {
+            logger.warning("Swift Concurrency runs on: \(executor.text) (enqueue hook installed: \(concurrencyOnEventLoops)), not on telemetryd's event loop: expect a wakeup per second when idle")
         }
+        let pageOut = PageOutAfterWork(loop: concurrencyEventLoop, logger: logger)
         // The daemon loads the configuration itself, and on an error logs it with its MESSAGE_ID, says so in
         // STATUS= and fails with StartupError (exit 2): nothing to load here first.
         let loader = ConfigLoader.forCommandLine(configOption: global.config, environment: env)
@@ -38,8 +44,10 @@ struct Run: AsyncParsableCommand {
             logger: logger,
             makeDelivery: { loaded, settings, logger, onChange in
                 HTTPReportDelivery(loaded: loaded, stateDirectory: settings.stateDirectory,
-                                   environment: settings.environment, logger: logger, onChange: onChange)
-            }
+                                   environment: settings.environment, logger: logger,
+                                   onChange: { onChange(); pageOut.workDone() })
+            },
+            afterReady: { pageOut.workDone() }
         )
         // The signals are blocked in every thread and taken by the main thread (main.swift): a SIGHUP before READY=1
         // cannot kill us.
@@ -57,6 +65,9 @@ struct Run: AsyncParsableCommand {
         }
         do {
             try await group.run()
+        } catch let error as ServiceGroupError where error.errorCode == .alreadyFinished {
+            // A stop that won the race against run(): nothing was started, nothing is lost; a stop is success.
+            logger.debug("Stopped before the daemon started")
         } catch let error as StartupError {
             throw CLIFailure.usage(error.description)
         } catch {

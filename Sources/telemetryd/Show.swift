@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Systemd
 import TelemetryCore
 
 struct Show: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct Show: AsyncParsableCommand {
         let logger = commandLogger()
         let ctx = try Context.load(global, logger: logger)
         if let reason = ctx.disabledReason {
-            writeStderr("telemetryd: \(reason): no report would be sent. Shown for inspection only.\n")
+            StandardError.write("telemetryd: \(reason): no report would be sent. Shown for inspection only.\n")
         }
         var builder = ctx.reportBuilder(identity: try ctx.identity())
         // Problems with the product's files are told below, in full, instead of as the daemon's one-time warnings.
@@ -37,7 +38,7 @@ struct Show: AsyncParsableCommand {
                 throw CLIFailure.runtime("could not encode the \(type.rawValue) report: \(error)")
             }
             print(String(decoding: data, as: UTF8.self))
-            if let facts { writeStderr(Self.describe(facts, file: ctx.config.product.factsFile)) }
+            if let facts { StandardError.write(Self.describe(facts, file: ctx.config.product.factsFile)) }
         }
     }
 

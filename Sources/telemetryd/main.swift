@@ -1,4 +1,5 @@
 import CRunSignals
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,9 @@ if isRun, telemetryd_run_signals_blocked() == 0 {
 // which a --static-swift-stdlib binary hides, so the hook is set through a direct reference (CRunSignals).
 // False when another hook was there first: then libdispatch runs the tasks, correctly but with its wakeups.
 let concurrencyOnEventLoops = telemetryd_install_enqueue_hook(enqueueOnEventLoop) == 1
+// The tasks run on a loop of their own (EventLoopExecutor.swift); AsyncHTTPClient's I/O, one connection at a time,
+// needs a single loop of SwiftNIO's singleton group, not one per core. Set once, before anything uses the group.
+NIOSingletons.groupLoopCountSuggestion = 1
 
 // The command runs on the event loops and ends the process with its exit code (Entry.main calls exit(3)).
 Task.detached { await Entry.main() }

@@ -56,6 +56,26 @@ struct ExpectedHost {
         #expect(probe.container() == expected.container, sourceLocation: sourceLocation)
     }
 
+    /// Captured on the machine these tests were written on (see Fixtures/README.md): Debian 12 in a Docker-style
+    /// container on a Firecracker VM; no DMI is visible there, so without CPUID only the cpuinfo flag tells a VM.
+    @Test func capturedDebian12Docker() throws {
+        try check("captured-debian12-docker", ExpectedHost(
+            os: OSInfo(id: "debian", versionId: "12", prettyName: "Debian GNU/Linux 12 (bookworm)", kernel: "6.18.44-fc-v1045", arch: "x86_64"),
+            cpu: CPUInfo(model: "AMD EPYC", logicalCores: 2, load1: 5.93, load5: 4.56, load15: 2.7),
+            memory: MemoryInfo(totalBytes: 24683584 * Self.KiB, availableBytes: 23219116 * Self.KiB, swapTotalBytes: 0, swapFreeBytes: 0),
+            uptime: 1241, virtualization: "vm-other", container: "docker"))
+    }
+
+    /// Captured inside `systemd-nspawn -D / --volatile=yes -b` on that machine (the integration tests' container):
+    /// the volatile root has no /etc/os-release, so /usr/lib/os-release answers; /run/systemd/container names nspawn.
+    @Test func capturedNspawnContainer() throws {
+        try check("captured-nspawn-debian12", ExpectedHost(
+            os: OSInfo(id: "debian", versionId: "12", prettyName: "Debian GNU/Linux 12 (bookworm)", kernel: "6.18.44-fc-v1045", arch: "x86_64"),
+            cpu: CPUInfo(model: "AMD EPYC", logicalCores: 2, load1: 5.84, load5: 5.04, load15: 3.2),
+            memory: MemoryInfo(totalBytes: 24683584 * Self.KiB, availableBytes: 23484404 * Self.KiB, swapTotalBytes: 0, swapFreeBytes: 0),
+            uptime: 1415, virtualization: "vm-other", container: "systemd-nspawn"))
+    }
+
     @Test func debian12KVM() throws {
         try check("debian12-x86_64-kvm", ExpectedHost(
             os: OSInfo(id: "debian", versionId: "12", prettyName: "Debian GNU/Linux 12 (bookworm)", kernel: "6.1.0-13-amd64", arch: "x86_64"),

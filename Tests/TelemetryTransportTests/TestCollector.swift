@@ -13,6 +13,8 @@ final class TestCollector: Sendable {
     struct Answer: Sendable {
         var status: Int
         var headers: [(String, String)] = []
+        /// Never answer (the client's deadline must end the attempt).
+        var hang = false
     }
 
     struct Received: Sendable {
@@ -106,6 +108,7 @@ final class TestCollector: Sendable {
                 let decoded = headers["content-encoding"] == "gzip" ? ((try? Gzip.decompress(body)) ?? []) : body
                 let answer = collector.answer(for: Received(method: "\(head.method)", uri: head.uri, headers: headers,
                                                             rawBody: body, body: decoded))
+                if answer.hang { return }
                 var h = HTTPHeaders([("Content-Length", "2")])
                 for (n, v) in answer.headers { h.add(name: n, value: v) }
                 let status = HTTPResponseStatus(statusCode: answer.status)
@@ -124,7 +127,7 @@ struct TestError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes. Only bounds a wait; asserts nothing on speed.
-func eventually(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(40), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

@@ -189,28 +189,18 @@ public struct ConfigLoader: Sendable {
 
     /// Names of `*.conf` drop-ins in `dir` (unsorted); none when the directory does not exist.
     static func listDropIns(_ dir: String, warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
-        guard let d = opendir(dir) else {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { return [] }
-            throw fileError(dir, "cannot list drop-in directory", e)
+        var invalid = 0
+        let listed: [String]?
+        do throws(FileError) {
+            listed = try Directory.names(dir, invalidNames: &invalid)
+        } catch {
+            throw fileError(dir, "cannot list drop-in directory", error.errno)
         }
-        defer { closedir(d) }
+        if invalid > 0 {
+            warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring \(invalid == 1 ? "a file whose name is" : "\(invalid) files whose names are") not UTF-8"))
+        }
         var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(d) else {
-                if errno != 0 { throw fileError(dir, "cannot list drop-in directory", errno) }
-                break
-            }
-            let name: String? = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(validatingCString: $0)
-                }
-            }
-            guard let name else {
-                warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring a file whose name is not UTF-8"))
-                continue
-            }
+        for name in listed ?? [] {
             guard name.hasSuffix(".conf"), !name.hasPrefix(".") else { continue }
             let path = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             var st = stat()
@@ -249,43 +239,10 @@ public struct ConfigLoader: Sendable {
 
     /// Temp file in the same directory, write, fchmod, fsync, rename over `path`, fsync the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, mode: mode_t) throws(ConfigError) {
-        var template = Array("\(directory)/.\(cliDropInName).XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buf -> Int32 in
-            guard let base = buf.baseAddress else { return -1 }
-            return mkstemp(base)
-        }
-        if fd < 0 { throw fileError(path, "cannot create a temporary file beside it", errno) }
-        let tempPath = template.withUnsafeBufferPointer { buf in
-            buf.baseAddress.map { String(cString: $0) } ?? ""
-        }
-        var committed = false
-        defer { if !committed { _ = unlink(tempPath) } }
-
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw fileError(path, "cannot write", e)
-            }
-            written += n
-        }
-        if fchmod(fd, mode) != 0 || fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            throw fileError(path, "cannot write", e)
-        }
-        if close(fd) != 0 { throw fileError(path, "cannot write", errno) }
-        if rename(tempPath, path) != 0 { throw fileError(path, "cannot replace", errno) }
-        committed = true
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        do throws(FileError) {
+            try AtomicFile.write(bytes, to: path, mode: mode)
+        } catch {
+            throw fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
         }
     }
 }

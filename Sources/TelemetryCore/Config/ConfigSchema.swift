@@ -6,6 +6,7 @@ public enum ConfigSchema {
     public static let keys: [(section: String, key: String)] = [
         ("Telemetry", "Enable"),
         ("Telemetry", "Endpoint"),
+        ("Telemetry", "Format"),
         ("Telemetry", "ClusterID"),
         ("Telemetry", "ClusterIDFile"),
         ("Telemetry", "KeepAliveIntervalSec"),
@@ -15,6 +16,7 @@ public enum ConfigSchema {
         ("Transport", "TimeoutSec"),
         ("Transport", "Proxy"),
         ("Transport", "CAFile"),
+        ("Transport", "TokenFile"),
         ("Transport", "Compress"),
         ("Transport", "RetryMinSec"),
         ("Transport", "RetryMaxSec"),
@@ -40,6 +42,7 @@ public enum ConfigSchema {
         switch (a.section, a.key) {
         case ("Telemetry", "Enable"): c.enable = try value(a, d.enable, ConfigValues.boolean)
         case ("Telemetry", "Endpoint"): c.endpoint = try value(a, d.endpoint, ConfigValues.endpoint)
+        case ("Telemetry", "Format"): c.format = try value(a, d.format, ConfigValues.format)
         case ("Telemetry", "ClusterID"): c.clusterID = try value(a, d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
         case ("Telemetry", "KeepAliveIntervalSec"):
             c.keepAliveInterval = try value(a, d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
@@ -52,6 +55,7 @@ public enum ConfigSchema {
             c.timeout = try value(a, d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Transport", "Proxy"): c.proxy = try value(a, d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
         case ("Transport", "CAFile"): c.caFile = try value(a, d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
+        case ("Transport", "TokenFile"): c.tokenFile = try value(a, d.tokenFile) { ConfigValues.tokenFile($0).map(Optional.some) }
         case ("Transport", "Compress"): c.compress = try value(a, d.compress, ConfigValues.boolean)
         case ("Transport", "RetryMinSec"):
             c.retryMin = try value(a, d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }

@@ -37,10 +37,16 @@ public struct TelemetryConfig: Sendable, Equatable {
     public var randomizedDelay = TimeSpan(seconds: 600)
     public var dryRun = false
     public var timeout = TimeSpan(seconds: 30)
-    /// `http://host:port` of a CONNECT proxy; nil means use `$https_proxy`/`$HTTPS_PROXY` honoring `$no_proxy`.
+    /// What a report looks like on the wire: this project's JSON, or a Segment `track` call.
+    public var format = ReportFormat.telemetryd
+    /// `http://[user:password@]host:port` of a CONNECT proxy; nil means use `$https_proxy`/`$HTTPS_PROXY` honoring
+    /// `$no_proxy`. Holds credentials: never log or show it, show `ProxyAddress.description` instead.
     public var proxy: String? = nil
     /// Absolute path of extra PEM trust anchors; nil means the system trust store only.
     public var caFile: String? = nil
+    /// The file holding the collector's token (Bearer) or Segment write key (Basic user name): absolute, or relative
+    /// to `$CREDENTIALS_DIRECTORY` (systemd's `LoadCredential=`). nil: no credential is sent.
+    public var tokenFile: String? = nil
     public var compress = true
     public var retryMin = TimeSpan(seconds: 30)
     public var retryMax = TimeSpan(seconds: 3600)
@@ -53,9 +59,6 @@ public struct TelemetryConfig: Sendable, Equatable {
     /// `[Product]`: the vendor's product this install reports for.
     public var product = ProductSettings()
     public init() {}
-
-    /// The proxy split into host and port (nil when no proxy is configured).
-    public var proxyAddress: ProxyAddress? { proxy.flatMap { try? ConfigValues.proxy($0).get() } }
 }
 
 /// The `[Product]` section.
@@ -77,11 +80,38 @@ public struct ProductSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// `Proxy=http://host:port`, split. IPv6 hosts are given without brackets.
-public struct ProxyAddress: Sendable, Hashable {
+/// `[Telemetry] Format=`: the body of each POST.
+public enum ReportFormat: String, Sendable, Hashable, CaseIterable {
+    /// The report itself, `schema/report-v1.schema.json`.
+    case telemetryd
+    /// One Segment HTTP Tracking API `track` call per report (Segment, RudderStack, Jitsu).
+    case segment
+}
+
+/// `Proxy=http://[user:password@]host:port`, split. IPv6 hosts are given without brackets. `description` never
+/// shows the credentials.
+public struct ProxyAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
-    public init(host: String, port: Int) { self.host = host; self.port = port }
+    /// Basic credentials for the CONNECT request (percent-decoded); nil without `user:password@`.
+    public var credentials: ProxyCredentials?
+    public init(host: String, port: Int, credentials: ProxyCredentials? = nil) {
+        self.host = host
+        self.port = port
+        self.credentials = credentials
+    }
+    /// `http://host:port`, with `user:***@` when credentials are set (the password is never shown).
+    public var description: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "http://" + (credentials.map { "\($0.username):***@" } ?? "") + "\(h):\(port)"
+    }
+}
+
+public struct ProxyCredentials: Sendable, Hashable, CustomStringConvertible {
+    public var username: String
+    public var password: String
+    public init(username: String, password: String) { self.username = username; self.password = password }
+    public var description: String { "\(username):***" }
 }
 
 public struct ConfigLocation: Sendable, Hashable, CustomStringConvertible {

@@ -57,7 +57,8 @@ public struct HostProbe: Sendable {
         case .success(let b):
             return b
         case .failure(let why):
-            logger.debug("host probe: source unavailable", metadata: ["path": "\(files.path(relative))", "reason": "\(why)"])
+            logger.debug("host probe: \(files.path(relative)) unavailable (\(why)); what it feeds is reported as null",
+                         metadata: ["path": "\(files.path(relative))", "reason": "\(why)"])
             return nil
         }
     }
