@@ -6,7 +6,8 @@ struct Telemetryd: AsyncParsableCommand {
         commandName: "telemetryd",
         abstract: "Anonymous keep-alive and diagnostics telemetry for Linux servers.",
         discussion: """
-            Configuration: /etc/telemetryd/telemetry.conf and telemetry.conf.d/*.conf (see telemetryd(8) and the README).
+            Configuration: /etc/telemetryd/telemetry.conf and telemetry.conf.d/*.conf (man telemetry.conf).
+            Every command, option, file, variable and journal field: man telemetryd.
             Opt out at any time with 'telemetryd disable', Enable=no, TELEMETRYD_DISABLE=1 or DO_NOT_TRACK=1.
             Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
             """,
