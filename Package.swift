@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "telemetryd", targets: ["telemetryd"]),
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "TelemetryCore", targets: ["TelemetryCore"]),
+        .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,9 +90,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The entry both executables share: exit codes 0/1/2 with a one-line reason.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: ["Systemd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "telemetryd",
             dependencies: [
+                "CommandLineSupport",
                 "TelemetryCore",
                 "TelemetryDaemon",
                 "TelemetryTransport",

@@ -96,6 +96,7 @@ let package = Package(
         .executableTarget(
             name: "telemetry-collector",
             dependencies: [
+                .product(name: "CommandLineSupport", package: "telemetryd"),
                 "CollectorCore",
                 "CollectorStore",
                 "CollectorPostgres",

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import ArgumentParser
 import Systemd
 #if canImport(FoundationEssentials)

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import ArgumentParser
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,4 +1,5 @@
 import CRunSignals
+import CommandLineSupport
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ let concurrencyOnEventLoops = telemetryd_install_enqueue_hook(enqueueOnEventLoop
 NIOSingletons.groupLoopCountSuggestion = 1
 
 // The command runs on the event loops and ends the process with its exit code (Entry.main calls exit(3)).
-Task.detached { await Entry.main() }
+Task.detached { await CommandEntry.run(Telemetryd.self, name: "telemetryd") }
 
 if isRun {
     SignalThread.takeSignalsForever()

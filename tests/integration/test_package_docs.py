@@ -181,7 +181,7 @@ def test_telemetryd_page_has_every_journal_field():
 def test_telemetryd_page_has_every_exit_status(binary):
     page = (MAN / "telemetryd.8.scd").read_text()
     in_page = {int(n) for n in re.findall(r"^\*(\d+)\*$", section(page, "EXIT STATUS"), re.M)}
-    src = (SOURCES / "telemetryd/Entry.swift").read_text()
+    src = (SOURCES / "CommandLineSupport/CommandEntry.swift").read_text()
     code = {int(n) for n in re.findall(r"\bcode(?::|\s*=)\s*(\d+)\b", src)}
     assert code and code == in_page, f"exit codes in the code {sorted(code)}, in the page {sorted(in_page)}"
     # And the binary agrees on the usage case.

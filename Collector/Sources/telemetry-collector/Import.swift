@@ -1,3 +1,5 @@
+import Systemd
+import CommandLineSupport
 import ArgumentParser
 import CollectorCore
 import CollectorStore
@@ -35,13 +37,13 @@ struct Import: AsyncParsableCommand {
             var tally = ImportTally()
             for (line, body) in ImportSplitter.reports(in: input.bytes) {
                 if body.count > context.config.maxBodyBytes {
-                    writeStderr("\(input.name):\(line): larger than \(context.config.maxBodyBytes) bytes (MaxBodyBytes=), skipped\n")
+                    StandardError.write("\(input.name):\(line): larger than \(context.config.maxBodyBytes) bytes (MaxBodyBytes=), skipped\n")
                     tally.rejected += 1
                     continue
                 }
                 switch validator.validate(body) {
                 case .failure(let rejection):
-                    writeStderr("\(input.name):\(line): \(rejection)\n")
+                    StandardError.write("\(input.name):\(line): \(rejection)\n")
                     tally.rejected += 1
                 case .success(let report):
                     do {

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import CollectorCore
 import CollectorStore
 import Logging

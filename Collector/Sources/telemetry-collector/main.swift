@@ -1,3 +1,4 @@
+import CommandLineSupport
 // telemetry-collector: receives telemetryd's reports, counts them and shows the answers.
 // Exit codes as telemetryd's: 0 success, 1 runtime failure, 2 usage or configuration error.
-await Entry.main()
+await CommandEntry.run(TelemetryCollector.self, name: "telemetry-collector")
