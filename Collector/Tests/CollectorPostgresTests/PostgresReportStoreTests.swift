@@ -1,0 +1,165 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+import CollectorCore
+import CollectorPostgres
+import CollectorStore
+import CollectorStoreConformance
+import Testing
+
+private typealias C = ReportStoreConformance
+
+@Suite("PostgreSQL store: schema, partitions, outages", postgresAvailable)
+struct PostgresReportStoreTests {
+    @Test func migrationsAreRecordedOnceAndConcurrentCollectorsAgree() async throws {
+        let (a, db) = try makePostgresStore()
+        let (b, _) = try makePostgresStore(database: db)
+        // Two collectors starting at once against an empty database: one creates, the other waits and finds it done.
+        async let ma: Void = a.migrate()
+        async let mb: Void = b.migrate()
+        _ = try await (ma, mb)
+        try await a.migrate()
+        let server = try testServer()
+        #expect(try server.psql("SELECT version FROM collector_migrations ORDER BY version", database: db) == "1")
+        await a.close()
+        await b.close()
+    }
+
+    @Test func aNewerSchemaIsRefused() async throws {
+        let (store, db) = try makePostgresStore()
+        try await store.migrate()
+        try testServer().psql("INSERT INTO collector_migrations (version, description) VALUES (99, 'from the future')", database: db)
+        await #expect(throws: StoreError.self) { try await store.migrate() }
+        do {
+            try await store.migrate()
+        } catch let e as StoreError {
+            guard case .incompatible(let why) = e else { Issue.record("expected .incompatible, got \(e)"); return }
+            #expect(why.contains("99"))
+        }
+        await store.close()
+    }
+
+    @Test func rawReportsGoToADayPartitionAndPruneDropsWholeDays() async throws {
+        let (store, db) = try makePostgresStore()
+        try await store.migrate()
+        for day in 0..<3 {
+            _ = try await store.insert(C.report(instance: 1, message: day, at: C.at(day: day)), receivedAt: C.at(day: day))
+        }
+        let server = try testServer()
+        func partitions() throws -> [String] {
+            try server.psql("""
+                SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+                WHERE h.inhparent = 'reports'::regclass ORDER BY 1
+                """, database: db).split(separator: "\n").map(String.init)
+        }
+        // Days 0, 1, 2 and the day after the last one, made ahead of midnight.
+        #expect(try partitions() == ["reports_20261201", "reports_20261202", "reports_20261203", "reports_20261204"])
+        #expect(try server.psql("SELECT count(*) FROM reports_20261202", database: db) == "1")
+        #expect(try await store.prune(before: C.at(day: 2, hour: 0)) == 2)
+        #expect(try partitions() == ["reports_20261203", "reports_20261204"])
+        #expect(try server.psql("SELECT count(*) FROM message_ids", database: db) == "1")
+        // A pruned day can be written again (an old report imported late): its partition comes back.
+        #expect(try await store.insert(C.report(instance: 1, message: 50, at: C.at(day: 0)), receivedAt: C.at(day: 0)) == .new)
+        #expect(try partitions().first == "reports_20261201")
+        await store.close()
+    }
+
+    @Test func twoCollectorsRacingOnOneMessageIdStoreItOnce() async throws {
+        let (a, db) = try makePostgresStore()
+        let (b, _) = try makePostgresStore(database: db)
+        try await a.migrate()
+        let r = C.report(instance: 1, message: 1, at: C.at(day: 0))
+        let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+            for i in 0..<8 {
+                let store = i.isMultiple(of: 2) ? a : b
+                group.addTask { try await store.insert(r, receivedAt: C.at(day: 0)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .new }.count == 1)
+        #expect(try testServer().psql("SELECT count(*) FROM reports", database: db) == "1")
+        await a.close()
+        await b.close()
+    }
+
+    @Test func theRawReportIsKeptAsJSON() async throws {
+        let (store, db) = try makePostgresStore()
+        try await store.migrate()
+        var r = C.report(instance: 1, message: 1, type: .diagnostics, at: C.at(day: 0))
+        r.json = #"{"messageId":"\#(r.messageId)","data":{"os":{"id":"debian"}}}"#
+        _ = try await store.insert(r, receivedAt: C.at(day: 0, hour: 3))
+        let row = try testServer().psql("SELECT type, body->'data'->'os'->>'id', received_at = '2026-12-01T03:00:00Z' FROM reports", database: db)
+        #expect(row == "diagnostics|debian|t")
+        await store.close()
+    }
+
+    @Test func aRefusedConnectionIsUnavailableAtOnce() async throws {
+        // A port nothing listens on: connection refused.
+        let url = PostgresDatabaseURL(user: "telemetry", host: "127.0.0.1", port: 1, database: "telemetry", tls: .disable)
+        let store = try PostgresReportStore(url: url, password: "x", deadline: .seconds(2))
+        let start = ContinuousClock.now
+        await #expect(throws: StoreError.self) {
+            try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0))
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        let health = await store.health()
+        #expect(!health.available)
+        #expect(health.detail.contains("127.0.0.1:1"))
+        await store.close()
+    }
+
+    @Test func aServerThatNeverAnswersIsUnavailableWithinTheDeadline() async throws {
+        // A socket that listens (the TCP handshake completes in the backlog) but never speaks PostgreSQL.
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let url = PostgresDatabaseURL(user: "telemetry", host: "127.0.0.1", port: listener.port, database: "telemetry", tls: .disable)
+        let store = try PostgresReportStore(url: url, password: "x", deadline: .milliseconds(500))
+        let start = ContinuousClock.now
+        do {
+            _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0))
+            Issue.record("insert against a silent server succeeded")
+        } catch let e as StoreError {
+            guard case .unavailable(let why) = e else { Issue.record("expected .unavailable, got \(e)"); return }
+            #expect(why.contains("no answer within"))
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        await store.close()
+    }
+
+    @Test func aWrongPasswordIsUnavailableAndSaysWhy() async throws {
+        let server = try testServer()
+        let url = PostgresDatabaseURL(user: PostgresTestServer.role, host: "127.0.0.1", port: server.port,
+                                      database: "postgres", tls: .disable)
+        let store = try PostgresReportStore(url: url, password: "wrong", deadline: .seconds(5))
+        do {
+            try await store.migrate()
+            Issue.record("migrate with a wrong password succeeded")
+        } catch let e as StoreError {
+            #expect("\(e)".contains("password authentication failed"), "\(e)")
+            #expect(!"\(e)".contains("wrong"))
+        }
+        await store.close()
+    }
+}
+
+/// A listening TCP socket on 127.0.0.1 that never accepts.
+final class SilentListener: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else { throw PostgresTestServer.Failure(description: "listen: errno \(errno)") }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+    func close() { _ = Glibc.close(fd) }
+}
