@@ -10,7 +10,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s -Xl
 BIN_DEBUG     = .build/debug/telemetryd
 BIN_RELEASE   = .build/release/telemetryd
 
-.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint collector-bench
 
 help:
 	@echo "make run         install build deps, build, run the daemon in the foreground in dry run (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make uninstall   stop, disable and remove them again (state in /var/lib/telemetryd is kept)"
 	@echo "make bench       micro benchmarks (Benchmarks/ package, ordo-one/benchmark)"
 	@echo "make footprint   idle footprint beside prometheus-node-exporter; rewrites BENCHMARKS.md's generated table"
+	@echo "make collector-bench  collector ingest and reads on SQLite and PostgreSQL (wrk, release build); rewrites BENCHMARKS.md's Collector table"
 
 deps:
 	@scripts/install-deps
@@ -85,6 +86,11 @@ bench: deps
 
 footprint: release
 	scripts/footprint --binary $(BIN_RELEASE)
+
+# Not part of `make test`: ~15 minutes, a release build of the collector, a PostgreSQL of its own, wrk on loopback.
+collector-bench: deps
+	@scripts/install-deps --test
+	SWIFT=$(SWIFT) scripts/collector-bench
 
 clean:
 	rm -rf .build
