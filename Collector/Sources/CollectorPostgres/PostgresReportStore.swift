@@ -8,7 +8,6 @@ import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOSSL
 import PostgresNIO
 
 /// The store for many collectors behind a load balancer: PostgreSQL through postgres-nio's connection pool.
@@ -150,18 +149,25 @@ public final class PostgresReportStore: ReportStore {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let assembler = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
         return try await call("cannot read the summary") { [client, logger] in
-            try await client.withConnection { conn in
+            let outcome = try await client.withConnection { conn in
                 // One snapshot for every number of the summary.
                 try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
-                    let s = try await PostgresSummaryQueries(connection: conn, logger: logger).run(assembler)
+                    let o = try await PostgresSummaryQueries(connection: conn, logger: logger).run(assembler)
                     try await conn.query("COMMIT", logger: logger)
-                    return s
+                    return o
                 } catch {
                     try? await conn.query("ROLLBACK", logger: logger)
                     throw error
                 }
             }
+            // The closed days counted just now, for the next summary; failing that only costs the next one time.
+            do {
+                try await PostgresSummaryQueries.cache(outcome.toCache, client: client, logger: logger)
+            } catch {
+                logger.warning("cannot cache the counts of \(outcome.toCache.count) closed days: \(PostgresReportStore.describe(error))")
+            }
+            return outcome.summary
         }
     }
 

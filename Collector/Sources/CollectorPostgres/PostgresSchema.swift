@@ -13,6 +13,12 @@ import CollectorCore
 ///   `installs`: first and last day seen and the latest known value of each breakdown. Summaries read only these.
 /// - `collector_insert(…)`: the whole ingest of one report in one statement (one round trip): dedup, raw row,
 ///   rollups. Returns false for a known `messageId`.
+/// - `day_cache`: each closed day's counts (active installs and every breakdown) as computed once from
+///   `install_days`, so a summary over 100 days reads 100 small rows plus the last two days' rollups, however many
+///   installs there are. A day counts as closed two days after it ended (by the database's clock, the one clock
+///   all collectors share); a report stored later into a closed day (an `import`) bumps `day_versions`, and a
+///   cache row whose version is not the day's current one is ignored and recomputed. The version is read in the
+///   same snapshot as the counts, so a concurrent import can make a cache row stale but never wrong.
 enum PostgresSchema {
     /// Serializes migrations and partition DDL across every collector sharing the database.
     static let ddlLock = 0x7465_6c65_6d65 // "teleme"
@@ -28,7 +34,7 @@ enum PostgresSchema {
     static var latestVersion: Int { migrations.last?.version ?? 0 }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, description: "reports partitioned by day, message_ids, install_days, installs, collector_insert", sql: [
+        Migration(version: 1, description: "reports partitioned by day, message_ids, install_days, installs, day_cache, collector_insert", sql: [
             """
             CREATE TABLE message_ids (
                 message_id uuid PRIMARY KEY,
@@ -68,11 +74,16 @@ enum PostgresSchema {
             """,
             "CREATE INDEX installs_by_first_day ON installs (first_day)",
             "CREATE INDEX installs_by_last_day ON installs (last_day)",
+            "CREATE TABLE day_versions (day date PRIMARY KEY, version bigint NOT NULL)",
+            "CREATE TABLE day_cache (day date PRIMARY KEY, version bigint NOT NULL, totals jsonb NOT NULL)",
             ensurePartitionFunction,
             insertFunction,
             pruneFunction,
         ]),
     ]
+
+    /// Days up to this one (days since 1970) may be cached: two days before the database's today (UTC).
+    static let closedDaySQL = "SELECT ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - 2)::int4"
 
     /// Creates the partition of `reports` for one day unless it exists, under the DDL lock (two collectors
     /// creating the same day wait for each other instead of failing).
@@ -110,6 +121,10 @@ enum PostgresSchema {
                 INSERT INTO message_ids (message_id, received_day) VALUES (p_message, p_day) ON CONFLICT DO NOTHING;
                 IF NOT FOUND THEN
                     RETURN false;
+                END IF;
+                IF p_day <= (now() AT TIME ZONE 'UTC')::date - 2 THEN
+                    INSERT INTO day_versions AS v (day, version) VALUES (p_day, 1)
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
                 END IF;
                 INSERT INTO reports (received_day, received_at, message_id, type, report_time, instance_id, cluster_id, body)
                     VALUES (p_day, p_received, p_message, p_type, p_time, p_instance, p_cluster, p_body);

@@ -94,6 +94,33 @@ struct PostgresReportStoreTests {
         await store.close()
     }
 
+    @Test func closedDaysAreCountedOnceAndALateImportRecountsItsDay() async throws {
+        let (store, db) = try makePostgresStore()
+        try await store.migrate()
+        // Three days of last month: closed (two days or more before the database's today).
+        let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+        func at(_ d: Int) -> Date { base.addingTimeInterval(Double(d) * 86_400) }
+        _ = try await store.insert(C.report(instance: 1, message: 1, at: at(0)), receivedAt: at(0))
+        _ = try await store.insert(C.report(instance: 2, message: 2, at: at(1)), receivedAt: at(1))
+        #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 1, 0])
+        let server = try testServer()
+        #expect(try server.psql("SELECT count(*) FROM day_cache", database: db) == "3")
+        // The cache answers now: a (deliberately) wrong cached count shows through.
+        let day1 = UTCDay(at(1)).description
+        try server.psql("UPDATE day_cache SET totals = jsonb_set(totals, '{active}', '99') WHERE day = '\(day1)'", database: db)
+        #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 99, 0])
+        // An air-gapped report imported into day 1: its day is counted again, from the rollups.
+        _ = try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1))
+        #expect(try server.psql("SELECT version FROM day_versions WHERE day = '\(day1)'", database: db) == "1")
+        let s = try await store.summary(days: 3, asOf: at(2))
+        #expect(s.days.map(\.activeInstalls) == [1, 2, 0])
+        #expect(s.days[1].byProductVersion == ["unknown": 2])
+        // A duplicate changes nothing, not even the day's version.
+        #expect(try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1)) == .duplicate)
+        #expect(try server.psql("SELECT version FROM day_versions WHERE day = '\(day1)'", database: db) == "1")
+        await store.close()
+    }
+
     @Test func aRefusedConnectionIsUnavailableAtOnce() async throws {
         // A port nothing listens on: connection refused.
         let url = PostgresDatabaseURL(user: "telemetry", host: "127.0.0.1", port: 1, database: "telemetry", tls: .disable)
