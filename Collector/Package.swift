@@ -1,0 +1,133 @@
+// swift-tools-version:6.0
+// telemetry-collector: the receiving end of telemetryd's reports. A separate package so the daemon's own
+// build links none of the collector's dependencies (Hummingbird, SQLite, PostgreSQL, Prometheus); it
+// shares the daemon's report model, configuration grammar and systemd face through the root package.
+//
+//   swift build --package-path Collector          # .build/debug/telemetry-collector
+//   swift test --package-path Collector
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "telemetry-collector",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "telemetry-collector", targets: ["telemetry-collector"]),
+    ],
+    dependencies: [
+        .package(name: "telemetryd", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // gunzip of request bodies with an output limit (a gzip bomb costs no more than MaxBodyBytes=).
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure: configuration, report validation against report-v1, the definitions and the Summary model.
+        .target(
+            name: "CollectorCore",
+            dependencies: [
+                .product(name: "TelemetryCore", package: "telemetryd"),
+            ],
+            swiftSettings: strict
+        ),
+        // Where reports live: the ReportStore protocol and its SQLite implementation.
+        .target(
+            name: "CollectorStore",
+            dependencies: [
+                "CollectorCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The behaviour every ReportStore must show, run by the SQLite and PostgreSQL test targets alike.
+        .target(
+            name: "CollectorStoreConformance",
+            dependencies: ["CollectorCore", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        // Summary -> the dashboard page (HTML with SVG charts).
+        .target(
+            name: "CollectorDashboard",
+            dependencies: ["CollectorCore"],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL ReportStore.
+        .target(
+            name: "CollectorPostgres",
+            dependencies: ["CollectorCore", "CollectorStore"],
+            swiftSettings: strict
+        ),
+        // The HTTP face: ingest, the JSON API, /metrics, /healthz, the dashboard route.
+        .target(
+            name: "CollectorHTTP",
+            dependencies: [
+                "CollectorCore",
+                "CollectorStore",
+                "CollectorDashboard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "telemetry-collector",
+            dependencies: [
+                "CollectorCore",
+                "CollectorStore",
+                "CollectorPostgres",
+                "CollectorHTTP",
+                .product(name: "Systemd", package: "telemetryd"),
+                .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorCoreTests",
+            dependencies: ["CollectorCore", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorStoreTests",
+            dependencies: ["CollectorStore", "CollectorCore", "CollectorStoreConformance"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorHTTPTests",
+            dependencies: [
+                "CollectorHTTP", "CollectorStore", "CollectorCore", "CollectorStoreConformance",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

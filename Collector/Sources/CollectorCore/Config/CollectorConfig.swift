@@ -1,0 +1,69 @@
+import TelemetryCore
+
+/// `collector.conf`, after merging the main file and its drop-ins. Every key with its default; the shipped
+/// etc/telemetry-collector/collector.conf documents each one.
+public struct CollectorConfig: Sendable, Equatable {
+    public static let defaultDatabase = "sqlite:///var/lib/telemetry-collector/reports.db"
+
+    /// `[Collector] Listen=`: where `serve` listens when systemd passes no socket.
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// `Database=`.
+    public var database = DatabaseURL.sqlite(path: "/var/lib/telemetry-collector/reports.db")   // = defaultDatabase
+    /// `PasswordFile=`: the PostgreSQL password (first line), read at start and reload.
+    public var passwordFile: String?
+    /// `TokenFile=`: bearer tokens accepted, one a line; nil: ingest is open.
+    public var tokenFile: String?
+    /// `MaxBodyBytes=`: the largest request body taken, before and after gunzip.
+    public var maxBodyBytes = 64 * 1024
+    /// `RetainDays=`: raw reports older than this are pruned (rollups stay).
+    public var retainDays = 400
+    /// `TLSCertificate=` / `TLSKey=`: PEM files; both or neither.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+
+    public init() {}
+}
+
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// `sqlite:///absolute/path` or `postgresql://user@host:port/database` (the password comes from PasswordFile=).
+public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgresql(url: String)
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite://\(path)"
+        case .postgresql(let url): return url
+        }
+    }
+
+    public static let expected = "expected sqlite:///ABSOLUTE/PATH (like \(CollectorConfig.defaultDatabase)) or postgresql://USER@HOST:PORT/DATABASE (no password in the URL: use PasswordFile=)"
+
+    public static func parse(_ s: String) -> Result<DatabaseURL, ConfigValues.Expected> {
+        if s.hasPrefix("sqlite://") {
+            let path = String(s.dropFirst("sqlite://".count))
+            guard path.hasPrefix("/"), path.count > 1, !path.hasSuffix("/"), !path.utf8.contains(0) else {
+                return .failure(ConfigValues.Expected(expected))
+            }
+            return .success(.sqlite(path: path))
+        }
+        if s.hasPrefix("postgresql://") || s.hasPrefix("postgres://") {
+            guard let u = ConfigValues.splitURL(s), !u.host.isEmpty else { return .failure(ConfigValues.Expected(expected)) }
+            let authority = s.drop(while: { $0 != "/" }).dropFirst(2).prefix(while: { $0 != "/" })
+            if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+                return .failure(ConfigValues.Expected("a password in Database= would be readable by anyone who can read the file; put it in PasswordFile="))
+            }
+            return .success(.postgresql(url: s))
+        }
+        return .failure(ConfigValues.Expected(expected))
+    }
+}

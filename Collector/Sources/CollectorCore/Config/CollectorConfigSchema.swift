@@ -1,0 +1,119 @@
+import TelemetryCore
+
+/// The keys of collector.conf and how assignments become a `CollectorConfig`. Pure: no I/O.
+public enum CollectorConfigSchema {
+    public static let section = "Collector"
+    public static let keys = ["Listen", "Database", "PasswordFile", "TokenFile", "MaxBodyBytes", "RetainDays",
+                              "TLSCertificate", "TLSKey"]
+    public static let keysBySection: [String: [String]] = [section: keys]
+
+    public static let maxBodyBytesRange = 1024...(16 << 20)
+    public static let retainDaysRange = 1...36_500
+
+    /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
+    /// the keys that go together.
+    public static func resolve(_ files: [ParsedConfigFile]) throws(ConfigError) -> (CollectorConfig, [ConfigDiagnostic]) {
+        var c = CollectorConfig()
+        var warnings: [ConfigDiagnostic] = []
+        var origins: [String: ConfigLocation] = [:]
+        for f in files {
+            warnings += f.warnings
+            for a in f.assignments {
+                try apply(a, to: &c)
+                origins[a.key] = a.location
+            }
+        }
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) {
+            let set = c.tlsCertificate == nil ? "TLSKey" : "TLSCertificate"
+            let missing = c.tlsCertificate == nil ? "TLSCertificate" : "TLSKey"
+            throw ConfigError(location: origins[set], key: set, message: "\(set)= is set but \(missing)= is not; set both (PEM files) or neither")
+        }
+        if case .postgresql = c.database, c.passwordFile == nil {
+            // Fine for trust or peer authentication; say it once so a missing password is not a mystery.
+            warnings.append(ConfigDiagnostic(location: origins["Database"], message: "Database= is PostgreSQL and PasswordFile= is empty: connecting without a password"))
+        }
+        return (c, warnings)
+    }
+
+    public static func apply(_ a: ConfigAssignment, to c: inout CollectorConfig) throws(ConfigError) {
+        let d = CollectorConfig()
+        switch a.key {
+        case "Listen": c.listen = try value(a, d.listen, listen)
+        case "Database": c.database = try value(a, d.database, DatabaseURL.parse)
+        case "PasswordFile": c.passwordFile = try value(a, d.passwordFile) { path($0).map(Optional.some) }
+        case "TokenFile": c.tokenFile = try value(a, d.tokenFile) { path($0).map(Optional.some) }
+        case "MaxBodyBytes": c.maxBodyBytes = try value(a, d.maxBodyBytes) { size($0, in: maxBodyBytesRange) }
+        case "RetainDays": c.retainDays = try value(a, d.retainDays) { integer($0, in: retainDaysRange) }
+        case "TLSCertificate": c.tlsCertificate = try value(a, d.tlsCertificate) { path($0).map(Optional.some) }
+        case "TLSKey": c.tlsKey = try value(a, d.tlsKey) { path($0).map(Optional.some) }
+        default:
+            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
+        }
+    }
+
+    private static func value<T>(_ a: ConfigAssignment, _ defaultValue: T,
+                                 _ parse: (String) -> Result<T, ConfigValues.Expected>) throws(ConfigError) -> T {
+        if a.value.isEmpty { return defaultValue }
+        switch parse(a.value) {
+        case .success(let v): return v
+        case .failure(let expected):
+            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)=\(a.value): \(expected)")
+        }
+    }
+
+    // MARK: - Values
+
+    /// `HOST:PORT`, `[IPv6]:PORT`; port 0 picks a free port (printed at start).
+    public static func listen(_ s: String) -> Result<ListenAddress, ConfigValues.Expected> {
+        let expected = ConfigValues.Expected("expected HOST:PORT like 127.0.0.1:8080 or [::1]:8080 (0.0.0.0:8080 for every interface)")
+        let host: Substring, portText: Substring
+        if s.hasPrefix("[") {
+            guard let close = s.firstIndex(of: "]"), s[s.index(after: close)...].hasPrefix(":") else { return .failure(expected) }
+            host = s[s.index(after: s.startIndex)..<close]
+            portText = s[s.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = s.lastIndex(of: ":"), !s[..<colon].contains(":") else { return .failure(expected) }
+            host = s[..<colon]
+            portText = s[s.index(after: colon)...]
+        }
+        guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }),
+              !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
+              let port = Int(portText), (0...65_535).contains(port) else { return .failure(expected) }
+        return .success(ListenAddress(host: String(host), port: port))
+    }
+
+    /// An absolute path.
+    public static func path(_ s: String) -> Result<String, ConfigValues.Expected> {
+        guard s.hasPrefix("/"), !s.utf8.contains(0) else {
+            return .failure(ConfigValues.Expected("expected an absolute path, or empty"))
+        }
+        return .success(s)
+    }
+
+    /// Bytes with an optional K, M or G suffix (powers of 1024, as systemd's sizes): `64K`, `1M`, `65536`.
+    public static func size(_ s: String, in range: ClosedRange<Int>) -> Result<Int, ConfigValues.Expected> {
+        let expected = ConfigValues.Expected("expected a size from 1K to 16M, like 64K (K, M, G are powers of 1024)")
+        var digits = Substring(s)
+        var factor = 1
+        switch digits.last {
+        case "K", "k": factor = 1 << 10; digits = digits.dropLast()
+        case "M", "m": factor = 1 << 20; digits = digits.dropLast()
+        case "G", "g": factor = 1 << 30; digits = digits.dropLast()
+        default: break
+        }
+        guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
+            return .failure(expected)
+        }
+        let (v, overflow) = n.multipliedReportingOverflow(by: factor)
+        guard !overflow, range.contains(v) else { return .failure(expected) }
+        return .success(v)
+    }
+
+    public static func integer(_ s: String, in range: ClosedRange<Int>) -> Result<Int, ConfigValues.Expected> {
+        let expected = ConfigValues.Expected("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        guard !s.isEmpty, s.count <= 12, s.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(s), range.contains(n) else {
+            return .failure(expected)
+        }
+        return .success(n)
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import TelemetryCore
+
+/// Why a body is not a report the collector takes: the ingest answers 400 with this as JSON, `import` prints it.
+public struct ReportRejection: Error, Sendable, Equatable, CustomStringConvertible, Codable {
+    /// One line for people.
+    public var reason: String
+    /// Where the document breaks the schema, when it does.
+    public var violations: [SchemaViolation]
+
+    public init(reason: String, violations: [SchemaViolation] = []) {
+        self.reason = reason
+        self.violations = violations
+    }
+
+    public var description: String {
+        violations.isEmpty ? reason : reason + ": " + violations.map(\.description).joined(separator: "; ")
+    }
+}
+
+/// Checks a body against `report-v1` and turns it into a `ValidatedReport`. Pure and Sendable: one per process.
+public struct ReportValidator: Sendable {
+    /// The report schema nests 4 levels; anything much deeper is not a report.
+    public static let maxDepth = 16
+    let schema: SchemaValidator
+
+    /// With the embedded `schema/report-v1.schema.json` (or another schema's text, for tests).
+    public init(schemaText: String = ReportSchema.json) throws(SchemaError) {
+        schema = try SchemaValidator(schemaText: schemaText)
+    }
+
+    public func validate(_ body: [UInt8]) -> Result<ValidatedReport, ReportRejection> {
+        guard let text = String(validating: body, as: UTF8.self) else {
+            return .failure(ReportRejection(reason: "the body is not UTF-8 text"))
+        }
+        let document: JSONValue
+        do { document = try JSONValue.parse(body, maxDepth: ReportValidator.maxDepth) } catch {
+            return .failure(ReportRejection(reason: "the body is \(error)"))
+        }
+        guard case .object(let top) = document else {
+            return .failure(ReportRejection(reason: "the body is JSON but not an object; a report is one JSON object"))
+        }
+        // A newer agent's report: say so plainly rather than "must be 1".
+        if let v = top["schemaVersion"]?.number, v > Double(Report.currentSchemaVersion) {
+            return .failure(ReportRejection(reason: "schemaVersion \(JSONValue.format(v)) is newer than this collector understands (\(Report.currentSchemaVersion)); upgrade telemetry-collector"))
+        }
+        let violations = schema.validate(document)
+        guard violations.isEmpty else {
+            return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
+        }
+        // The daemon's own model reads what the schema let through (timestamps as the daemon writes them).
+        let report: Report
+        do { report = try Report.makeDecoder().decode(Report.self, from: Data(body)) } catch {
+            return .failure(ReportRejection(reason: "the report does not match report-v1: \(ReportValidator.describe(error))"))
+        }
+        return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,
+                                        instanceId: report.instanceId, clusterId: report.clusterId,
+                                        facts: ReportValidator.facts(report, product: top["product"]), json: text))
+    }
+
+    static func facts(_ report: Report, product: JSONValue?) -> ReportFacts {
+        var f = ReportFacts(productVersion: product?["version"]?.string)
+        if case .diagnostics(let d) = report.data {
+            f.os = Buckets.os(id: d.os.id, versionId: d.os.versionId)
+            f.arch = d.os.arch
+            f.virtualization = d.virtualization
+            f.container = d.container
+            f.cores = Buckets.cores(d.cpu.logicalCores)
+            f.memory = Buckets.memory(d.memory.totalBytes.map { Int64(clamping: $0) })
+        }
+        return f
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c), DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: "/")
+            return "/\(path): \(c.debugDescription)"
+        case DecodingError.keyNotFound(let key, let c):
+            return "/\(c.codingPath.map(\.stringValue).joined(separator: "/")): missing \"\(key.stringValue)\""
+        default:
+            return "\(error)"
+        }
+    }
+}

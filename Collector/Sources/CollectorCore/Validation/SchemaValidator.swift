@@ -1,0 +1,288 @@
+// A JSON Schema (2020-12) validator for the keywords schema/report-v1.schema.json uses, and a few more a
+// schema like it would reach for. Hand-written because no JSON Schema package is available to the build
+// (the package mirror has none); it is small because the report schema is: local `$ref`s only, no dynamic
+// references, no unevaluated*, no vocabularies. A schema using any other keyword is refused when compiled,
+// so a schema change cannot be silently half-enforced (the unit tests compile the shipped schema).
+//
+// Supported: type, enum, const, properties, required, additionalProperties, patternProperties, propertyNames,
+// minProperties, maxProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum,
+// exclusiveMaximum, minLength, maxLength, pattern, allOf, anyOf, oneOf, not, if/then/else, $ref ("#/$defs/…"),
+// $defs; annotations ($schema, $id, $comment, title, description, format, default, examples) are ignored.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One reason a document fails the schema: where (a JSON Pointer into the document) and what.
+public struct SchemaViolation: Sendable, Equatable, CustomStringConvertible, Codable {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path.isEmpty ? "/" : path): \(message)" }
+}
+
+public struct SchemaValidator: Sendable {
+    let root: JSONValue
+    let definitions: [String: JSONValue]
+    let patterns: PatternCache
+
+    static let annotations: Set<String> = ["$schema", "$id", "$comment", "title", "description", "format", "default", "examples"]
+    static let keywords: Set<String> = [
+        "type", "enum", "const", "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+        "minProperties", "maxProperties", "items", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "minLength", "maxLength", "pattern", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+        "$ref", "$defs",
+    ]
+
+    /// Compiles `schema`: checks every keyword is supported, every `$ref` resolves and every pattern compiles.
+    public init(schema: JSONValue) throws(SchemaError) {
+        guard case .object(let o) = schema else { throw SchemaError("the schema is not a JSON object") }
+        root = schema
+        definitions = o["$defs"]?.object ?? [:]
+        patterns = PatternCache()
+        try check(schema, at: "#")
+    }
+
+    public init(schemaText: String) throws(SchemaError) {
+        let value: JSONValue
+        do { value = try JSONValue.parse(Array(schemaText.utf8), maxDepth: 64) } catch { throw SchemaError("the schema is \(error)") }
+        try self.init(schema: value)
+    }
+
+    private func check(_ schema: JSONValue, at location: String) throws(SchemaError) {
+        if case .bool = schema { return }
+        guard case .object(let o) = schema else { throw SchemaError("\(location): a schema must be an object or a boolean") }
+        for (key, value) in o {
+            if SchemaValidator.annotations.contains(key) { continue }
+            guard SchemaValidator.keywords.contains(key) else {
+                throw SchemaError("\(location): keyword \"\(key)\" is not supported by this validator")
+            }
+            switch key {
+            case "properties", "patternProperties", "$defs":
+                guard case .object(let members) = value else { throw SchemaError("\(location)/\(key): expected an object") }
+                for (name, sub) in members {
+                    if key == "patternProperties" { try patterns.compile(name, at: "\(location)/\(key)") }
+                    try check(sub, at: "\(location)/\(key)/\(name)")
+                }
+            case "allOf", "anyOf", "oneOf":
+                guard case .array(let items) = value, !items.isEmpty else { throw SchemaError("\(location)/\(key): expected a non-empty array") }
+                for (i, sub) in items.enumerated() { try check(sub, at: "\(location)/\(key)/\(i)") }
+            case "additionalProperties", "propertyNames", "items", "not", "if", "then", "else":
+                try check(value, at: "\(location)/\(key)")
+            case "$ref":
+                guard let ref = value.string, resolve(ref) != nil else {
+                    throw SchemaError("\(location)/$ref: only \"#/$defs/NAME\" references to existing definitions are supported")
+                }
+            case "pattern":
+                guard let p = value.string else { throw SchemaError("\(location)/pattern: expected a string") }
+                try patterns.compile(p, at: "\(location)/pattern")
+            case "type":
+                let names: [JSONValue]
+                if case .array(let a) = value { names = a } else { names = [value] }
+                for n in names {
+                    guard let s = n.string, ["object", "array", "string", "integer", "number", "boolean", "null"].contains(s) else {
+                        throw SchemaError("\(location)/type: unknown type \(n)")
+                    }
+                }
+            case "required", "enum":
+                guard case .array = value else { throw SchemaError("\(location)/\(key): expected an array") }
+            case "minProperties", "maxProperties", "minItems", "maxItems", "minLength", "maxLength",
+                 "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
+                guard value.number != nil else { throw SchemaError("\(location)/\(key): expected a number") }
+            default:
+                break
+            }
+        }
+    }
+
+    private func resolve(_ ref: String) -> JSONValue? {
+        let prefix = "#/$defs/"
+        if ref == "#" { return root }
+        guard ref.hasPrefix(prefix) else { return nil }
+        return definitions[String(ref.dropFirst(prefix.count))]
+    }
+
+    /// Every violation found (at most `limit`), empty when `document` is valid.
+    public func validate(_ document: JSONValue, limit: Int = 10) -> [SchemaViolation] {
+        var out: [SchemaViolation] = []
+        validate(document, against: root, path: "", into: &out, limit: limit)
+        return out
+    }
+
+    private func isValid(_ value: JSONValue, against schema: JSONValue, path: String) -> Bool {
+        var out: [SchemaViolation] = []
+        validate(value, against: schema, path: path, into: &out, limit: 1)
+        return out.isEmpty
+    }
+
+    private func validate(_ value: JSONValue, against schema: JSONValue, path: String,
+                          into out: inout [SchemaViolation], limit: Int) {
+        if out.count >= limit { return }
+        if case .bool(let b) = schema {
+            if !b { out.append(SchemaViolation(path: path, message: "not allowed here")) }
+            return
+        }
+        guard case .object(let s) = schema else { return }
+        func fail(_ message: String, at p: String = path) {
+            if out.count < limit { out.append(SchemaViolation(path: p, message: message)) }
+        }
+
+        if let ref = s["$ref"]?.string, let target = resolve(ref) {
+            validate(value, against: target, path: path, into: &out, limit: limit)
+        }
+        if let t = s["type"] {
+            let allowed: [String]
+            if case .array(let a) = t { allowed = a.compactMap(\.string) } else { allowed = [t.string ?? ""] }
+            let actual = value.typeName
+            let ok = allowed.contains(actual) || (actual == "integer" && allowed.contains("number"))
+            if !ok {
+                fail("expected \(allowed.joined(separator: " or ")), got \(actual)")
+                return   // the other keywords would only repeat the type mismatch
+            }
+        }
+        if let c = s["const"], !JSONValue.sameValue(c, value) { fail("must be \(c.shortText)") }
+        if case .array(let options)? = s["enum"], !options.contains(where: { JSONValue.sameValue($0, value) }) {
+            fail("must be one of \(options.map(\.shortText).joined(separator: ", "))")
+        }
+
+        switch value {
+        case .object(let members):
+            let props = s["properties"]?.object ?? [:]
+            let patternProps = s["patternProperties"]?.object ?? [:]
+            if case .array(let required)? = s["required"] {
+                for case .string(let name) in required where members[name] == nil { fail("missing required property \"\(name)\"") }
+            }
+            if let n = s["minProperties"]?.number, Double(members.count) < n { fail("must have at least \(Int(n)) properties") }
+            if let n = s["maxProperties"]?.number, Double(members.count) > n { fail("must have at most \(Int(n)) properties, has \(members.count)") }
+            for name in members.keys.sorted() {
+                guard let member = members[name] else { continue }
+                let memberPath = path + "/" + JSONValue.pointerEscape(JSONValue.clip(name))
+                if let names = s["propertyNames"], !isValid(.string(name), against: names, path: memberPath) {
+                    fail("property name \"\(JSONValue.clip(name))\" is not allowed", at: memberPath)
+                    continue
+                }
+                var matched = false
+                if let sub = props[name] {
+                    matched = true
+                    validate(member, against: sub, path: memberPath, into: &out, limit: limit)
+                }
+                for (pattern, sub) in patternProps where patterns.matches(pattern, name) {
+                    matched = true
+                    validate(member, against: sub, path: memberPath, into: &out, limit: limit)
+                }
+                if !matched, let extra = s["additionalProperties"] {
+                    if case .bool(false) = extra {
+                        fail("unknown property \"\(JSONValue.clip(name))\"", at: memberPath)
+                    } else {
+                        validate(member, against: extra, path: memberPath, into: &out, limit: limit)
+                    }
+                }
+            }
+        case .array(let items):
+            if let n = s["minItems"]?.number, Double(items.count) < n { fail("must have at least \(Int(n)) items") }
+            if let n = s["maxItems"]?.number, Double(items.count) > n { fail("must have at most \(Int(n)) items") }
+            if let sub = s["items"] {
+                for (i, item) in items.enumerated() { validate(item, against: sub, path: "\(path)/\(i)", into: &out, limit: limit) }
+            }
+        case .string(let text):
+            let length = text.unicodeScalars.count   // JSON Schema counts code points
+            if let n = s["minLength"]?.number, Double(length) < n { fail("must be at least \(Int(n)) characters") }
+            if let n = s["maxLength"]?.number, Double(length) > n { fail("must be at most \(Int(n)) characters, is \(length)"); break }
+            if let p = s["pattern"]?.string, !patterns.matches(p, text) { fail("\"\(JSONValue.clip(text))\" does not match \(p)") }
+        case .integer, .double:
+            if let x = value.number {
+                if !x.isFinite { fail("must be a finite number") }
+                if let m = s["minimum"]?.number, x < m { fail("must be at least \(JSONValue.format(m))") }
+                if let m = s["maximum"]?.number, x > m { fail("must be at most \(JSONValue.format(m))") }
+                if let m = s["exclusiveMinimum"]?.number, x <= m { fail("must be greater than \(JSONValue.format(m))") }
+                if let m = s["exclusiveMaximum"]?.number, x >= m { fail("must be less than \(JSONValue.format(m))") }
+            }
+        case .null, .bool:
+            break
+        }
+
+        if case .array(let subs)? = s["allOf"] {
+            for sub in subs { validate(value, against: sub, path: path, into: &out, limit: limit) }
+        }
+        if case .array(let subs)? = s["anyOf"], !subs.contains(where: { isValid(value, against: $0, path: path) }) {
+            fail("matches none of the allowed forms")
+        }
+        if case .array(let subs)? = s["oneOf"] {
+            let n = subs.filter { isValid(value, against: $0, path: path) }.count
+            if n != 1 { fail(n == 0 ? "matches none of the allowed forms" : "matches more than one of the exclusive forms") }
+        }
+        if let sub = s["not"], isValid(value, against: sub, path: path) { fail("matches a form that is not allowed") }
+        if let condition = s["if"] {
+            if isValid(value, against: condition, path: path) {
+                if let then = s["then"] { validate(value, against: then, path: path, into: &out, limit: limit) }
+            } else if let otherwise = s["else"] {
+                validate(value, against: otherwise, path: path, into: &out, limit: limit)
+            }
+        }
+    }
+}
+
+/// Compiled `pattern`s, built once when the schema is compiled and only read afterwards.
+final class PatternCache: @unchecked Sendable {
+    // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionary is filled in SchemaValidator.init
+    // (before the validator is shared) and never mutated afterwards, so concurrent reads are safe.
+    private var compiled: [String: Regex<AnyRegexOutput>] = [:]
+
+    func compile(_ pattern: String, at location: String) throws(SchemaError) {
+        if compiled[pattern] != nil { return }
+        do { compiled[pattern] = try Regex(pattern) } catch {
+            throw SchemaError("\(location): pattern \(pattern) does not compile: \(error)")
+        }
+    }
+
+    /// ECMA-262 semantics as JSON Schema asks: a match anywhere (patterns anchor themselves with ^…$).
+    func matches(_ pattern: String, _ text: String) -> Bool {
+        guard let r = compiled[pattern] else { return false }
+        return (try? r.firstMatch(in: text)) != nil
+    }
+}
+
+extension JSONValue {
+    /// JSON Schema equality: numbers by value (1 == 1.0), objects regardless of key order.
+    static func sameValue(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        if let x = a.number, let y = b.number { return x == y }
+        return a == b
+    }
+
+    /// The value for a message: short, never more than 40 characters of user text.
+    var shortText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .integer(let i): return String(i)
+        case .double(let d): return JSONValue.format(d)
+        case .string(let s): return "\"\(JSONValue.clip(s))\""
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    static func format(_ d: Double) -> String {
+        d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    }
+
+    static func clip(_ s: String) -> String {
+        let clean = String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0 == "\"" || $0 == "\\" ? "?" : $0 }))
+        return clean.count > 40 ? String(clean.prefix(40)) + "…" : clean
+    }
+
+    /// RFC 6901: `~` → `~0`, `/` → `~1`.
+    static func pointerEscape(_ s: String) -> String {
+        s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+}

@@ -1,0 +1,150 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorCore
+import CollectorStore
+import CompressNIO
+import NIOCore
+
+/// `POST /v1/reports`, without HTTP: what came in (headers that matter, the body as received) and what goes
+/// out (status, JSON, headers). The order of the checks is the order of the answers: 401, 415, 413, 400, 503.
+public struct Ingest: Sendable {
+    /// How long an agent should wait before retrying while the database is unavailable.
+    public static let retryAfterSeconds = 30
+
+    public struct Request: Sendable {
+        public var authorization: String?
+        public var contentType: String?
+        public var contentEncoding: String?
+        public var body: ByteBuffer
+        public init(authorization: String?, contentType: String?, contentEncoding: String?, body: ByteBuffer) {
+            self.authorization = authorization
+            self.contentType = contentType
+            self.contentEncoding = contentEncoding
+            self.body = body
+        }
+    }
+
+    public struct Response: Sendable, Equatable {
+        public var status: Int
+        public var json: String
+        public var retryAfter: Int?
+        public var result: IngestResult
+    }
+
+    public let store: any ReportStore
+    public let validator: ReportValidator
+    public let settings: IngestSettingsBox
+    public let now: @Sendable () -> Date
+
+    public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.validator = validator
+        self.settings = settings
+        self.now = now
+    }
+
+    /// Whether a Content-Type is JSON: `application/json`, any parameters (`; charset=utf-8`), any case.
+    public static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingWhitespace().lowercased() }
+        return media == "application/json"
+    }
+
+    /// The body, or why it cannot be read: over the limit (413) or not gzip (400). Gunzips into a buffer of
+    /// exactly the limit, so a gzip bomb stops at `limit` bytes of output.
+    public static func decode(_ body: ByteBuffer, encoding: String?, limit: Int) -> Result<[UInt8], IngestFailure> {
+        let enc = (encoding ?? "").trimmingWhitespace().lowercased()
+        if body.readableBytes > limit { return .failure(.tooLarge) }
+        switch enc {
+        case "", "identity":
+            return .success(Array(body.readableBytesView))
+        case "gzip", "x-gzip":
+            var input = body
+            var output = ByteBufferAllocator().buffer(capacity: limit)
+            do {
+                try input.decompress(to: &output, with: .gzip())
+            } catch let e as CompressNIOError where e == .bufferOverflow {
+                return .failure(.tooLarge)
+            } catch {
+                return .failure(.badGzip)
+            }
+            if output.readableBytes > limit { return .failure(.tooLarge) }
+            return .success(Array(output.readableBytesView))
+        default:
+            return .failure(.unsupportedEncoding(enc))
+        }
+    }
+
+    public func handle(_ request: Request) async -> Response {
+        let current = settings.current
+        guard current.tokens.accepts(authorization: request.authorization) else {
+            return .error(401, .unauthorized, "missing or unknown bearer token (Authorization: Bearer TOKEN, one of TokenFile=)")
+        }
+        guard Ingest.isJSON(request.contentType) else {
+            return .error(415, .unsupportedMediaType, "Content-Type must be application/json")
+        }
+        let body: [UInt8]
+        switch Ingest.decode(request.body, encoding: request.contentEncoding, limit: current.maxBodyBytes) {
+        case .success(let b): body = b
+        case .failure(.tooLarge):
+            return .error(413, .tooLarge, "the report is larger than \(current.maxBodyBytes) bytes (MaxBodyBytes=), compressed or not")
+        case .failure(.badGzip):
+            return .error(400, .invalid, "Content-Encoding: gzip but the body is not valid gzip")
+        case .failure(.unsupportedEncoding(let e)):
+            return .error(415, .unsupportedMediaType, "Content-Encoding \(e) is not supported; send gzip or no encoding")
+        }
+        let report: ValidatedReport
+        switch validator.validate(body) {
+        case .success(let r): report = r
+        case .failure(let rejection):
+            return Response(status: 400, json: JSONText.encode(rejection), retryAfter: nil, result: .invalid)
+        }
+        do {
+            switch try await store.insert(report, receivedAt: now()) {
+            case .new: return Response(status: 202, json: #"{"duplicate":false}"#, retryAfter: nil, result: .new)
+            case .duplicate: return Response(status: 200, json: #"{"duplicate":true}"#, retryAfter: nil, result: .duplicate)
+            }
+        } catch {
+            var r = Response.error(503, .unavailable, "the database is unavailable; keep the report and retry later")
+            r.retryAfter = Ingest.retryAfterSeconds
+            return r
+        }
+    }
+}
+
+public enum IngestFailure: Error, Sendable, Equatable {
+    case tooLarge
+    case badGzip
+    case unsupportedEncoding(String)
+}
+
+/// Every way a POST ends, as `telemetry_reports_total{result=…}` counts it.
+public enum IngestResult: String, Sendable, CaseIterable {
+    case new
+    case duplicate
+    case invalid
+    case unauthorized
+    case tooLarge = "too_large"
+    case unsupportedMediaType = "unsupported_media_type"
+    case unavailable
+}
+
+extension Ingest.Response {
+    static func error(_ status: Int, _ result: IngestResult, _ reason: String) -> Ingest.Response {
+        Ingest.Response(status: status, json: JSONText.encode(ReportRejection(reason: reason)), retryAfter: nil, result: result)
+    }
+}
+
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        guard let data = try? e.encode(value) else { return #"{"reason":"internal error encoding the answer"}"# }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,20 @@
+import CollectorCore
+import NIOConcurrencyHelpers
+
+/// What the ingest checks each request against; replaced as a whole on reload (SIGHUP), read per request.
+public struct IngestSettings: Sendable, Equatable {
+    public var tokens: BearerTokens
+    public var maxBodyBytes: Int
+    public init(tokens: BearerTokens, maxBodyBytes: Int) {
+        self.tokens = tokens
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// The current `IngestSettings`, shared by every connection.
+public final class IngestSettingsBox: Sendable {
+    private let box: NIOLockedValueBox<IngestSettings>
+    public init(_ settings: IngestSettings) { box = NIOLockedValueBox(settings) }
+    public var current: IngestSettings { box.withLockedValue { $0 } }
+    public func replace(with settings: IngestSettings) { box.withLockedValue { $0 = settings } }
+}

@@ -1,0 +1,76 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorCore
+
+/// Where the collector keeps reports and how it answers from them. One protocol, two implementations
+/// (SQLite for one machine, PostgreSQL for many collectors behind a load balancer), held to the same
+/// behaviour by `ReportStoreConformance`. The semantics are written down in Collector/README.md
+/// ("The ReportStore contract"); in short:
+///
+/// - `insert` keeps the report under its unique `messageId`: a second insert of the same id changes
+///   nothing and answers `.duplicate`, also when two collectors race on it.
+/// - The install's day is the UTC day of `receivedAt` (the HTTP ingest passes the arrival time, `import`
+///   the report's own timestamp). Per install and day the store keeps one rollup row; reads use only rollups.
+/// - `prune(before:)` deletes raw reports received before that day; rollups and first/last-seen days stay,
+///   so summaries do not change.
+/// - Any failure to reach or use the database throws `StoreError.unavailable` (the ingest answers 503 and
+///   the agent keeps the report spooled).
+public protocol ReportStore: Sendable {
+    /// `sqlite` or `postgresql`, for logs and `/healthz`.
+    var kind: String { get }
+
+    /// Creates or upgrades the schema. Safe to call on every start and from several collectors at once.
+    func migrate() async throws
+
+    /// Stores a validated report and updates the rollups, atomically.
+    func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome
+
+    /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1).
+    func summary(days: Int, asOf: Date) async throws -> Summary
+
+    /// Deletes raw reports received before the UTC day of `before`; returns how many.
+    @discardableResult func prune(before: Date) async throws -> Int
+
+    /// Whether the database answers now; never throws.
+    func health() async -> StoreHealth
+
+    /// Closes connections; the store is unusable afterwards.
+    func close() async
+}
+
+public enum InsertOutcome: String, Sendable, Equatable {
+    /// Stored now.
+    case new
+    /// A report with this `messageId` was stored before; nothing changed.
+    case duplicate
+}
+
+public struct StoreHealth: Sendable, Equatable, Codable {
+    public var available: Bool
+    /// `ok`, or what is wrong (no secrets, no client data).
+    public var detail: String
+    public init(available: Bool, detail: String) {
+        self.available = available
+        self.detail = detail
+    }
+}
+
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The database cannot be reached or used right now (locked, disk full, connection refused, …).
+    case unavailable(String)
+    /// A caller error: what was asked for cannot be answered (e.g. `days` < 1).
+    case invalidRequest(String)
+    /// The database holds something this version cannot read (a newer schema, a damaged row).
+    case incompatible(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let s): return "database unavailable: \(s)"
+        case .invalidRequest(let s): return s
+        case .incompatible(let s): return "database incompatible: \(s)"
+        }
+    }
+}

@@ -1,0 +1,211 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorCore
+import CollectorStore
+import TelemetryCore
+
+/// The behaviour every `ReportStore` must show, as named checks that run against a fresh, migrated store.
+/// A test target runs each one for its implementation:
+///
+///     @Test(arguments: ReportStoreConformance.checks.map(\.name))
+///     func conformance(_ name: String) async throws {
+///         try await ReportStoreConformance.run(name) { try await makeFreshStore() }
+///     }
+///
+/// Plain code rather than a test target so the SQLite and PostgreSQL test targets share it.
+public enum ReportStoreConformance {
+    public struct Check: Sendable {
+        public var name: String
+        public var body: @Sendable (any ReportStore) async throws -> Void
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the named check on a store made by `makeStore` (already migrated or not: the check migrates),
+    /// closing it afterwards.
+    public static func run(_ name: String, makeStore: () async throws -> any ReportStore) async throws {
+        guard let check = checks.first(where: { $0.name == name }) else { throw Failure(description: "no check named \(name)") }
+        let store = try await makeStore()
+        do {
+            try await store.migrate()
+            try await check.body(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    static func expect<T: Equatable>(_ actual: T, _ expected: T, _ what: String, line: Int = #line) throws {
+        if actual != expected {
+            throw Failure(description: "ReportStoreConformance.swift:\(line): \(what): expected \(expected), got \(actual)")
+        }
+    }
+
+    // MARK: - Fixtures
+
+    /// 2026-12-01 00:00:00 UTC plus `day` days and `hour` hours.
+    public static func at(day: Int, hour: Int = 12) -> Date {
+        Date(timeIntervalSince1970: 1_796_083_200 + TimeInterval(day) * 86_400 + TimeInterval(hour) * 3600)
+    }
+
+    public static func uuid(_ n: Int, prefix: String = "00000000") -> String {
+        let hex = String(n, radix: 16)
+        return "\(prefix)-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    }
+
+    /// A validated report as the ingest would hand it over (the JSON is a stand-in: stores keep it, never parse it).
+    public static func report(instance: Int, cluster: Int? = nil, message: Int, type: ReportType = .keepalive,
+                              at timestamp: Date, facts: ReportFacts = ReportFacts()) -> ValidatedReport {
+        let id = uuid(message, prefix: "aaaaaaaa")
+        return ValidatedReport(messageId: id, type: type, timestamp: timestamp,
+                               instanceId: uuid(instance, prefix: "11111111"),
+                               clusterId: uuid(cluster ?? instance, prefix: "cccccccc"),
+                               facts: facts, json: "{\"messageId\":\"\(id)\"}")
+    }
+
+    static let debian = ReportFacts(productVersion: "4.2.1", os: "debian 12", arch: "x86_64", virtualization: "kvm",
+                                    container: "none", cores: "3-4", memory: "8-16GiB")
+
+    // MARK: - The checks
+
+    public static let checks: [Check] = [
+        Check(name: "migrateTwice") { store in
+            try await store.migrate()
+            let s = try await store.summary(days: 3, asOf: at(day: 2))
+            try expect(s, Summary.empty(days: 3, lastDay: UTCDay(at(day: 2))), "summary of an empty store")
+        },
+        Check(name: "duplicateMessageIdCountsOnce") { store in
+            let r = report(instance: 1, message: 1, at: at(day: 0))
+            try expect(try await store.insert(r, receivedAt: at(day: 0)), .new, "first insert")
+            try expect(try await store.insert(r, receivedAt: at(day: 0, hour: 13)), .duplicate, "same messageId again")
+            // A retry that arrives the next day is still the same report: no activity on that day.
+            try expect(try await store.insert(r, receivedAt: at(day: 1)), .duplicate, "same messageId next day")
+            let s = try await store.summary(days: 2, asOf: at(day: 1))
+            try expect(s.days.map(\.activeInstalls), [1, 0], "active per day")
+        },
+        Check(name: "activeNewPerUTCDay") { store in
+            // Install 1 on days 0 and 1 (twice on day 1), install 2 from day 1; day boundaries in UTC.
+            _ = try await store.insert(report(instance: 1, message: 1, at: at(day: 0)), receivedAt: at(day: 0, hour: 23))
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 1)), receivedAt: at(day: 1, hour: 0))
+            _ = try await store.insert(report(instance: 1, message: 3, at: at(day: 1)), receivedAt: at(day: 1, hour: 6))
+            _ = try await store.insert(report(instance: 2, message: 4, at: at(day: 1)), receivedAt: at(day: 1, hour: 7))
+            let s = try await store.summary(days: 3, asOf: at(day: 2))
+            try expect(s.days.map(\.date), [UTCDay(at(day: 0)), UTCDay(at(day: 1)), UTCDay(at(day: 2))], "dates, oldest first")
+            try expect(s.days.map(\.activeInstalls), [1, 2, 0], "active per day")
+            try expect(s.days.map(\.newInstalls), [1, 1, 0], "new per day")
+            try expect(s.activeInstalls, 0, "top-level activeInstalls is the last day's")
+            let t = try await store.summary(days: 1, asOf: at(day: 1, hour: 23))
+            try expect(t.activeInstalls, 2, "activeInstalls of day 1")
+            try expect(t.days.count, 1, "days=1 gives one day")
+        },
+        Check(name: "newIsTheFirstDayEvenWhenImportedLater") { store in
+            _ = try await store.insert(report(instance: 1, message: 1, at: at(day: 5)), receivedAt: at(day: 5))
+            // An air-gapped report from day 2 imported afterwards moves the install's first day back.
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 2)), receivedAt: at(day: 2))
+            let s = try await store.summary(days: 6, asOf: at(day: 5))
+            try expect(s.days.map(\.newInstalls), [0, 0, 1, 0, 0, 0], "new per day")
+            try expect(s.days.map(\.activeInstalls), [0, 0, 1, 0, 0, 1], "active per day")
+        },
+        Check(name: "lostAfterSevenDaysOnItsLastDay") { store in
+            _ = try await store.insert(report(instance: 1, message: 1, at: at(day: 0)), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 2, message: 2, at: at(day: 0)), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 2, message: 3, at: at(day: 3)), receivedAt: at(day: 3))
+            // Day 6: install 1 silent for six days, not lost yet.
+            var s = try await store.summary(days: 7, asOf: at(day: 6))
+            try expect(s.days.map(\.lostInstalls), [0, 0, 0, 0, 0, 0, 0], "nobody lost on day 6")
+            // Day 7: seven days without a report; lost on day 0, the day it was last seen.
+            s = try await store.summary(days: 8, asOf: at(day: 7))
+            try expect(s.days.map(\.lostInstalls), [1, 0, 0, 0, 0, 0, 0, 0], "install 1 lost on day 0")
+            // Day 10: install 2 (last seen day 3) lost too.
+            s = try await store.summary(days: 11, asOf: at(day: 10))
+            try expect(s.days.map(\.lostInstalls)[0...4].map { $0 }, [1, 0, 0, 1, 0], "lost on days 0 and 3")
+            // A summary as of day 2 knows nothing of later reports: install 2's day 3 does not count.
+            s = try await store.summary(days: 3, asOf: at(day: 2))
+            try expect(s.days.map(\.activeInstalls), [2, 0, 0], "active as of day 2")
+        },
+        Check(name: "breakdownsCountEachActiveInstallOnce") { store in
+            var arm = debian
+            arm.arch = "aarch64"; arm.productVersion = "4.3.0"; arm.virtualization = "none"; arm.container = "docker"
+            arm.cores = "1"; arm.memory = "<2GiB"
+            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), facts: debian), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), facts: ReportFacts(productVersion: "4.2.1")), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 2, message: 3, type: .diagnostics, at: at(day: 0), facts: arm), receivedAt: at(day: 0))
+            // Install 3 sent only a keep-alive without product: unknown everywhere.
+            _ = try await store.insert(report(instance: 3, message: 4, at: at(day: 0)), receivedAt: at(day: 0))
+            let d = try await store.summary(days: 1, asOf: at(day: 0)).days[0]
+            try expect(d.activeInstalls, 3, "active")
+            try expect(d.byProductVersion, ["4.2.1": 1, "4.3.0": 1, "unknown": 1], "byProductVersion")
+            try expect(d.byOS, ["debian 12": 2, "unknown": 1], "byOS")
+            try expect(d.byArch, ["x86_64": 1, "aarch64": 1, "unknown": 1], "byArch")
+            try expect(d.byVirtualization, ["kvm": 1, "none": 1, "unknown": 1], "byVirtualization")
+            try expect(d.byContainer, ["none": 1, "docker": 1, "unknown": 1], "byContainer")
+            try expect(d.byCores, ["3-4": 1, "1": 1, "unknown": 1], "byCores")
+            try expect(d.byMemory, ["8-16GiB": 1, "<2GiB": 1, "unknown": 1], "byMemory")
+        },
+        Check(name: "lastArrivalWinsAndValuesCarryForward") { store in
+            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), facts: debian), receivedAt: at(day: 0, hour: 1))
+            var upgraded = ReportFacts(productVersion: "4.3.0")
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), facts: upgraded), receivedAt: at(day: 0, hour: 2))
+            // Day 1: only a keep-alive without a version: everything is carried over from what was known.
+            _ = try await store.insert(report(instance: 1, message: 3, at: at(day: 1)), receivedAt: at(day: 1))
+            // Day 2: a new version and a new OS.
+            upgraded = debian
+            upgraded.productVersion = "5.0.0"; upgraded.os = "debian 13"
+            _ = try await store.insert(report(instance: 1, message: 4, type: .diagnostics, at: at(day: 2), facts: upgraded), receivedAt: at(day: 2))
+            let s = try await store.summary(days: 3, asOf: at(day: 2))
+            try expect(s.days.map(\.byProductVersion), [["4.3.0": 1], ["4.3.0": 1], ["5.0.0": 1]], "version per day")
+            try expect(s.days.map(\.byOS), [["debian 12": 1], ["debian 12": 1], ["debian 13": 1]], "os per day")
+            try expect(s.days.map(\.byArch), [["x86_64": 1], ["x86_64": 1], ["x86_64": 1]], "arch per day")
+        },
+        Check(name: "clustersAreSharedClusterIds") { store in
+            // Installs 1, 2, 3 share cluster 7; 4 and 5 share cluster 8; 6 is alone; 9 shared 8 on an earlier day only.
+            let members = [(1, 7), (2, 7), (3, 7), (4, 8), (5, 8), (6, 6)]
+            for (i, (instance, cluster)) in members.enumerated() {
+                _ = try await store.insert(report(instance: instance, cluster: cluster, message: 100 + i, at: at(day: 1)), receivedAt: at(day: 1))
+            }
+            _ = try await store.insert(report(instance: 9, cluster: 8, message: 200, at: at(day: 0)), receivedAt: at(day: 0))
+            let s = try await store.summary(days: 2, asOf: at(day: 1))
+            try expect(s.clusters, ClusterSummary(count: 2, installs: 5, bySize: ["3": 1, "2": 1]), "clusters on the last day")
+        },
+        Check(name: "pruneDropsRawReportsKeepsAnswers") { store in
+            _ = try await store.insert(report(instance: 1, message: 1, at: at(day: 0)), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 1)), receivedAt: at(day: 1))
+            _ = try await store.insert(report(instance: 2, message: 3, at: at(day: 2)), receivedAt: at(day: 2))
+            let before = try await store.summary(days: 3, asOf: at(day: 2))
+            try expect(try await store.prune(before: at(day: 2, hour: 0)), 2, "reports received before day 2")
+            try expect(try await store.prune(before: at(day: 2, hour: 0)), 0, "nothing left to prune")
+            try expect(try await store.summary(days: 3, asOf: at(day: 2)), before, "summary after prune")
+            // The report of day 2 was kept: still a duplicate.
+            try expect(try await store.insert(report(instance: 2, message: 3, at: at(day: 2)), receivedAt: at(day: 2)), .duplicate, "kept report")
+        },
+        Check(name: "healthOfAMigratedStore") { store in
+            let h = await store.health()
+            try expect(h.available, true, "available (\(h.detail))")
+        },
+        Check(name: "rejectsDaysBelowOne") { store in
+            do {
+                _ = try await store.summary(days: 0, asOf: at(day: 0))
+                throw Failure(description: "summary(days: 0) did not throw")
+            } catch let e as StoreError {
+                guard case .invalidRequest = e else { throw Failure(description: "summary(days: 0) threw \(e), expected invalidRequest") }
+            }
+        },
+        Check(name: "concurrentInsertsOfOneMessageIdOneWins") { store in
+            let r = report(instance: 1, message: 1, at: at(day: 0))
+            let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.insert(r, receivedAt: at(day: 0)) } }
+                var all: [InsertOutcome] = []
+                for try await o in group { all.append(o) }
+                return all
+            }
+            try expect(outcomes.filter { $0 == .new }.count, 1, "exactly one .new among 8 racing inserts")
+            try expect(try await store.summary(days: 1, asOf: at(day: 0)).activeInstalls, 1, "active")
+        },
+    ]
+}

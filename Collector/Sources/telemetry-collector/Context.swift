@@ -1,0 +1,68 @@
+import Foundation
+import CollectorCore
+import CollectorStore
+import Logging
+import TelemetryCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every command starts from: the loaded configuration and a way to open the store.
+struct CollectorContext {
+    var config: CollectorConfig
+    var warnings: [ConfigDiagnostic]
+    var logger: Logger
+
+    /// Loads collector.conf and drop-ins; a bad file is a usage/configuration failure (exit 2).
+    static func load(_ options: CommonOptions, logger: Logger) throws -> CollectorContext {
+        let environment = ProcessInfo.processInfo.environment
+        let loader = CollectorConfigLoader.forCommandLine(configOption: options.config, environment: environment)
+        do {
+            let (config, warnings) = try loader.load()
+            for w in warnings { logger.warning("\(w)") }
+            return CollectorContext(config: config, warnings: warnings, logger: logger)
+        } catch {
+            throw CLIFailure.usage("\(error)")
+        }
+    }
+
+    /// Opens and migrates the configured store; failure is a runtime failure (exit 1).
+    func openStore() async throws -> any ReportStore {
+        let store: any ReportStore
+        do {
+            store = try await StoreFactory.open(config, logger: logger)
+            try await store.migrate()
+        } catch let e as CLIFailure {
+            throw e
+        } catch {
+            throw CLIFailure.runtime("\(error)")
+        }
+        return store
+    }
+
+    /// The tokens of TokenFile= (none configured: open).
+    func readTokens() throws -> BearerTokens {
+        guard let path = config.tokenFile else { return .open }
+        let text: String
+        do { text = try readSmallTextFile(path) } catch { throw CLIFailure.usage("TokenFile=\(path): \(error)") }
+        let tokens = BearerTokens(fileText: text)
+        if tokens.isOpen { throw CLIFailure.usage("TokenFile=\(path): no token in the file (one a line); to accept every report, leave TokenFile= empty") }
+        return tokens
+    }
+}
+
+struct FileReadError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A text file of at most `limit` bytes, as UTF-8.
+func readSmallTextFile(_ path: String, limit: Int = 1 << 20) throws -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw FileReadError(description: "cannot open: \(String(cString: strerror(errno)))")
+    }
+    defer { try? handle.close() }
+    let data = try handle.read(upToCount: limit + 1) ?? Data()
+    if data.count > limit { throw FileReadError(description: "larger than \(limit) bytes") }
+    guard let text = String(data: data, encoding: .utf8) else { throw FileReadError(description: "not UTF-8 text") }
+    return text
+}

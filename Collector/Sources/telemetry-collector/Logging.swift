@@ -1,0 +1,16 @@
+import Logging
+import Systemd
+
+enum CollectorLogging {
+    /// The journal under systemd, else stderr (telemetryd's handlers); `$TELEMETRY_COLLECTOR_DEBUG=1` logs debug.
+    static func bootstrap() -> Logger {
+        let debug = (getenvString("TELEMETRY_COLLECTOR_DEBUG") ?? "") == "1"
+        LogHandlerFactory.bootstrap(syslogIdentifier: "telemetry-collector", debug: debug)
+        return Logger(label: "telemetry-collector")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }

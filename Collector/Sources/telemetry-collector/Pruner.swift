@@ -1,0 +1,35 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorStore
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// While serving: prunes raw reports older than RetainDays= at start and every six hours.
+struct Pruner: Service {
+    static let interval: Duration = .seconds(6 * 3600)
+    let store: any ReportStore
+    let retainDays: NIOLockedValueBox<Int>
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let days = retainDays.withLockedValue { $0 }
+            do {
+                let n = try await store.prune(before: Pruner.cutoff(retainDays: days, now: Date()))
+                if n > 0 { logger.info("pruned \(n) raw reports older than \(days) days (RetainDays=)") }
+            } catch {
+                logger.warning("pruning failed, will retry: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Pruner.interval) }
+        }
+    }
+
+    /// Reports received before this instant's UTC day are older than `retainDays` days.
+    static func cutoff(retainDays: Int, now: Date) -> Date {
+        now.addingTimeInterval(-Double(retainDays) * 86_400)
+    }
+}

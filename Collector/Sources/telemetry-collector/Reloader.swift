@@ -1,0 +1,49 @@
+import CollectorCore
+import CollectorHTTP
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import Systemd
+import UnixSignals
+
+/// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins and TokenFile=, `READY=1`.
+/// Tokens, MaxBodyBytes= and RetainDays= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
+/// restart (said in the log and the status). A configuration that does not load keeps the running one.
+struct Reloader: Service {
+    let options: CommonOptions
+    let logger: Logger
+    let settings: IngestSettingsBox
+    let started: CollectorConfig
+    let status: Status
+    let retainDays: NIOLockedValueBox<Int>
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            Notify.reloading()
+            reload()
+            Notify.ready(status: status.text)
+        }
+    }
+
+    func reload() {
+        do {
+            let context = try CollectorContext.load(options, logger: logger)
+            let tokens = try context.readTokens()
+            let c = context.config
+            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes))
+            retainDays.withLockedValue { $0 = c.retainDays }
+            var needRestart: [String] = []
+            if c.listen != started.listen { needRestart.append("Listen=") }
+            if c.database != started.database { needRestart.append("Database=") }
+            if c.passwordFile != started.passwordFile { needRestart.append("PasswordFile=") }
+            if c.tlsCertificate != started.tlsCertificate || c.tlsKey != started.tlsKey { needRestart.append("TLSCertificate=/TLSKey=") }
+            let note = needRestart.isEmpty ? nil : "\(needRestart.joined(separator: ", ")) changed: restart to apply"
+            status.reloaded(tokens: tokens, note: note)
+            logger.notice("configuration reloaded\(note.map { "; \($0)" } ?? "")")
+        } catch {
+            status.reloadFailed("reload failed, running configuration kept: \(error)")
+            logger.error("reload failed, keeping the running configuration: \(error)")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import CollectorCore
+import CollectorHTTP
+import CollectorStore
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Systemd
+import UnixSignals
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive reports over HTTP and answer the dashboard, the JSON API and /metrics (the unit's ExecStart).",
+        discussion: "Listens on Listen=, or on the socket systemd passes (telemetry-collector.socket). SIGHUP re-reads the configuration and TokenFile=; SIGTERM stops.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let logger = CollectorLogging.bootstrap()
+        let context = try CollectorContext.load(options, logger: logger)
+        let tokens = try context.readTokens()
+        let store = try await context.openStore()
+        let listener = try Self.listener(context.config)
+
+        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
+        let validator: ReportValidator
+        do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
+        let metrics = CollectorMetrics()
+        let ingest = Ingest(store: store, validator: validator, settings: settings)
+        let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
+        let watchdog = Watchdog.pingInterval()
+        let database = context.config.database.description
+        let status = Status(database: database, tokens: tokens)
+        let retainDays = NIOLockedValueBox(context.config.retainDays)
+
+        let server = CollectorServer(
+            listener: listener, router: router, logger: logger,
+            heartbeatInterval: watchdog ?? .seconds(30),
+            heartbeat: watchdog == nil ? nil : { Notify.watchdog() },
+            onListening: { address in
+                logger.info("listening on \(address); database \(database)")
+                status.listening(on: address)
+                Notify.ready(status: status.text)
+            })
+        let reloader = Reloader(options: options, logger: logger, settings: settings, started: context.config,
+                                status: status, retainDays: retainDays)
+        let pruner = Pruner(store: store, retainDays: retainDays, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server), .init(service: reloader), .init(service: pruner)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            Notify.stopping()
+            await store.close()
+            throw CLIFailure.runtime("\(error)")
+        }
+        Notify.stopping()
+        await store.close()
+    }
+
+    /// The socket systemd passed (socket activation), else Listen=.
+    static func listener(_ config: CollectorConfig) throws -> CollectorServer.Listener {
+        let fds = SocketActivation.descriptors()
+        guard let fd = fds.first else { return .address(config.listen) }
+        guard fds.count == 1 else { throw CLIFailure.usage("systemd passed \(fds.count) sockets; telemetry-collector.socket must have exactly one ListenStream=") }
+        guard SocketActivation.isListeningStream(fd) else { throw CLIFailure.usage("the socket systemd passed (fd \(fd)) is not a listening stream socket; use ListenStream= in the .socket unit") }
+        return .inherited(fd: fd)
+    }
+}
+
+/// The words of `STATUS=` (`systemctl status` shows them): where it listens, the database, how ingest is guarded.
+final class Status: Sendable {
+    private struct State {
+        var address: String?
+        var database: String
+        var tokens: BearerTokens
+        var note: String?
+    }
+    private let state: NIOLockedValueBox<State>
+
+    init(database: String, tokens: BearerTokens) {
+        state = NIOLockedValueBox(State(address: nil, database: database, tokens: tokens))
+    }
+
+    var text: String {
+        state.withLockedValue { s in
+            let place = s.address.map { "Listening on \($0)" } ?? "Starting"
+            let auth = s.tokens.isOpen ? "open ingest (no TokenFile=)" : "\(s.tokens.tokens.count) token\(s.tokens.tokens.count == 1 ? "" : "s")"
+            return "\(place); database \(s.database); \(auth)" + (s.note.map { "; \($0)" } ?? "")
+        }
+    }
+
+    func listening(on address: String) { state.withLockedValue { $0.address = address } }
+
+    func reloaded(tokens: BearerTokens, note: String?) {
+        state.withLockedValue {
+            $0.tokens = tokens
+            $0.note = note
+        }
+    }
+
+    func reloadFailed(_ note: String) { state.withLockedValue { $0.note = note } }
+}
