@@ -110,3 +110,33 @@ def wait_until(pred, timeout=10.0, what="condition"):
             return v
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# ---------------------------------------------------------------- telemetry-collector
+COLLECTOR_BIN = _path("COLLECTOR_BIN", "Collector/.build/debug/telemetry-collector")
+COLLECTOR_UNIT = _path("COLLECTOR_UNIT", "systemd/telemetry-collector.service")
+COLLECTOR_SOCKET = _path("COLLECTOR_SOCKET", "systemd/telemetry-collector.socket")
+
+
+@pytest.fixture(scope="session")
+def collector_binary() -> str:
+    if not COLLECTOR_BIN.exists():
+        pytest.fail(f"telemetry-collector binary not found at {COLLECTOR_BIN}: build it "
+                    "(swift build --package-path Collector) or set COLLECTOR_BIN")
+    return str(COLLECTOR_BIN)
+
+
+@pytest.fixture
+def make_collector(collector_binary, tmp_path):
+    """Factory: make_collector(tokens=[...], settings={...}, name="c") -> CollectorProcess (not started)."""
+    from telemetry_collector import CollectorProcess
+    made = []
+
+    def make(tokens=None, settings=None, name: str = "c", env=None):
+        c = CollectorProcess(collector_binary, tmp_path / name, tokens=tokens, settings=settings, env=env)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.__exit__(None, None, None)

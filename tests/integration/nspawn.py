@@ -57,7 +57,12 @@ def foreign_library_dirs(binary: str) -> list[str]:
 
 class Container:
     def __init__(self, *, unit: str, binary: str, confdir: str, confdir_writable: bool = False,
-                 catalog: str | None = None, extra_args: list[str] | None = None, log_path: str | None = None):
+                 catalog: str | None = None, extra_args: list[str] | None = None, log_path: str | None = None,
+                 extra_binaries: dict[str, str] | None = None, extra_units: dict[str, str] | None = None,
+                 extra_confdirs: dict[str, str] | None = None):
+        """extra_binaries: {name: path} also put in /usr/bin (e.g. telemetry-collector); extra_units:
+        {unit name: path} bound read-only to /etc/systemd/system/; extra_confdirs: {container dir: host dir}
+        bound read-only (e.g. /etc/telemetry-collector)."""
         self.unit = os.path.realpath(unit)
         self.binary = os.path.realpath(binary)
         self.confdir = os.path.realpath(confdir)
@@ -65,6 +70,9 @@ class Container:
         self.catalog = os.path.realpath(catalog) if catalog else None
         self.extra_args = list(extra_args or [])
         self.log_path = log_path
+        self.extra_binaries = {n: os.path.realpath(b) for n, b in (extra_binaries or {}).items()}
+        self.extra_units = {n: os.path.realpath(u) for n, u in (extra_units or {}).items()}
+        self.extra_confdirs = {c: os.path.realpath(h) for c, h in (extra_confdirs or {}).items()}
         self.proc: subprocess.Popen | None = None
         self.init_pid: int | None = None
         self._log = None
@@ -75,11 +83,12 @@ class Container:
             import tempfile
             self._bindir = tempfile.mkdtemp(prefix="telemetryd-nspawn-bin-")
             os.chmod(self._bindir, 0o755)  # the top layer gives the merged /usr/bin its mode
-            target = os.path.join(self._bindir, "telemetryd")
-            try:
-                os.link(self.binary, target)
-            except OSError:
-                shutil.copy2(self.binary, target)
+            for name, binary in {"telemetryd": self.binary, **self.extra_binaries}.items():
+                target = os.path.join(self._bindir, name)
+                try:
+                    os.link(binary, target)
+                except OSError:
+                    shutil.copy2(binary, target)
         return self._bindir
 
     def _catalog_dir(self) -> str:
@@ -104,7 +113,14 @@ class Container:
             # journalctl --update-catalog reads only /usr/lib/systemd/catalog/ and /usr/local/lib/systemd/catalog/
             # (systemd 252, catalog_file_dirs), never /etc: the catalog enters where it is installed, by an overlay.
             cmd.append(f"--overlay-ro=/usr/lib/systemd/catalog:{self._catalog_dir()}:/usr/lib/systemd/catalog")
-        for d in foreign_library_dirs(self.binary):
+        for name, path in self.extra_units.items():
+            cmd.append(f"--bind-ro={path}:/etc/systemd/system/{name}")
+        for inside, host in self.extra_confdirs.items():
+            cmd.append(f"--bind-ro={host}:{inside}")
+        library_dirs: list[str] = []
+        for b in [self.binary, *self.extra_binaries.values()]:
+            library_dirs += [d for d in foreign_library_dirs(b) if d not in library_dirs]
+        for d in library_dirs:
             cmd.append(f"--bind-ro={d}")
         cmd += self.extra_args
         cmd += ["-b", "--", "systemd.unit=multi-user.target", "systemd.firstboot=off"]

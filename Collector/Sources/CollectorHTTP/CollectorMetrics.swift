@@ -10,8 +10,10 @@ public final class CollectorMetrics: Sendable {
     public init() {
         var reports: [IngestResult: Counter] = [:]
         for result in IngestResult.allCases {
-            reports[result] = registry.makeCounter(name: "telemetry_reports_total", labels: [("result", result.rawValue)],
-                                                   help: "Reports POSTed to /v1/reports since start, by outcome")
+            reports[result] = registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "telemetry_reports", unitName: "total",
+                                                 helpText: "Reports POSTed to /v1/reports since start, by outcome"),
+                labels: [("result", result.rawValue)])
         }
         self.reports = reports
     }
@@ -25,7 +27,7 @@ public final class CollectorMetrics: Sendable {
     public func render(summary: Summary?) -> [UInt8] {
         var out = registry.emitToBuffer()
         let answers = PrometheusCollectorRegistry()
-        answers.makeGauge(name: "telemetry_database_up", help: "1 when the database answered this scrape").set(summary == nil ? 0 : 1)
+        answers.makeGauge(descriptor: gauge("telemetry_database_up", "1 when the database answered this scrape")).set(summary == nil ? 0.0 : 1.0)
         if let summary, let today = summary.days.last {
             let gauges: [(String, String, String, [String: Int])] = [
                 ("telemetry_active_installs", "product_version", "Installs active today (UTC), by product version", today.byProductVersion),
@@ -39,15 +41,19 @@ public final class CollectorMetrics: Sendable {
             ]
             for (name, label, help, counts) in gauges {
                 for (value, n) in counts.sorted(by: { $0.key < $1.key }) {
-                    answers.makeGauge(name: name, labels: [(label, value)], help: help).set(Double(n))
+                    answers.makeGauge(descriptor: gauge(name, help), labels: [(label, value)]).set(Double(n))
                 }
             }
-            answers.makeGauge(name: "telemetry_new_installs", help: "Installs first seen today (UTC)").set(Double(today.newInstalls))
+            answers.makeGauge(descriptor: gauge("telemetry_new_installs", "Installs first seen today (UTC)")).set(Double(today.newInstalls))
             // Losses of a day are known 7 days later: the most recent day that can have any.
             let lost = summary.days.count > SummaryAssembler.lostAfterDays ? summary.days[summary.days.count - 1 - SummaryAssembler.lostAfterDays].lostInstalls : 0
-            answers.makeGauge(name: "telemetry_lost_installs", help: "Installs last seen 7 days ago (UTC) and silent since").set(Double(lost))
+            answers.makeGauge(descriptor: gauge("telemetry_lost_installs", "Installs last seen 7 days ago (UTC) and silent since")).set(Double(lost))
         }
         answers.emit(into: &out)
         return out
+    }
+
+    private func gauge(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -26,7 +26,7 @@ public struct CollectorServer: Service {
     }
 
     let listener: Listener
-    let router: Router<BasicRequestContext>
+    let responder: RouterResponder<BasicRequestContext>
     let logger: Logger
     let group: any EventLoopGroup
     /// Called once listening, with the local address (`127.0.0.1:43117`).
@@ -40,7 +40,7 @@ public struct CollectorServer: Service {
                 heartbeatInterval: Duration = .seconds(30), heartbeat: (@Sendable () async -> Void)? = nil,
                 onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
         self.listener = listener
-        self.router = router
+        self.responder = router.buildResponder()
         self.logger = logger
         self.group = group
         self.heartbeatInterval = heartbeatInterval
@@ -49,7 +49,7 @@ public struct CollectorServer: Service {
     }
 
     public func run() async throws {
-        let responder = router.buildResponder()
+        let responder = self.responder
         let logger = self.logger
         let http = HTTP1Channel(responder: { request, writer, channel in
             let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))

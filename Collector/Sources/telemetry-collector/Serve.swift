@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
         let server = CollectorServer(
             listener: listener, router: router, logger: logger,
             heartbeatInterval: watchdog ?? .seconds(30),
-            heartbeat: watchdog == nil ? nil : { Notify.watchdog() },
+            heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in
                 logger.info("listening on \(address); database \(database)")
                 status.listening(on: address)

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import CollectorCore
 import Testing
 
@@ -27,8 +23,8 @@ import Testing
 
     @Test func unsupportedKeywordIsRefusedAtCompile() {
         #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: #"{"type": "object", "unevaluatedProperties": false}"#) }
-        #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: #"{"$ref": "https://example.com/other.json"}"#) }
-        #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: #"{"$ref": "#/$defs/missing"}"#) }
+        #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: ##"{"$ref": "https://example.com/other.json"}"##) }
+        #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: ##"{"$ref": "#/$defs/missing"}"##) }
         #expect(throws: SchemaError.self) { try SchemaValidator(schemaText: #"{"pattern": "(unclosed"}"#) }
     }
 

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import CollectorCore
 import CollectorHTTP
 import CollectorStore
@@ -70,7 +66,8 @@ import Testing
         try await withRoutes { client, _ in
             var h = Self.json
             h[.contentEncoding] = "gzip"
-            #expect(try await post(client, Self.gzip(Self.report()), headers: h).status == .accepted)
+            let r1 = try await post(client, Self.gzip(Self.report()), headers: h)
+            #expect(r1.status == .accepted)
         }
     }
 
@@ -81,32 +78,39 @@ import Testing
             #expect(none.headers[.wwwAuthenticate] == "Bearer")
             var h = Self.json
             h[.authorization] = "Bearer wrong"
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: h).status == .unauthorized)
+            let r2 = try await post(client, ByteBuffer(string: Self.report()), headers: h)
+            #expect(r2.status == .unauthorized)
             h[.authorization] = "Bearer other"
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: h).status == .accepted)
+            let r3 = try await post(client, ByteBuffer(string: Self.report()), headers: h)
+            #expect(r3.status == .accepted)
         }
     }
 
     @Test func notJSON() async throws {
         try await withRoutes { client, _ in
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: [.contentType: "text/plain"]).status == .unsupportedMediaType)
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: [:]).status == .unsupportedMediaType)
+            let r4 = try await post(client, ByteBuffer(string: Self.report()), headers: [.contentType: "text/plain"])
+            #expect(r4.status == .unsupportedMediaType)
+            let r5 = try await post(client, ByteBuffer(string: Self.report()), headers: [:])
+            #expect(r5.status == .unsupportedMediaType)
             var h = Self.json
             h[.contentEncoding] = "br"
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: h).status == .unsupportedMediaType)
-            #expect(try await post(client, ByteBuffer(string: Self.report()), headers: [.contentType: "Application/JSON; charset=utf-8"]).status == .accepted)
+            let r6 = try await post(client, ByteBuffer(string: Self.report()), headers: h)
+            #expect(r6.status == .unsupportedMediaType)
+            let r7 = try await post(client, ByteBuffer(string: Self.report()), headers: [.contentType: "Application/JSON; charset=utf-8"])
+            #expect(r7.status == .accepted)
         }
     }
 
     @Test func tooLargePlainAndAfterGunzip() async throws {
-        try await withRoutes(maxBodyBytes: 1024) { client, _ in
-            let big = ByteBuffer(string: Self.report().replacingOccurrences(of: "\"uptimeSec\":100", with: "\"uptimeSec\":100" + String(repeating: " ", count: 2000)))
-            #expect(try await post(client, big).status == .contentTooLarge)
-            // A gzip bomb: 10 MB of spaces in about 10 KB; refused once 1024 bytes are out, not after 10 MB.
+        try await withRoutes(maxBodyBytes: 16 * 1024) { client, _ in
+            let big = ByteBuffer(string: Self.report().replacingOccurrences(of: "\"uptimeSec\":100", with: "\"uptimeSec\":100" + String(repeating: " ", count: 20_000)))
+            let r8 = try await post(client, big)
+            #expect(r8.status == .contentTooLarge)
+            // A gzip bomb: 10 MB of spaces in about 10 KB; refused once 16 KiB are out, not after 10 MB.
             var h = Self.json
             h[.contentEncoding] = "gzip"
             let bomb = try Self.gzip(String(repeating: " ", count: 10 << 20))
-            #expect(bomb.readableBytes < 1024 * 20)
+            #expect(bomb.readableBytes < 16 * 1024)
             let r = try await post(client, bomb, headers: h)
             #expect(r.status == .contentTooLarge)
             #expect(String(buffer: r.body).contains("compressed or not"))
@@ -135,8 +139,10 @@ import Testing
             let r = try await post(client, ByteBuffer(string: Self.report()))
             #expect(r.status == .serviceUnavailable)
             #expect(r.headers[.retryAfter] == String(Ingest.retryAfterSeconds))
-            #expect(try await client.execute(uri: "/healthz", method: .get).status == .serviceUnavailable)
-            #expect(try await client.execute(uri: "/api/v1/summary", method: .get).status == .serviceUnavailable)
+            let r9 = try await client.execute(uri: "/healthz", method: .get)
+            #expect(r9.status == .serviceUnavailable)
+            let r10 = try await client.execute(uri: "/api/v1/summary", method: .get)
+            #expect(r10.status == .serviceUnavailable)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(String(buffer: metrics.body).contains("telemetry_database_up 0"))
         }
@@ -153,8 +159,10 @@ import Testing
             #expect(s.days.map(\.date.description) == ["2026-11-29", "2026-11-30", "2026-12-01"])
             #expect(s.days.last?.byProductVersion == ["4.2.1": 1, "4.3.0": 1])
             #expect(s.clusters.count == 1)
-            #expect(try await client.execute(uri: "/api/v1/summary?days=0", method: .get).status == .badRequest)
-            #expect(try await client.execute(uri: "/api/v1/summary?days=x", method: .get).status == .badRequest)
+            let r11 = try await client.execute(uri: "/api/v1/summary?days=0", method: .get)
+            #expect(r11.status == .badRequest)
+            let r12 = try await client.execute(uri: "/api/v1/summary?days=x", method: .get)
+            #expect(r12.status == .badRequest)
             let m = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(m.contains(#"telemetry_active_installs{product_version="4.3.0"} 1"#))
             #expect(m.contains(#"telemetry_clusters{size="2"} 1"#))

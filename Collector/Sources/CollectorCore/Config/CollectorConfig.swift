@@ -56,11 +56,16 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             }
             return .success(.sqlite(path: path))
         }
-        if s.hasPrefix("postgresql://") || s.hasPrefix("postgres://") {
-            guard let u = ConfigValues.splitURL(s), !u.host.isEmpty else { return .failure(ConfigValues.Expected(expected)) }
-            let authority = s.drop(while: { $0 != "/" }).dropFirst(2).prefix(while: { $0 != "/" })
-            if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+        for scheme in ["postgresql://", "postgres://"] where s.hasPrefix(scheme) {
+            let rest = s.dropFirst(scheme.count)
+            let authority = rest.prefix(while: { $0 != "/" && $0 != "?" })
+            let userInfo = authority.lastIndex(of: "@").map { authority[..<$0] }
+            let hostPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+            if let userInfo, userInfo.contains(":") {
                 return .failure(ConfigValues.Expected("a password in Database= would be readable by anyone who can read the file; put it in PasswordFile="))
+            }
+            guard !hostPort.isEmpty, !hostPort.hasPrefix(":"), !s.contains(where: { $0 == " " || $0.isNewline }) else {
+                return .failure(ConfigValues.Expected(expected))
             }
             return .success(.postgresql(url: s))
         }

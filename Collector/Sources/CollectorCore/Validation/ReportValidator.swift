@@ -52,6 +52,12 @@ public struct ReportValidator: Sendable {
         guard violations.isEmpty else {
             return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
         }
+        // The pattern lets "2026-13-45T99:99:99Z" through; the daemon's date decoding does not.
+        struct Timestamp: Decodable { var timestamp: Date }
+        if (try? Report.makeDecoder().decode(Timestamp.self, from: Data(body))) == nil {
+            return .failure(ReportRejection(reason: "the report does not match report-v1",
+                                            violations: [SchemaViolation(path: "/timestamp", message: "not a date and time that exists")]))
+        }
         // The daemon's own model reads what the schema let through (timestamps as the daemon writes them).
         let report: Report
         do { report = try Report.makeDecoder().decode(Report.self, from: Data(body)) } catch {

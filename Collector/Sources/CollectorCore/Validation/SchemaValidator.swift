@@ -283,6 +283,14 @@ extension JSONValue {
 
     /// RFC 6901: `~` → `~0`, `/` → `~1`.
     static func pointerEscape(_ s: String) -> String {
-        s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "~": out += "~0"
+            case "/": out += "~1"
+            default: out.append(ch)
+            }
+        }
+        return out
     }
 }

@@ -1,0 +1,291 @@
+"""telemetry-collector as people use it: the real telemetryd sending through its real transport to the real
+collector, then `summary`, the JSON API and /metrics agreeing with what was sent; every ingest status code;
+import; prune; reload."""
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import sqlite3
+import subprocess
+import uuid
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import config_text
+
+GIB = 1 << 30
+
+
+def cores_bucket(n):
+    if not n or n < 1:
+        return "unknown"
+    for label, top in (("1", 1), ("2", 2), ("3-4", 4), ("5-8", 8), ("9-16", 16), ("17-32", 32), ("33-64", 64),
+                       ("65-128", 128)):
+        if n <= top:
+            return label
+    return "129+"
+
+
+def memory_bucket(b):
+    if b is None:
+        return "unknown"
+    if b < 2 * GIB:
+        return "<2GiB"
+    low = 2
+    while low < 512:
+        if b < 2 * low * GIB:
+            return f"{low}-{2 * low}GiB"
+        low *= 2
+    return "512GiB+"
+
+
+def metrics(c) -> dict[tuple[str, tuple], float]:
+    """/metrics parsed by prometheus_client: {(sample name, sorted labels): value}."""
+    status, headers, body = c.get("/metrics")
+    assert status == 200
+    assert headers["content-type"].startswith("text/plain")
+    out = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def show(daemon, kind: str) -> dict:
+    r = daemon.cli("show", "--type", kind)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.fixture
+def report(binary, tmp_path):
+    """A fresh valid report as the daemon builds it (`telemetryd show`), as a dict; each call a new messageId."""
+    from daemon import Daemon
+    d = Daemon(binary, tmp_path / "show", config=config_text("http://127.0.0.1:9/v1/reports"))
+    cache = {}
+
+    def make(kind: str = "keepalive", **changes) -> dict:
+        if kind not in cache:
+            cache[kind] = show(d, kind)
+        r = copy.deepcopy(cache[kind])
+        r["messageId"] = str(uuid.uuid4())
+        r.update(changes)
+        return r
+    return make
+
+
+def body(r: dict) -> bytes:
+    return json.dumps(r).encode()
+
+
+# ---------------------------------------------------------------- end to end
+def test_daemons_to_collector_summary_api_and_metrics_agree(make_collector, make_daemon):
+    c = make_collector().start()
+    cluster = str(uuid.uuid4())
+    daemons = []
+    for i, extra in enumerate([{"ClusterID": cluster}, {"ClusterID": cluster}, {}]):
+        d = make_daemon(config_text(c.endpoint, telemetry=extra), name=f"d{i}")
+        daemons.append(d.start())
+    for d in daemons:
+        d.wait_for_event(result="sent", type="keepalive", timeout=30)
+        d.wait_for_event(result="sent", type="diagnostics", timeout=30)
+
+    # What the three installs told, from the daemon's own view of its reports.
+    diag = show(daemons[0], "diagnostics")
+    data = diag["data"]
+    os_label = f'{data["os"]["id"]} {data["os"]["versionId"]}' if data["os"]["versionId"] else data["os"]["id"]
+    version = (diag.get("product") or {}).get("version") or "unknown"
+
+    api = c.get_json("/api/v1/summary?days=3")
+    today = api["days"][-1]
+    assert [d["activeInstalls"] for d in api["days"]] == [0, 0, 3]
+    assert api["activeInstalls"] == 3
+    assert today["newInstalls"] == 3
+    assert today["lostInstalls"] == 0
+    assert today["byOS"] == {os_label: 3}
+    assert today["byArch"] == {data["os"]["arch"]: 3}
+    assert today["byVirtualization"] == {data["virtualization"] or "unknown": 3}
+    assert today["byContainer"] == {data["container"] or "unknown": 3}
+    assert today["byCores"] == {cores_bucket(data["cpu"]["logicalCores"]): 3}
+    assert today["byMemory"] == {memory_bucket(data["memory"]["totalBytes"]): 3}
+    assert today["byProductVersion"] == {version: 3}
+    assert api["clusters"] == {"count": 1, "installs": 2, "bySize": {"2": 1}}
+
+    # The command line reads the same database and gives the same answer.
+    r = c.cli("summary", "--days", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == api
+    table = c.cli("summary", "--days", "3")
+    assert table.returncode == 0
+    assert f'active installs on {today["date"]}: 3' in table.stdout.decode()
+
+    m = metrics(c)
+    assert m[("telemetry_active_installs", (("product_version", version),))] == 3
+    assert m[("telemetry_active_installs_by_os", (("os", os_label),))] == 3
+    assert m[("telemetry_reports_total", (("result", "new"),))] == 6
+    assert m[("telemetry_reports_total", (("result", "duplicate"),))] == 0
+    assert m[("telemetry_clusters", (("size", "2"),))] == 1
+    assert m[("telemetry_new_installs", ())] == 3
+    assert m[("telemetry_database_up", ())] == 1
+
+    # Nothing about the connection was kept: no client address anywhere in the database.
+    with sqlite3.connect(c.db_path) as db:
+        dump = "\n".join(db.iterdump())
+    assert "127.0.0.1" not in dump
+    for d in daemons:
+        d.stop()
+    assert c.stop() == 0
+
+
+# ---------------------------------------------------------------- every ingest status code
+def test_ingest_status_codes(make_collector, report):
+    c = make_collector(tokens=["alpha", "beta"], settings={"MaxBodyBytes": "16K"}).start()
+    auth = {"Authorization": "Bearer beta"}
+    r = report()
+
+    status, _, b = c.post(body(r), headers=auth)
+    assert (status, json.loads(b)) == (202, {"duplicate": False})
+    status, _, b = c.post(body(r), headers=auth)
+    assert (status, json.loads(b)) == (200, {"duplicate": True})
+    status, _, _ = c.post(gzip.compress(body(report())), headers={**auth, "Content-Encoding": "gzip"})
+    assert status == 202
+
+    status, headers, _ = c.post(body(report()))
+    assert status == 401 and headers["www-authenticate"] == "Bearer"
+    assert c.post(body(report()), headers={"Authorization": "Bearer gamma"})[0] == 401
+
+    assert c.post(body(report()), headers=auth, content_type="text/plain")[0] == 415
+    assert c.post(body(report()), headers=auth, content_type=None)[0] == 415
+
+    big = report()
+    big["agent"]["version"] = "0.1.0+" + "x" * 20_000
+    status, _, b = c.post(body(big), headers=auth)
+    assert status == 413
+    bomb = gzip.compress(b" " * (10 << 20))
+    assert len(bomb) < 16 * 1024
+    status, _, b = c.post(bomb, headers={**auth, "Content-Encoding": "gzip"})
+    assert status == 413 and b"compressed or not" in b
+    # 10 MB uncompressed: refused, and the collector is still fine afterwards.
+    status, _, _ = c.post(b"[" * (10 << 20), headers=auth)
+    assert status == 413
+
+    status, _, b = c.post(b"\x1f\x8b not gzip", headers={**auth, "Content-Encoding": "gzip"})
+    assert status == 400 and b"not valid gzip" in b
+    wrong = report("diagnostics")
+    wrong["data"]["cpu"]["logicalCores"] = "four"
+    status, _, b = c.post(body(wrong), headers=auth)
+    assert status == 400
+    assert {"path": "/data/cpu/logicalCores", "message": "expected integer or null, got string"} in json.loads(b)["violations"]
+    status, _, b = c.post(body(report(schemaVersion=2)), headers=auth)
+    assert status == 400 and b"newer than this collector understands" in b
+    status, _, b = c.post(b"[" * 5000 + b"]" * 5000, headers=auth)
+    assert status == 400 and b"nested deeper" in b
+
+    # The database locked by someone else past SQLite's busy timeout: 503 with Retry-After, the agent retries.
+    locker = sqlite3.connect(c.db_path, isolation_level=None, timeout=1)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        status, headers, _ = c.post(body(report()), headers=auth)
+        assert status == 503
+        assert int(headers["retry-after"]) > 0
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert c.post(body(report()), headers=auth)[0] == 202
+
+    m = metrics(c)
+    counts = {labels[0][1]: v for (name, labels), v in m.items() if name == "telemetry_reports_total"}
+    assert counts == {"new": 3, "duplicate": 1, "unauthorized": 2, "unsupported_media_type": 2, "too_large": 3,
+                      "invalid": 4, "unavailable": 1}
+    assert c.get("/healthz")[0] == 200
+    # The client's address is not in the collector's log either.
+    assert "127.0.0.1:" not in c.output.replace(f"listening on {c.address}", "")
+
+
+def test_reload_rereads_tokens_and_a_bad_config_keeps_the_running_one(make_collector, report):
+    c = make_collector(tokens=["old"]).start()
+    assert c.post(body(report()), headers={"Authorization": "Bearer old"})[0] == 202
+    c.write_tokens(["new"])
+    mark = c.line_count()
+    c.reload()
+    c.wait_for("configuration reloaded", start=mark)
+    assert c.post(body(report()), headers={"Authorization": "Bearer old"})[0] == 401
+    assert c.post(body(report()), headers={"Authorization": "Bearer new"})[0] == 202
+
+    c.config_path.write_text(c.config_path.read_text() + "MaxBodyBytes=lots\n")
+    mark = c.line_count()
+    c.reload()
+    c.wait_for(r"reload failed, keeping the running configuration: .*collector.conf:\d+: MaxBodyBytes=lots", start=mark)
+    assert c.post(body(report()), headers={"Authorization": "Bearer new"})[0] == 202
+    assert c.stop() == 0
+
+
+def test_bad_config_or_token_file_is_exit_2(make_collector):
+    c = make_collector(settings={"RetainDays": "forever"})
+    p = subprocess.run([c.binary, "serve", "--config", str(c.config_path)], capture_output=True, text=True,
+                       env=c.env, timeout=30)
+    assert p.returncode == 2
+    assert "collector.conf:" in p.stderr and "RetainDays=forever" in p.stderr
+    c2 = make_collector(name="c2", settings={"TokenFile": "/nonexistent/tokens"})
+    p = subprocess.run([c2.binary, "serve", "--config", str(c2.config_path)], capture_output=True, text=True,
+                       env=c2.env, timeout=30)
+    assert p.returncode == 2 and "TokenFile=/nonexistent/tokens" in p.stderr
+
+
+# ---------------------------------------------------------------- import and prune
+def test_import_json_lines_and_report_files_with_dedup(make_collector, report, tmp_path):
+    c = make_collector()
+    a, b = report(), report("diagnostics")
+    lines = tmp_path / "export.jsonl"
+    lines.write_text(json.dumps(a) + "\n\n" + json.dumps(b) + "\n")
+    pretty = tmp_path / "one.json"
+    single = report()
+    pretty.write_text(json.dumps(single, indent=2))
+
+    r = c.cli("import", str(lines), str(pretty))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert f"{lines}: 2 new, 0 duplicate, 0 rejected" in out
+    assert f"{pretty}: 1 new, 0 duplicate, 0 rejected" in out
+    # Again, and over standard input: all duplicates.
+    r = c.cli("import", "-", input=lines.read_bytes())
+    assert r.returncode == 0 and "-: 0 new, 2 duplicate, 0 rejected" in r.stdout.decode()
+
+    broken = tmp_path / "broken.jsonl"
+    bad = report()
+    bad["hostname"] = "db1"
+    broken.write_text(json.dumps(report()) + "\n" + json.dumps(bad) + "\nnot json\n")
+    r = c.cli("import", str(broken))
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    assert f'{broken}:2: the report does not match report-v1: /hostname: unknown property "hostname"' in err
+    assert f"{broken}:3: the body is not valid JSON" in err
+    assert "1 new, 0 duplicate, 2 rejected" in r.stdout.decode()
+
+    # Imported reports count on the day they were built.
+    summary = json.loads(c.cli("summary", "--days", "1", "--json").stdout)
+    assert summary["activeInstalls"] == 1   # every report came from the one install the show daemon has
+    assert c.cli("import", str(tmp_path / "missing.jsonl")).returncode == 1
+    assert c.cli("import").returncode == 2
+
+
+def test_prune_drops_old_raw_reports_and_keeps_the_answers(make_collector, report, tmp_path):
+    c = make_collector(settings={"RetainDays": "30"})
+    old = report(timestamp="2025-01-10T06:00:00Z", instanceId=str(uuid.uuid4()))
+    recent = report()
+    f = tmp_path / "reports.jsonl"
+    f.write_text(json.dumps(old) + "\n" + json.dumps(recent) + "\n")
+    assert c.cli("import", str(f)).returncode == 0
+    before = json.loads(c.cli("summary", "--days", "800", "--json").stdout)
+    r = c.cli("prune")
+    assert r.returncode == 0, r.stderr
+    assert "pruned 1 raw report received before" in r.stdout.decode()
+    after = json.loads(c.cli("summary", "--days", "800", "--json").stdout)
+    assert after == before
+    assert sum(d["activeInstalls"] for d in after["days"]) == 2
+    with sqlite3.connect(c.db_path) as db:
+        ids = [row[0] for row in db.execute("SELECT message_id FROM reports")]
+    assert ids == [recent["messageId"]]
+    assert "pruned 0 raw reports" in c.cli("prune").stdout.decode()
