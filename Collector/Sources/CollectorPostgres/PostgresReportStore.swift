@@ -89,7 +89,7 @@ public final class PostgresReportStore: ReportStore {
                     }
                     try await conn.query("COMMIT", logger: logger)
                 } catch {
-                    try? await conn.query("ROLLBACK", logger: logger)
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
                     throw error
                 }
             }
@@ -157,7 +157,7 @@ public final class PostgresReportStore: ReportStore {
                     try await conn.query("COMMIT", logger: logger)
                     return o
                 } catch {
-                    try? await conn.query("ROLLBACK", logger: logger)
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
                     throw error
                 }
             }

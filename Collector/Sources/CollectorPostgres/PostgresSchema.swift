@@ -96,9 +96,11 @@ enum PostgresSchema {
                 RETURN;
             END IF;
             PERFORM pg_advisory_xact_lock(\(ddlLock));
-            IF to_regclass(quote_ident(part_name)) IS NULL THEN
+            BEGIN
                 EXECUTE format('CREATE TABLE %I PARTITION OF reports FOR VALUES FROM (%L) TO (%L)', part_name, p_day, p_day + 1);
-            END IF;
+            EXCEPTION WHEN duplicate_table OR unique_violation THEN
+                NULL; -- another collector made it while we waited for the lock
+            END;
         END
         $$
         """

@@ -52,7 +52,7 @@ final class PostgresTestServer: @unchecked Sendable {
         let template = "/tmp/telemetry-pg-XXXXXX"
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
-        directory = String(cString: bytes)
+        directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         password = UUID().uuidString.lowercased()
         if getuid() == 0, let pw = getpwnam("postgres") {
             guard chown(directory, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0 else {
@@ -123,25 +123,28 @@ final class PostgresTestServer: @unchecked Sendable {
         if getuid() == 0, let pw = getpwnam("postgres") { chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
     }
 
+    /// posix_spawn + waitpid (Foundation's Process can miss the exit of a child under the test runner), output to
+    /// a file, not a pipe: the server pg_ctl starts would inherit a pipe's write end and keep it open.
     private func runAsServerUser(_ argv: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        if getuid() == 0 {
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            p.arguments = ["-u", "postgres", "--"] + argv
-        } else {
-            p.executableURL = URL(fileURLWithPath: argv[0])
-            p.arguments = Array(argv.dropFirst())
-        }
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        // pg_ctl's server inherits no pipe end (it logs to -l), so reading to EOF ends when pg_ctl does.
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv
+        let outPath = "\(directory)/command-\(UUID().uuidString).log"
+        defer { unlink(outPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs = full.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, full[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw Failure(description: "posix_spawn \(full[0]): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
     }
 
     private static func freePort() throws -> Int {
