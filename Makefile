@@ -9,12 +9,15 @@ DOCDIR       ?= $(PREFIX)/share/doc/telemetryd
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s -Xlinker --version-script=$(CURDIR)/scripts/export.map
 BIN_DEBUG     = .build/debug/telemetryd
 BIN_RELEASE   = .build/release/telemetryd
+COLLECTOR_BIN = Collector/.build/debug/telemetry-collector
 
-.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint collector-bench
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint \
+	collector collector-build collector-bench
 
 help:
 	@echo "make run         install build deps, build, run the daemon in the foreground in dry run (Ctrl-C stops)"
 	@echo "make show        install build deps, build, print the reports this machine would send"
+	@echo "make collector   build and start telemetry-collector (SQLite) and a daemon reporting to it; Ctrl-C stops"
 	@echo "make test        install test deps, run unit tests and integration tests (real collector, real systemd)"
 	@echo "make release     self-contained release binary ($(BIN_RELEASE))"
 	@echo "make install     install binary, unit, default config and catalog; reload systemd (root)"
@@ -45,18 +48,30 @@ run: build
 show: build
 	$(BIN_DEBUG) show --state-dir $${STATE_DIR:-$(CURDIR)/.build/state}
 
+# The collector is its own package (Collector/): the daemon's build links none of its dependencies.
+collector-build: deps
+	$(SWIFT) build --package-path Collector
+
+# The receiving end on one machine: telemetry-collector on SQLite at http://127.0.0.1:$(COLLECTOR_PORT)/ and a
+# telemetryd sending to it at once (no random delay), both in the foreground; Ctrl-C stops both.
+COLLECTOR_PORT ?= 8080
+collector: build collector-build
+	scripts/collector-demo --port $(COLLECTOR_PORT) --daemon $(BIN_DEBUG) --collector $(COLLECTOR_BIN) --dir $(CURDIR)/.build/collector-demo
+
 test: deps
 	@scripts/install-deps --test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) python3 -m pytest -q -ra tests/integration
+	$(SWIFT) build --build-tests --package-path Collector
+	$(SWIFT) test --skip-build --package-path Collector
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) python3 -m pytest -q -ra tests/integration
 
 unit-test: deps
 	$(SWIFT) test
 
-integration-test: build
+integration-test: build collector-build
 	@scripts/install-deps --test
-	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) python3 -m pytest -q -ra tests/integration
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) python3 -m pytest -q -ra tests/integration
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/telemetryd
@@ -79,7 +94,7 @@ uninstall:
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "removed; $(CONFDIR) and the state in /var/lib/telemetryd were kept (delete them by hand to forget this install)"
 
-# Issue 5: micro benchmarks (separate package, so the daemon's build never pays for ordo-one/benchmark) and the
+# Micro benchmarks (separate package, so the daemon's build never pays for ordo-one/benchmark) and the
 # idle footprint beside prometheus-node-exporter; both write their numbers into BENCHMARKS.md's tables by hand/script.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
@@ -93,4 +108,4 @@ collector-bench: deps
 	SWIFT=$(SWIFT) scripts/collector-bench
 
 clean:
-	rm -rf .build
+	rm -rf .build Collector/.build

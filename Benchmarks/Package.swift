@@ -1,5 +1,5 @@
 // swift-tools-version:6.1
-// Benchmarks for telemetryd (issue 5). A separate package so the daemon's own build never pays for
+// Benchmarks for telemetryd (see BENCHMARKS.md). A separate package so the daemon's own build never pays for
 // ordo-one/benchmark, its malloc interposer or the benchmark plugin.
 //
 //   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark   # wall, allocations, instructions

@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // ServerQuiescingHelper: a graceful stop closes idle keep-alive connections.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // HTTPS when TLSCertificate=/TLSKey= are set.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // gunzip of request bodies with an output limit (a gzip bomb costs no more than MaxBodyBytes=).
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
@@ -87,6 +91,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,6 +117,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

@@ -4,25 +4,29 @@ import Synchronization
 /// posted, whichever comes first, and hands back what was posted since the last wait. Posting never blocks and
 /// coalesces (a reload requested twice before the loop wakes is one reload).
 ///
+/// Any number of tasks may wait at once: a post wakes every one of them; the events go to the first that takes
+/// them, and the others return an empty set, as at their deadline.
+///
 /// Used by the daemon loop (reload, stop, delivery changes) and by the delivery worker (new report, purge, stop).
 /// Hand-written because the standard pieces do not fit: an AsyncStream iterator cannot be raced against a sleep
 /// without being shared across tasks, and swift-async-algorithms' channels have no deadline.
 public final class Wakeup<Event: Hashable & Sendable>: Sendable {
     private struct State {
         var pending: Set<Event> = []
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
     private let state = Mutex(State())
 
     public init() {}
 
     public func post(_ event: Event) {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.pending.insert(event)
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Waits like `wait(until:clock:)`, or with no deadline (until posted or cancelled) when `deadline` is nil.
@@ -53,20 +57,21 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
     }
 
     private func waitForPost() async {
+        let id = state.withLock { s -> UInt64 in
+            defer { s.nextWaiter &+= 1 }
+            return s.nextWaiter
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
                     if !s.pending.isEmpty || Task.isCancelled { return true }
-                    s.waiter = c
+                    s.waiters[id] = c
                     return false
                 }
                 if resumeNow { c.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
+            let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
     }

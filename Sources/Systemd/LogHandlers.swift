@@ -35,7 +35,7 @@ public struct JournalLogHandler: LogHandler {
     /// Sends one entry; `Journal.send` unless a test swaps it.
     var sender: @Sendable (_ fields: [(String, String)], _ file: String, _ line: UInt, _ function: String) -> Bool
     /// Where the stderr fallback writes its lines; fd 2 unless a test swaps it.
-    var fallbackWriter: @Sendable (String) -> Void = StderrLogHandler.writeToStderr
+    var fallbackWriter: @Sendable (String) -> Void = StandardError.write
 
     public init(label: String, syslogIdentifier: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
@@ -94,7 +94,7 @@ public struct StderrLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
     /// Writes one finished line (newline included); fd 2 unless a test swaps it.
-    var writer: @Sendable (String) -> Void = StderrLogHandler.writeToStderr
+    var writer: @Sendable (String) -> Void = StandardError.write
 
     public init(label: String, identifier: String = "telemetryd") {
         self.label = label
@@ -108,24 +108,6 @@ public struct StderrLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         writer(Self.line(event: event, identifier: identifier) + "\n")
-    }
-
-    /// One write(2) per line (retried on EINTR and short writes), so lines from concurrent tasks do not interleave.
-    static func writeToStderr(_ text: String) {
-        var line = text
-        line.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = write(2, buf.baseAddress.map { $0 + offset }, buf.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
     }
 
     /// `identifier: level: message`, the message folded onto one line. Metadata whose key starts with one of
@@ -228,5 +210,26 @@ extension String {
     /// Spaces as `_`, so a `KEY=value` field stays one token.
     fileprivate func replacingSpaces() -> String {
         String(unicodeScalars.map { $0 == " " ? "_" : Character($0) })
+    }
+}
+
+/// The one writer of stderr: log lines of the stderr handler and the command line's messages alike.
+public enum StandardError {
+    /// One write(2) per text (retried on EINTR and short writes), so lines from concurrent tasks do not interleave.
+    public static func write(_ text: String) {
+        var line = text
+        line.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Glibc.write(2, buf.baseAddress.map { $0 + offset }, buf.count - offset)
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ public enum Notify {
     /// `STATUS=` with `text` folded onto one line.
     @discardableResult public static func status(_ text: String) -> Bool { send(NotifyMessage.status(text)) }
 
-    /// `WATCHDOG=1`: call from the loop whose progress it vouches for, every `Watchdog.pingInterval()`.
+    /// `WATCHDOG=1`: call from the loop whose progress it vouches for, at half of `Watchdog.interval()` (sd_watchdog_enabled(3)).
     @discardableResult public static func watchdog() -> Bool { send(NotifyMessage.watchdog) }
 
     /// `RELOADING=1` with `MONOTONIC_USEC=` (ignored by systemd 252, required by `Type=notify-reload` in 253+).
@@ -81,11 +81,6 @@ public enum Watchdog {
         var usec: UInt64 = 0
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(Int64(clamping: usec))
-    }
-
-    /// How often to send `WATCHDOG=1`: half the interval, as sd_watchdog_enabled(3) recommends; nil without a watchdog.
-    public static func pingInterval() -> Duration? {
-        interval().map { $0 / 2 }
     }
 }
 

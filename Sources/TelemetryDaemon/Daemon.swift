@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import IdleTimer
 import Logging
 import ServiceLifecycle
@@ -46,7 +49,7 @@ enum DaemonEvent: Hashable, Sendable {
 
 /// `telemetryd run`: one loop that schedules reports, hands them to delivery, pings the watchdog and keeps
 /// `STATUS=` current. Reload (SIGHUP) and stop (SIGTERM, via ServiceLifecycle) arrive as wake-ups of that loop, so
-/// the watchdog ping vouches for the loop that does the work (DESIGN.md, "systemd integration").
+/// the watchdog ping vouches for the loop that does the work (docs/systemd.md).
 public final class Daemon: Service, Sendable {
     let settings: DaemonSettings
     let logger: Logger
@@ -81,10 +84,11 @@ public final class Daemon: Service, Sendable {
             throw StartupError(description: error.description)
         }
         logWarnings(loaded)
-        var loop = LoopState(loaded: loaded)
+        let clock = ContinuousClock()
+        var loop = LoopState(loaded: loaded, pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now)
+        loop.stateProblem = checkStateDirectory()
         loop.identity = loadIdentity(loaded.config)
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
-        let clock = ContinuousClock()
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
         loop.nextDue = schedule.plan(config: loaded.config, now: Date(), clockNow: clock.now, random: random)
 
@@ -93,7 +97,8 @@ public final class Daemon: Service, Sendable {
             logger.notice("Telemetry disabled by \(loaded.enableOrigin.description): nothing will be sent",
                           metadata: TelemetryEvent.disabled.metadata)
         }
-        let watchdog = Watchdog.interval()
+        let startedAt = Date()
+        recordDecision(&loop, startedAt: startedAt)
         // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
@@ -102,7 +107,8 @@ public final class Daemon: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await delivery.run() }
-                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock, watchdog: watchdog, startMicros: startMicros)
+                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock,
+                                    startMicros: startMicros, startedAt: startedAt)
                 group.cancelAll()
             }
         } onGracefulShutdown: { [wakeup] in
@@ -112,67 +118,67 @@ public final class Daemon: Service, Sendable {
         logger.info("telemetryd stopped", metadata: TelemetryEvent.stopped.metadata)
     }
 
-    struct LoopState {
-        var loaded: LoadedConfig
-        var identity: Identity?
-        var nextDue: [ReportType: ContinuousClock.Instant] = [:]
-        var reloadError: String?
-        var lastStatus = ""
-    }
-
     private func mainLoop(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule,
-                          clock: ContinuousClock, watchdog: Duration?, startMicros: UInt64) async {
-        let pingEvery = watchdog.map { $0 / 2 }
-        var nextPing = clock.now
+                          clock: ContinuousClock, startMicros: UInt64, startedAt: Date) async {
         while true {
             let now = clock.now
-            // Work: every report type that is due.
-            if loop.loaded.config.enable, let identity = loop.identity {
-                for type in ReportType.allCases {
-                    guard let due = loop.nextDue[type], due <= now else { continue }
+            let wall = Date()
+            if let step = loop.clockStep(wall: wall, now: now) {
+                schedule.rewriteNextDue(loop.wallClockDue(wall: wall, now: now))
+                logger.info("The wall clock was set (\(step > 0 ? "forward" : "back") by \(StatusText.compact(seconds: abs(step)))): next due times recorded anew; the schedule itself is unchanged",
+                            metadata: TelemetryEvent.clockChanged.metadata)
+            }
+            loop.clockAnchor = (wall, now)
+            let plan = loop.plan(at: now)
+            // Work: every report type that is due (the plan has none while disabled or without an identity).
+            if let identity = loop.identity {
+                for type in plan.due {
                     let config = loop.loaded.config
                     let next = schedule.next(type, config: config, clockNow: now, random: random)
                     let wallNow = Date()
                     schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
                     loop.nextDue[type] = next
                     let builder = ReportBuilder(
-                        probe: HostProbe(root: "/", logger: logger), identity: identity,
-                        features: ConfigFeatures(config: config, proxyInUse: delivery.proxyInUse),
-                        agentStartMicroseconds: startMicros)
-                    let report = builder.build(type)
-                    await delivery.submit(report)
+                        config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
+                        proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
+                    await delivery.submit(builder.build(type))
                 }
             }
             // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
-            if let pingEvery, now >= nextPing {
+            if plan.ping {
                 if await delivery.isHealthy() {
                     Notify.watchdog()
                 } else {
                     logger.error("Delivery is stuck past its timeout; no longer pinging the watchdog so systemd restarts the service",
                                  metadata: TelemetryEvent.stuck.metadata)
                 }
-                nextPing = now.advanced(by: pingEvery)
+                loop.pinged(at: now)
             }
+            // STATUS= on every pass, so a delivery change (.deliveryChanged) shows without a case of its own below.
             let status = await statusText(loop, delivery: delivery, now: now).text
             if status != loop.lastStatus {
                 Notify.status(status)
                 loop.lastStatus = status
             }
 
-            // Sleep until the next due report or watchdog ping, or until woken.
-            var deadline = now.advanced(by: .seconds(60))  // STATUS= countdown refresh
-            if loop.loaded.config.enable {
-                for due in loop.nextDue.values { deadline = min(deadline, due) }
+            let events = await wakeup.wait(until: loop.wakeDeadline(after: now), clock: clock)
+            var stop = Task.isCancelled
+            var reloadRequested = false
+            for event in events {
+                switch event {
+                case .stop: stop = true
+                case .reload: reloadRequested = true
+                case .deliveryChanged: break   // the next pass refreshes STATUS=
+                }
             }
-            if pingEvery != nil { deadline = min(deadline, nextPing) }
-            let events = await wakeup.wait(until: deadline, clock: clock)
-            if events.contains(.stop) || Task.isCancelled {
+            if stop {
                 Notify.stopping()
                 logger.info("Stopping: unsent reports stay in the spool", metadata: TelemetryEvent.stopping.metadata)
                 return
             }
-            if events.contains(.reload) {
+            if reloadRequested {
                 await reload(&loop, delivery: delivery, schedule: schedule, clock: clock)
+                recordDecision(&loop, startedAt: startedAt)
             }
         }
     }
@@ -209,9 +215,44 @@ public final class Daemon: Service, Sendable {
                     metadata: TelemetryEvent.reloaded.metadata)
     }
 
+    /// Before READY=1: a state directory where no file can be created means no spool, no schedule and no IDs that
+    /// survive a restart. Said once, clearly, with what to do; the daemon runs on (reports are still attempted).
+    private func checkStateDirectory() -> String? {
+        do throws(FileError) {
+            try AtomicFile.makeDirectory(settings.stateDirectory)
+            try AtomicFile.probeWritable(settings.stateDirectory)
+            return nil
+        } catch {
+            logger.error("State directory \(settings.stateDirectory) is not writable (\(error.description)): reports cannot be spooled and the schedule is not kept across restarts; give it to the daemon's user (StateDirectory= in the unit) or pass --state-dir",
+                         metadata: TelemetryEvent.spoolError.metadata)
+            return "state directory \(settings.stateDirectory) not writable"
+        }
+    }
+
+    /// `daemon.json`: what this process decided and why, for `telemetryd status`.
+    private func recordDecision(_ loop: inout LoopState, startedAt: Date) {
+        loop.decisions += 1
+        let loaded = loop.loaded
+        let pid = getpid()
+        let record = DaemonRecord(
+            enabled: .init(loaded.config.enable, setBy: loaded.enableOrigin.description),
+            dryRun: loaded.config.dryRun,
+            endpoint: .init(loaded.config.endpoint, setBy: loaded.origin(of: "Telemetry.Endpoint").description),
+            product: loaded.config.product.name.map { .init($0, setBy: loaded.origin(of: "Product.Name").description) },
+            configFiles: loaded.files, reloadError: loop.reloadError,
+            pid: pid, processStart: DaemonRecord.processStart(pid: pid) ?? 0,
+            startedAt: startedAt, decidedAt: Date(), generation: loop.decisions)
+        do throws(FileError) {
+            try record.write(stateDirectory: settings.stateDirectory)
+        } catch {
+            logger.warning("Could not record the daemon's decision in \(settings.stateDirectory): \(error.description); `telemetryd status` will show what the files alone decide",
+                           metadata: TelemetryEvent.spoolError.metadata)
+        }
+    }
+
     private func statusText(_ loop: LoopState, delivery: any ReportDelivery, now: ContinuousClock.Instant) async -> StatusText {
         let config = loop.loaded.config
-        var s = StatusText(reloadError: loop.reloadError)
+        var s = StatusText(reloadError: loop.reloadError, stateProblem: loop.stateProblem)
         if !config.enable {
             s.disabledBy = loop.loaded.enableOrigin.description
             return s
@@ -248,13 +289,5 @@ func interval(_ type: ReportType, _ config: TelemetryConfig) -> TimeSpan {
     switch type {
     case .keepalive: config.keepAliveInterval
     case .diagnostics: config.diagnosticsInterval
-    }
-}
-
-extension MachineIdentity {
-    /// `sd_id128_get_machine_app_specific()` for telemetryd's application ID.
-    @Sendable public static func telemetrydAppSpecificID() -> String? {
-        guard let app = UUID(uuidString: IdentityStore.applicationID) else { return nil }
-        return appSpecificID(appID: withUnsafeBytes(of: app.uuid) { Array($0) })
     }
 }

@@ -19,7 +19,17 @@ struct Schedule: Sendable {
 
     func plan(config: TelemetryConfig, now: Date, clockNow: ContinuousClock.Instant,
               random: @Sendable (ClosedRange<Double>) -> Double) -> [ReportType: ContinuousClock.Instant] {
-        let state = store.load()
+        var state: DeliveryState
+        do throws(FileError) {
+            state = try store.load()
+        } catch {
+            // Never written over (update refuses too): the operator can repair or move it away. Meanwhile plan as if
+            // every type had just been sent: a lost schedule must not make a restart send early.
+            logger.warning("Cannot read the schedule: \(error.description); the next reports wait one interval, and the schedule is not recorded until the file is fixed",
+                           metadata: TelemetryEvent.spoolError.metadata)
+            state = DeliveryState()
+            for type in ReportType.allCases { state.lastScheduled[type.rawValue] = now }
+        }
         var out: [ReportType: ContinuousClock.Instant] = [:]
         var dates: [ReportType: Date] = [:]
         for type in ReportType.allCases {
@@ -44,6 +54,11 @@ struct Schedule: Sendable {
             state.lastScheduled[type.rawValue] = date
             state.nextDue[type.rawValue] = nextDue
         }
+    }
+
+    /// After a wall-clock step: the wall-clock due times `status` shows, recomputed from the monotonic schedule.
+    func rewriteNextDue(_ dates: [ReportType: Date]) {
+        save { state in for (type, due) in dates { state.nextDue[type.rawValue] = due } }
     }
 
     private func save(_ body: (inout DeliveryState) -> Void) {

@@ -1,5 +1,5 @@
-/// The one-line `STATUS=` sentence systemd shows in `systemctl status` (DESIGN.md: "Enabled; next keep-alive in
-/// 5h59m; 0 queued", "Disabled by …"). Pure, so every wording is unit-tested.
+/// The one-line `STATUS=` sentence systemd shows in `systemctl status` ("Enabled; next keep-alive in 5h59m;
+/// 0 queued", "Disabled by …"). Pure, so every wording is unit-tested.
 public struct StatusText: Sendable, Equatable {
     public var disabledBy: String?
     public var dryRun: Bool
@@ -10,9 +10,12 @@ public struct StatusText: Sendable, Equatable {
     public var collectorUnreachable: Bool
     /// Set when the last reload was refused: the error naming file:line.
     public var reloadError: String?
+    /// Set when the state directory is not writable.
+    public var stateProblem: String?
 
     public init(disabledBy: String? = nil, dryRun: Bool = false, nextKeepAliveIn: Double? = nil, queued: Int = 0,
-                collectorUnreachable: Bool = false, reloadError: String? = nil) {
+                collectorUnreachable: Bool = false, reloadError: String? = nil, stateProblem: String? = nil) {
+        self.stateProblem = stateProblem
         self.disabledBy = disabledBy
         self.dryRun = dryRun
         self.nextKeepAliveIn = nextKeepAliveIn
@@ -31,6 +34,7 @@ public struct StatusText: Sendable, Equatable {
             if let next = nextKeepAliveIn { parts.append("next keep-alive in \(StatusText.compact(seconds: next))") }
             parts.append("\(queued) queued")
         }
+        if let stateProblem { parts.append(stateProblem) }
         if let reloadError {
             parts.append("reload failed, kept last good config: \(reloadError)")
         }

@@ -15,20 +15,27 @@ import Foundation
 import Glibc
 #endif
 
-/// What the transport needs from the configuration, resolved once (the proxy from `Proxy=` or the environment).
-public struct TransportSettings: Sendable, Equatable {
+/// What the transport needs from the configuration, resolved once per (re)load: the proxy from `Proxy=` or the
+/// environment, the credential read from `TokenFile=`. `description` shows neither credentials nor token.
+public struct TransportSettings: Sendable, Equatable, CustomStringConvertible {
     public var endpoint: String
+    /// One whole attempt: name lookup, connect, TLS, request and response.
     public var timeout: TimeSpan
     public var proxy: ProxyAddress?
     public var caFile: String?
     public var compress: Bool
+    public var format: ReportFormat
+    public var credential: Credential
 
-    public init(endpoint: String, timeout: TimeSpan, proxy: ProxyAddress?, caFile: String?, compress: Bool) {
+    public init(endpoint: String, timeout: TimeSpan, proxy: ProxyAddress?, caFile: String?, compress: Bool,
+                format: ReportFormat = .telemetryd, credential: Credential = .none) {
         self.endpoint = endpoint
         self.timeout = timeout
         self.proxy = proxy
         self.caFile = caFile
         self.compress = compress
+        self.format = format
+        self.credential = credential
     }
 
     public init(config: TelemetryConfig, environment: [String: String]) {
@@ -37,8 +44,14 @@ public struct TransportSettings: Sendable, Equatable {
             timeout: config.timeout,
             proxy: ProxySelector.select(endpoint: config.endpoint, configured: config.proxy, environment: environment),
             caFile: config.caFile,
-            compress: config.compress
+            compress: config.compress,
+            format: config.format,
+            credential: Credential.load(tokenFile: config.tokenFile, environment: environment)
         )
+    }
+
+    public var description: String {
+        "\(endpoint) (format \(format.rawValue), proxy \(proxy.map(String.init(describing:)) ?? "none"), token \(credential))"
     }
 }
 
@@ -47,6 +60,9 @@ public enum SendOutcome: Sendable, Equatable {
     case delivered(status: Int)
     /// 408, 429, 5xx, or no HTTP answer at all (`status` nil: network, TLS, timeout).
     case retry(status: Int?, retryAfter: Duration?, reason: String)
+    /// 401 or 403: the token (or its absence) was refused; `status` nil: the token file cannot be used, nothing was
+    /// sent. The operator can fix either, so the report is kept.
+    case credentialRejected(status: Int?, reason: String)
     case rejected(status: Int, reason: String)
 }
 
@@ -56,8 +72,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public init(_ description: String) { self.description = description }
 }
 
-/// One HTTPS client for the collector: system trust roots plus `CAFile=`, no redirects, connect and read timeouts
-/// of `TimeoutSec`, a CONNECT proxy when one is selected. Call `shutdown()` before dropping it.
+/// One HTTPS client for the collector: system trust roots plus `CAFile=`, no redirects, one deadline of `TimeoutSec`
+/// per attempt, a CONNECT proxy (with Basic authentication) when one is selected. Call `shutdown()` before dropping it.
 public final class HTTPTransport: Sendable {
     /// At most this much of a response body is read (and then thrown away: it is never logged).
     public static let maxResponseBody = 64 * 1024
@@ -76,11 +92,18 @@ public final class HTTPTransport: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
+            // The deadline of `send` bounds the whole attempt; these only keep one phase from outliving it.
             timeout: .init(connect: timeout, read: timeout),
-            proxy: settings.proxy.map { .server(host: $0.host, port: $0.port) },
+            proxy: settings.proxy.map { p in
+                .server(host: p.host, port: p.port,
+                        authorization: p.credentials.map { .basic(username: $0.username, password: $0.password) })
+            },
             decompression: .disabled
         )
         configuration.httpVersion = .http1Only
+        // By default the pool retries a refused connection with backoff until the connect timeout: a collector that
+        // is down would stall each attempt for TimeoutSec. Fail at once; the engine's backoff does the retrying.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -100,12 +123,19 @@ public final class HTTPTransport: Sendable {
         return certs
     }
 
-    /// POSTs one report. Never throws: every failure is an outcome with a short reason. Honours task cancellation.
+    /// POSTs one report (`body` as it goes on the wire, see `SegmentTrack.wireBody`). Never throws: every failure is
+    /// an outcome with a short reason. Honours task cancellation.
     public func send(body: [UInt8], messageId: String) async -> SendOutcome {
+        if case .unusable(let why) = settings.credential {
+            return .credentialRejected(status: nil, reason: why)
+        }
         var request = HTTPClientRequest(url: settings.endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: AgentInfo.userAgent)
+        if let authorization = settings.credential.authorization(for: settings.format) {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
         var buffer = ByteBuffer(bytes: body)
         if settings.compress {
             // Compression cannot really fail on a buffer this size; if it does, send it plain rather than not at all.
@@ -116,8 +146,8 @@ public final class HTTPTransport: Sendable {
         }
         request.body = .bytes(buffer)
 
-        // Connect and read timeouts bound each phase; the deadline bounds the whole exchange.
-        let deadline = NIODeadline.now() + .microseconds(Int64(clamping: settings.timeout.microseconds)) * 2 + .seconds(5)
+        // TimeoutSec= bounds the whole attempt: waiting for a connection (DNS, connect, proxy, TLS), request, response.
+        let deadline = NIODeadline.now() + .microseconds(Int64(clamping: settings.timeout.microseconds))
         do {
             let response = try await client.execute(request, deadline: deadline)
             let status = Int(response.status.code)
@@ -129,6 +159,11 @@ public final class HTTPTransport: Sendable {
             case .retry:
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
                 return .retry(status: status, retryAfter: retryAfter, reason: "HTTP \(status)")
+            case .credentialRejected:
+                let reason = settings.credential.isConfigured
+                    ? "HTTP \(status): the collector refused the token of TokenFile="
+                    : "HTTP \(status): the collector wants a token; set TokenFile="
+                return .credentialRejected(status: status, reason: reason)
             case .rejected:
                 let reason = (300...399).contains(status) ? "HTTP \(status) (redirects are not followed)" : "HTTP \(status)"
                 return .rejected(status: status, reason: reason)
@@ -148,7 +183,7 @@ public final class HTTPTransport: Sendable {
                 return "timed out after \(timeout)"
             case .httpProxyHandshakeTimeout: return "proxy: timed out after \(timeout)"
             case .invalidProxyResponse: return "proxy: refused the CONNECT request"
-            case .proxyAuthenticationRequired: return "proxy: authentication required (not supported)"
+            case .proxyAuthenticationRequired: return "proxy: authentication required or refused (HTTP 407); check user:password@ of the proxy URL"
             case .remoteConnectionClosed: return "connection closed by the collector"
             case .cancelled: return "cancelled"
             case .invalidURL, .emptyHost, .emptyScheme: return "invalid endpoint URL"

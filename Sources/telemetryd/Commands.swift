@@ -1,4 +1,5 @@
 import ArgumentParser
+import Systemd
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -28,7 +29,9 @@ let serviceName = "telemetryd.service"
 
 private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailure) {
     let env = ProcessInfo.processInfo.environment
-    let loader = ConfigLoader.forCommandLine(configOption: global.config, environment: env)
+    var loader = ConfigLoader.forCommandLine(configOption: global.config, environment: env)
+    // The service never sees this shell's opt-out variables: judge by the files (and, below, by the daemon).
+    for name in ConfigSchema.disableVariables { loader.environment[name] = nil }
     // Refuse to write a drop-in beside a configuration that does not load: the daemon would not take it either.
     do { _ = try loader.load() } catch { throw .usage(error.description) }
     let path: String
@@ -38,30 +41,50 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
         throw .runtime("could not write the drop-in: \(error.description)")
     }
     let word = enable ? "enabled" : "disabled"
+    let stateDirectory = Context.stateDirectory(cliOverride: global.stateDir, environment: env)
+    let before = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil
     let reload = reloadService(configPath: loader.mainPath)
-    print("Telemetry \(word): wrote \(path); \(reload)")
+    print("Telemetry \(word): wrote \(path); \(reload.text)")
 
-    // Say so when something stronger still decides otherwise.
-    if let after = try? loader.load(), after.config.enable != enable {
-        writeStderr("telemetryd: warning: telemetry is still \(after.config.enable ? "enabled" : "disabled") by \(after.enableOrigin.description), which overrides \(path)\n")
+    // Say so when something stronger still decides otherwise: the running daemon's own decision once it has
+    // reloaded (its environment, e.g. Environment=DO_NOT_TRACK=1 in the unit), else the files.
+    if reload.reloaded, let record = awaitDecision(stateDirectory: stateDirectory, after: before) {
+        if record.enabled.value != enable {
+            StandardError.write("telemetryd: warning: the running daemon is still \(record.enabled.value ? "enabled" : "disabled") by \(record.enabled.setBy), which overrides \(path)\n")
+        }
+    } else if let after = try? loader.load(), after.config.enable != enable {
+        StandardError.write("telemetryd: warning: telemetry is still \(after.config.enable ? "enabled" : "disabled") by \(after.enableOrigin.description), which overrides \(path)\n")
     }
 }
 
+/// The daemon's record once it has decided again after `before` (a reload is asynchronous under systemd 252's
+/// Type=notify): a later generation of the same process, or a new process. Nil after five seconds without one.
+private func awaitDecision(stateDirectory: String, after before: DaemonRecord?) -> DaemonRecord? {
+    for _ in 0..<50 {
+        if let record = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil, record.isLive(),
+           before.map({ $0.pid != record.pid || $0.generation < record.generation }) ?? true {
+            return record
+        }
+        usleep(100_000)
+    }
+    return nil
+}
+
 /// Reloads telemetryd.service when systemd runs it with this configuration; says what happened, in words.
-private func reloadService(configPath: String) -> String {
+private func reloadService(configPath: String) -> (text: String, reloaded: Bool) {
     guard configPath == ConfigLoader.defaultMainPath else {
-        return "\(serviceName) reads \(ConfigLoader.defaultMainPath), not this configuration: not reloaded"
+        return ("\(serviceName) reads \(ConfigLoader.defaultMainPath), not this configuration: not reloaded", false)
     }
     var st = stat()
     guard lstat("/run/systemd/system", &st) == 0 else {
-        return "systemd is not running: a daemon started by hand reloads on SIGHUP"
+        return ("systemd is not running: a daemon started by hand reloads on SIGHUP", false)
     }
     guard runProgram(["systemctl", "is-active", "--quiet", serviceName]) == 0 else {
-        return "\(serviceName) is not running: applies at its next start"
+        return ("\(serviceName) is not running: applies at its next start", false)
     }
     switch runProgram(["systemctl", "reload", serviceName], quiet: false) {
-    case 0: return "reloaded \(serviceName)"
-    case let code?: return "'systemctl reload \(serviceName)' failed (exit \(code)); run it yourself"
-    case nil: return "could not run systemctl; run 'systemctl reload \(serviceName)' yourself"
+    case 0: return ("reloaded \(serviceName)", true)
+    case let code?: return ("'systemctl reload \(serviceName)' failed (exit \(code)); run it yourself", false)
+    case nil: return ("could not run systemctl; run 'systemctl reload \(serviceName)' yourself", false)
     }
 }

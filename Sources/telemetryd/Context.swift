@@ -58,6 +58,32 @@ struct Context {
 
     var config: TelemetryConfig { loaded.config }
 
+    /// The configuration as the files alone decide it: the caller's opt-out variables ($DO_NOT_TRACK,
+    /// $TELEMETRYD_DISABLE) are left out, because the service never sees this shell's environment.
+    func filesAlone() throws(CLIFailure) -> LoadedConfig {
+        var env = environment
+        for name in ConfigSchema.disableVariables { env[name] = nil }
+        do {
+            return try ConfigLoader(mainPath: configPath, environment: env, requireMainFile: requireConfigFile).load()
+        } catch {
+            throw .usage(error.description)
+        }
+    }
+
+    /// Refuses, like `show` and `send`, a state directory the caller cannot read (the daemon's, under
+    /// /var/lib/private, for anyone but root) instead of telling "never" and "Queued: 0".
+    func requireReadableState() throws(CLIFailure) {
+        if access(stateDirectory, R_OK | X_OK) != 0 && (errno == EACCES || errno == EPERM) {
+            throw .runtime("cannot read \(stateDirectory): permission denied; run as root (the state belongs to the daemon)")
+        }
+        for name in [DeliveryStateStore.fileName, DaemonRecord.fileName, IdentityStore.instanceFile] {
+            let file = stateDirectory + "/" + name
+            if access(file, R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+                throw .runtime("cannot read \(file): permission denied; run as root (the state belongs to the daemon)")
+            }
+        }
+    }
+
     /// Loads (and unless `persist` is false, creates or repairs) the instance and cluster IDs.
     func identity(persist: Bool = true) throws(CLIFailure) -> Identity {
         // The daemon's state belongs to its dynamic user under /var/lib/private: a user who cannot read it must not
@@ -93,12 +119,8 @@ struct Context {
     }
 
     func reportBuilder(identity: Identity, agentStart: UInt64 = Monotonic.nowMicroseconds()) -> ReportBuilder {
-        ReportBuilder(
-            probe: HostProbe(root: "/", logger: logger),
-            identity: identity,
-            features: ConfigFeatures(config: config, proxyInUse: proxyInUse),
-            agentStartMicroseconds: agentStart
-        )
+        ReportBuilder(config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
+                      proxyInUse: proxyInUse, agentStartMicroseconds: agentStart)
     }
 
     /// "Disabled by /etc/telemetryd/telemetry.conf.d/50-cli.conf:2" or "Disabled by $DO_NOT_TRACK".

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Systemd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,7 @@ enum Entry {
             }
             code = 0
         } catch let failure as CLIFailure {
-            writeStderr("telemetryd: \(failure.message)\n")
+            StandardError.write("telemetryd: \(failure.message)\n")
             code = failure.code
         } catch {
             // Help and --version are "errors" with exit code 0 in ArgumentParser; everything else it throws is usage.
@@ -37,15 +38,10 @@ enum Entry {
                 code = exit.rawValue
             } else {
                 let message = Telemetryd.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
-                writeStderr("telemetryd: \(message)\nSee 'telemetryd --help'.\n")
+                StandardError.write("telemetryd: \(message)\nSee 'telemetryd --help'.\n")
                 code = 2
             }
         }
         exit(code)
     }
-}
-
-func writeStderr(_ s: String) {
-    var s = s
-    s.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
 }

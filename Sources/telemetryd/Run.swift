@@ -57,6 +57,9 @@ struct Run: AsyncParsableCommand {
         }
         do {
             try await group.run()
+        } catch let error as ServiceGroupError where error.errorCode == .alreadyFinished {
+            // A stop that won the race against run(): nothing was started, nothing is lost; a stop is success.
+            logger.debug("Stopped before the daemon started")
         } catch let error as StartupError {
             throw CLIFailure.usage(error.description)
         } catch {

@@ -42,6 +42,8 @@ struct Send: AsyncParsableCommand {
             print("Sent \(type.rawValue) report \(report.messageId) to \(ctx.config.endpoint): HTTP \(status)")
         case .retry(_, _, let reason):
             throw CLIFailure.runtime("\(type.rawValue) report not delivered to \(ctx.config.endpoint): \(reason)")
+        case .credentialRejected(_, let reason):
+            throw CLIFailure.runtime("\(type.rawValue) report not accepted by \(ctx.config.endpoint): \(reason)")
         case .rejected(_, let reason):
             throw CLIFailure.runtime("\(type.rawValue) report rejected by \(ctx.config.endpoint): \(reason)")
         }

@@ -9,7 +9,12 @@ import TelemetryCore
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show whether telemetry is enabled and why, the endpoint, the IDs, the last send of each type, the next due times and the spool depth.",
-        discussion: "Reads the configuration and the state directory only: creates nothing, contacts nobody.")
+        discussion: """
+            Tells what the running daemon decided, in its own environment (recorded in daemon.json in the state \
+            directory at every start and reload), not what this shell's environment would decide. With no daemon \
+            running it says so and shows what the configuration files alone decide. Reads the configuration and \
+            the state directory only: creates nothing, contacts nobody.
+            """)
     @OptionGroup var global: GlobalOptions
 
     @Flag(name: .long, help: "Print one JSON object instead of lines.")
@@ -17,7 +22,8 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try Context.load(global, logger: commandLogger())
-        let report = StatusReport(ctx)
+        try ctx.requireReadableState()
+        let report = try StatusReport(ctx)
         if json {
             print(try report.jsonText())
         } else {
@@ -36,11 +42,29 @@ struct StatusReport: Encodable {
         var lastSent: Date?
     }
 
+    /// The daemon that recorded the decision, when one runs.
+    struct Daemon: Encodable {
+        var pid: Int32
+        var startedAt: Date
+        var decidedAt: Date
+    }
+
     var enabled: Bool
     var disabledBy: String?
     var decidedBy: String
+    /// "daemon" (what the running daemon recorded) or "files" (no daemon runs: the configuration files alone).
+    var decisionSource: String
+    var daemon: Daemon?
+    /// Opt-out variables set in the caller's environment, which the service does not see and status ignores.
+    var ignoredCallerVariables: [String]
     var dryRun: Bool
     var endpoint: String
+    /// The file:line (or "built-in default") that set Endpoint=.
+    var endpointFrom: String
+    /// `[Product]` as the next report would carry it, and the file:line of Name= (and of the version's key).
+    var product: Product?
+    var productFrom: String?
+    var reloadError: String?
     var instanceId: String?
     var clusterId: String?
     var last: [String: Last]
@@ -52,17 +76,49 @@ struct StatusReport: Encodable {
     var stateDirectory: String
     var configFiles: [String]
 
-    init(_ ctx: Context) {
-        let config = ctx.config
-        enabled = config.enable
-        disabledBy = config.enable ? nil : ctx.loaded.enableOrigin.description
-        decidedBy = ctx.loaded.enableOrigin.description
-        dryRun = config.dryRun
-        endpoint = config.endpoint
+    init(_ ctx: Context) throws(CLIFailure) {
+        let record: DaemonRecord?
+        do throws(FileError) {
+            record = try DaemonRecord.load(stateDirectory: ctx.stateDirectory)
+        } catch {
+            throw .runtime("cannot read what the daemon decided: \(error.description)")
+        }
+        let files = try ctx.filesAlone()
+        let config = files.config
+        if let record, record.isLive() {
+            enabled = record.enabled.value
+            decidedBy = record.enabled.setBy
+            decisionSource = "daemon"
+            daemon = Daemon(pid: record.pid, startedAt: record.startedAt, decidedAt: record.decidedAt)
+            dryRun = record.dryRun
+            endpoint = record.endpoint.value
+            endpointFrom = record.endpoint.setBy
+            reloadError = record.reloadError
+        } else {
+            enabled = config.enable
+            decidedBy = files.enableOrigin.description
+            decisionSource = "files"
+            daemon = nil
+            dryRun = config.dryRun
+            endpoint = config.endpoint
+            endpointFrom = files.origin(of: "Telemetry.Endpoint").description
+            reloadError = nil
+        }
+        disabledBy = enabled ? nil : decidedBy
+        ignoredCallerVariables = ConfigSchema.disableVariables.filter { ctx.environment[$0].map { !$0.isEmpty && $0 != "0" } ?? false }
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
-        clusterId = config.clusterID ?? stored.clusterId
-        let state = DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
+        // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
+        let derived = config.clusterIDFile.flatMap { file -> String? in
+            if case .value(let id) = ProductProbe.clusterID(file: file) { id } else { nil }
+        }
+        clusterId = config.clusterID ?? derived ?? stored.clusterId
+        let state: DeliveryState
+        do throws(FileError) {
+            state = try DeliveryStateStore(stateDirectory: ctx.stateDirectory).load()
+        } catch {
+            throw .runtime("cannot read the delivery state: \(error.description)")
+        }
         var last: [String: Last] = [:]
         var next: [String: Date] = [:]
         for type in ReportType.allCases {
@@ -70,21 +126,41 @@ struct StatusReport: Encodable {
                 last[type.rawValue] = Last(at: r.at, result: r.result.rawValue, httpStatus: r.httpStatus, detail: r.detail,
                                            lastSent: state.lastSent(type))
             }
-            if config.enable, let due = state.nextDue(type) { next[type.rawValue] = due }
+            if enabled, let due = state.nextDue(type) { next[type.rawValue] = due }
         }
         self.last = last
         self.next = next
-        queued = config.enable ? Spool.pendingCount(stateDirectory: ctx.stateDirectory) : 0
+        queued = enabled ? Spool.pendingCount(stateDirectory: ctx.stateDirectory) : 0
         proxy = ctx.proxyDescription
         let sent = SentLog(stateDirectory: ctx.stateDirectory)
         sentLog = sent.directory
         sentLogCount = sent.entries().count
         stateDirectory = ctx.stateDirectory
-        configFiles = ctx.loaded.files
+        configFiles = record?.isLive() == true ? record?.configFiles ?? [] : files.files
+        (product, productFrom) = Self.product(ctx)
+    }
+
+    /// The product block the next report would carry, and which lines decided it. (No environment variable
+    /// changes it, so the files tell the same as the daemon, which also records it in daemon.json.)
+    static func product(_ ctx: Context) -> (Product?, String?) {
+        let p = ctx.config.product
+        guard let name = p.name else {
+            let reset = ctx.loaded.origins["Product.Name"].map { "Name= emptied at \($0)" }
+            return (nil, reset)
+        }
+        let version = ProductProbe.version(p).version
+        var from = "Name= at \(ctx.loaded.origin(of: "Product.Name"))"
+        if let file = p.versionFile {
+            from += ", version from \(file) (VersionFile= at \(ctx.loaded.origin(of: "Product.VersionFile")))"
+        } else if p.version != nil {
+            from += ", Version= at \(ctx.loaded.origin(of: "Product.Version"))"
+        }
+        return (Product(name: name, version: version), from)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case enabled, disabledBy, decidedBy, dryRun, endpoint, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
+        case enabled, disabledBy, decidedBy, decisionSource, daemon, ignoredCallerVariables, dryRun, endpoint, endpointFrom,
+             product, productFrom, reloadError, proxy, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
     }
 
     /// Absent values are `null`, not missing keys, so scripts can rely on every key.
@@ -93,8 +169,15 @@ struct StatusReport: Encodable {
         try c.encode(enabled, forKey: .enabled)
         try c.encode(disabledBy, forKey: .disabledBy)
         try c.encode(decidedBy, forKey: .decidedBy)
+        try c.encode(decisionSource, forKey: .decisionSource)
+        try c.encode(daemon, forKey: .daemon)
+        try c.encode(ignoredCallerVariables, forKey: .ignoredCallerVariables)
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(endpoint, forKey: .endpoint)
+        try c.encode(endpointFrom, forKey: .endpointFrom)
+        try c.encode(product, forKey: .product)
+        try c.encode(productFrom, forKey: .productFrom)
+        try c.encode(reloadError, forKey: .reloadError)
         try c.encode(proxy, forKey: .proxy)
         try c.encode(instanceId, forKey: .instanceId)
         try c.encode(clusterId, forKey: .clusterId)
@@ -110,8 +193,23 @@ struct StatusReport: Encodable {
         var out: [String] = []
         out.append("Telemetry: " + (enabled ? "enabled" : "disabled by \(disabledBy ?? decidedBy)"))
         out.append("Decided by: \(decidedBy)")
+        if let daemon {
+            out.append("Daemon: running, PID \(daemon.pid), since \(rfc3339(daemon.startedAt)); decided at \(rfc3339(daemon.decidedAt))")
+        } else {
+            out.append("Daemon: not running; this is what the configuration files alone decide (the service's own environment, such as Environment=DO_NOT_TRACK=1 in its unit, applies when it starts)")
+        }
+        if !ignoredCallerVariables.isEmpty {
+            out.append("Note: \(ignoredCallerVariables.map { "$" + $0 }.joined(separator: ", ")) in your environment does not reach the service and is not counted here")
+        }
+        if let reloadError { out.append("Reload: failed, last good configuration kept: \(reloadError)") }
         if dryRun { out.append("Dry run: yes (reports are logged, never sent)") }
         out.append("Endpoint: \(endpoint)")
+        out.append("Endpoint set by: \(endpointFrom)")
+        if let product {
+            out.append("Product: \(product.name) \(product.version ?? "(version unknown)") (\(productFrom ?? ""))")
+        } else {
+            out.append("Product: none\(productFrom.map { " (\($0))" } ?? " ([Product] Name= not set)")")
+        }
         out.append("Proxy: \(proxy ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")

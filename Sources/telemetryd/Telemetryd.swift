@@ -11,7 +11,7 @@ struct Telemetryd: AsyncParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
             """,
         version: AgentInfo.version,
-        subcommands: [Run.self, Show.self, Status.self, Enable.self, Disable.self, Send.self]
+        subcommands: [Run.self, Show.self, Status.self, Enable.self, Disable.self, Send.self, Export.self]
     )
 }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import IdleTimer
 
-@Suite struct WakeupTests {
+@Suite(.timeLimit(.minutes(1))) struct WakeupTests {
     enum E: Hashable, Sendable { case a, b }
 
     @Test func postedEventsAreReturnedAndCoalesced() async {
@@ -31,5 +31,18 @@ import Testing
         try? await Task.sleep(for: .milliseconds(20))
         t.cancel()
         #expect(await t.value.isEmpty)
+    }
+
+    @Test func aPostWakesEveryWaiter() async {
+        let w = Wakeup<E>()
+        let far = ContinuousClock.now.advanced(by: .seconds(3600))
+        async let first = w.wait(until: far, clock: ContinuousClock())
+        async let second = w.wait(until: far, clock: ContinuousClock())
+        try? await Task.sleep(for: .milliseconds(50))
+        w.post(.a)
+        // Both return (before, the second waiter replaced the first, which then slept the hour); one gets the event.
+        let got = await [first, second]
+        #expect(got.filter { $0 == [.a] }.count == 1)
+        #expect(got.filter(\.isEmpty).count == 1)
     }
 }

@@ -35,6 +35,11 @@ import Testing
         #expect(try Self.values("WatchdogSec") == ["2min"])
         #expect(try Self.values("Restart") == ["on-failure"])
         #expect(try Self.values("RestartPreventExitStatus") == ["2"])
+        // Operators' restarts fit in the start limit; a crash loop is paced by RestartSec= and ends at the limit
+        // after about five minutes (docs/systemd.md).
+        #expect(try Self.values("RestartSec") == ["10s"])
+        #expect(try Self.values("StartLimitIntervalSec") == ["10min"])
+        #expect(try Self.values("StartLimitBurst") == ["30"])
         #expect(try Self.values("DynamicUser") == ["yes"])
         #expect(try Self.values("StateDirectory") == ["telemetryd"])
         #expect(try Self.values("StateDirectoryMode") == ["0700"])
@@ -57,7 +62,7 @@ import Testing
         }
     }
 
-    /// `systemd-analyze security --offline=yes` scores the unit at most 1.5 (DESIGN.md), where the tool exists.
+    /// `systemd-analyze security --offline=yes` scores the unit at most 1.5 (docs/systemd.md), where the tool exists.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
     func securityScoreAtMost1_5() throws {
         let process = Process()

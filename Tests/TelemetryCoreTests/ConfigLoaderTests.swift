@@ -12,6 +12,8 @@ final class ConfigTree {
     var main: String { "\(etc)/telemetry.conf" }
     var etcDropIns: String { "\(etc)/telemetry.conf.d" }
     var runDropIns: String { "\(root)/run/telemetryd/telemetry.conf.d" }
+    var vendorDropIns: String { "\(root)/usr/lib/telemetryd/telemetry.conf.d" }
+    var localVendorDropIns: String { "\(root)/usr/local/lib/telemetryd/telemetry.conf.d" }
 
     init() throws {
         root = "/tmp/telemetryd-config-test-\(UUID().uuidString)"
@@ -24,7 +26,8 @@ final class ConfigTree {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
     }
     func loader(env: [String: String] = [:], requireMainFile: Bool = false) -> ConfigLoader {
-        ConfigLoader(mainPath: main, runtimeDropInDirectory: runDropIns, environment: env, requireMainFile: requireMainFile)
+        ConfigLoader(mainPath: main, runtimeDropInDirectory: runDropIns, vendorDropInDirectories: [localVendorDropIns, vendorDropIns],
+                     environment: env, requireMainFile: requireMainFile)
     }
 }
 

@@ -66,7 +66,7 @@ struct ConfigParserTests {
         e.retryMax = TimeSpan(seconds: 120)
         e.maxReports = 3
         #expect(c == e)
-        #expect(c.proxyAddress == ProxyAddress(host: "proxy.example.com", port: 3128))
+        #expect(c.proxy.flatMap { try? ConfigValues.proxy($0).get() } == ProxyAddress(host: "proxy.example.com", port: 3128))
     }
 
     @Test("an inline # is part of the value, as in systemd")
@@ -186,7 +186,7 @@ struct ConfigParserTests {
         ("[Telemetry]\nRandomizedDelaySec=infinity", "RandomizedDelaySec=infinity: \"infinity\" is not allowed here"),
         ("[Telemetry]\nDryRun=2", "DryRun=2: expected a boolean"),
         ("[Transport]\nTimeoutSec=-30s", "TimeoutSec=-30s: expected a time span like 6h, 15min, 1h 30min; negative"),
-        ("[Transport]\nProxy=proxy:3128", "Proxy=proxy:3128: expected http://host:port"),
+        ("[Transport]\nProxy=proxy:3128", "Proxy=proxy:3128: expected http://"),
         ("[Transport]\nCAFile=ca.pem", "CAFile=ca.pem: expected an absolute path"),
         ("[Transport]\nCompress=gzip", "Compress=gzip: expected a boolean"),
         ("[Transport]\nRetryMinSec=100ms", "RetryMinSec=100ms: too short"),

@@ -53,13 +53,36 @@ struct ConfigValueTests {
         ("HTTP://10.0.0.1:8080/", ProxyAddress(host: "10.0.0.1", port: 8080)),
         ("http://[fd00::1]:3128", ProxyAddress(host: "fd00::1", port: 3128)),
         ("http://proxy.example.com", nil), ("https://proxy.example.com:3128", nil), ("proxy.example.com:3128", nil),
-        ("http://user:pw@proxy.example.com:3128", nil), ("http://proxy.example.com:3128/path", nil),
+        ("http://user:pw@proxy.example.com:3128",
+         ProxyAddress(host: "proxy.example.com", port: 3128, credentials: .init(username: "user", password: "pw"))),
+        ("http://us%40er:p%3Aw@p@ss@proxy:3128",
+         ProxyAddress(host: "proxy", port: 3128, credentials: .init(username: "us@er", password: "p:w@p@ss"))),
+        ("http://user@proxy:3128", ProxyAddress(host: "proxy", port: 3128, credentials: .init(username: "user", password: ""))),
+        ("http://:pw@proxy:3128", nil), ("http://u:%zz@proxy:3128", nil), ("http://u:p@proxy", nil),
+        ("http://proxy.example.com:3128/path", nil),
         ("socks5://proxy:1080", nil), ("http://proxy:99999", nil),
     ]
 
-    @Test("Proxy: http://host:port", arguments: proxies)
+    @Test("Proxy: http://[user:password@]host:port", arguments: proxies)
     func proxy(_ input: String, _ expected: ProxyAddress?) {
         #expect((try? ConfigValues.proxy(input).get()) == expected)
+    }
+
+    @Test func proxyDescriptionNeverShowsThePassword() throws {
+        let p = try ConfigValues.proxy("http://alice:s3cret@proxy:3128").get()
+        #expect(p.description == "http://alice:***@proxy:3128")
+        #expect(!String(describing: p).contains("s3cret") && !String(reflecting: p.credentials).contains("s3cret"))
+    }
+
+    @Test func formatAndTokenFile() {
+        #expect((try? ConfigValues.format("Segment").get()) == .segment)
+        #expect((try? ConfigValues.format("telemetryd").get()) == .telemetryd)
+        #expect((try? ConfigValues.format("json").get()) == nil)
+        #expect((try? ConfigValues.tokenFile("/etc/telemetryd/token").get()) == "/etc/telemetryd/token")
+        #expect((try? ConfigValues.tokenFile("token").get()) == "token")
+        #expect((try? ConfigValues.tokenFile("../token").get()) == nil)
+        #expect((try? ConfigValues.tokenFile("sub/token").get()) == nil)
+        #expect((try? ConfigValues.tokenFile("..").get()) == nil)
     }
 
     @Test func caFileMustBeAbsolute() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TelemetryCore
 
-/// DESIGN.md: "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
+/// README, "Privacy": "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
 /// file paths, /etc/machine-id or boot ID in clear, command lines, log contents, error payloads."
 @Suite struct PrivacyTests {
     static let planted = [
@@ -61,6 +61,32 @@ import Testing
         #expect(!json.contains("ca.pem"))
         #expect(!json.contains("3128"))
         #expect(!json.contains("/v1"))
+    }
+
+    /// The product's facts are the one place a product could push free text: a hostname, a path and an environment
+    /// value written there as strings without an `enum` never reach a report, with or without a schema.
+    @Test(arguments: [false, true])
+    func plantedStringsInFactsNeverReachAReport(withSchema: Bool) throws {
+        let s = try FactsScratch(); defer { s.remove() }
+        let hostname = "planted-hostname-7f3a", path = "/home/planted-user-alice/secret-path", env = "PLANTED_ENV_SECRET_91b2"
+        setenv("PLANTED_ENV_VAR", env, 1)
+        try s.write(#"{"host": "\#(hostname)", "dataDir": "\#(path)", "token": "\#(env)", "edition": "\#(hostname)", "tlsEnabled": true, "nodes": 3}"#)
+        if withSchema {
+            try s.write(#"{"facts": {"edition": {"type": "string", "enum": ["oss"]}, "host": {"type": "boolean"}, "tlsEnabled": {"type": "boolean"}}}"#, to: s.schema)
+        }
+        let builder = ReportBuilder(probe: HostProbe(root: try Self.plantedRoot()), identity: Identity(instanceId: UUID().uuidString.lowercased(), clusterId: UUID().uuidString.lowercased(), clusterIdFromConfig: false),
+                                    features: ConfigFeatures(config: TelemetryConfig(), proxyInUse: false),
+                                    product: s.settings(schema: withSchema), notices: ReportNotices())
+        var json = ""
+        for type in ReportType.allCases {
+            let (report, facts) = builder.buildWithFacts(type)
+            json += String(decoding: try report.jsonData(), as: UTF8.self)
+            json += facts.map { $0.dropped.map(\.description).joined(separator: "\n") } ?? ""
+        }
+        #expect(json.contains("\"tlsEnabled\":true"), "the facts were read")
+        for secret in [hostname, path, env, "secret-path", s.dir] {
+            #expect(!json.contains(secret), "report leaks \(secret)")
+        }
     }
 
     @Test func realHostIdentifiersNeverReachAReport() throws {

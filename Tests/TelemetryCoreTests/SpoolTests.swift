@@ -39,7 +39,7 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
         #expect(loaded.0 == r)
         #expect(loaded.body == Array(try r.jsonData()))
         #expect(Spool.pendingCount(stateDirectory: dir) == 1)
-        spool.remove(entries[0])
+        try spool.remove(entries[0])
         #expect(spool.entries().isEmpty)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
     }
@@ -122,5 +122,20 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
 extension Array where Element == UInt8 {
     fileprivate func write(to path: String) throws {
         try Data(self).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// What the tests need on top of the engine's API.
+extension Spool {
+    /// Encodes and adds `report`; returns the dropped entries.
+    @discardableResult
+    func enqueue(_ report: Report, maxReports: Int, now: Date = Date()) throws -> [SpoolEntry] {
+        try add(body: Array(try report.jsonData()), type: report.type, messageId: report.messageId, maxReports: maxReports, now: now).dropped
+    }
+
+    /// The report and its exact bytes; nil when gone or damaged.
+    func load(_ entry: SpoolEntry) -> (Report, body: [UInt8])? {
+        if case .report(let r, let body) = loadChecked(entry) { return (r, body) }
+        return nil
     }
 }

@@ -74,10 +74,23 @@ struct DaemonLoopTests {
         try await task.value
         let types = await delivery.submitted.map(\.type)
         #expect(Set(types) == [.keepalive, .diagnostics])
-        let state = DeliveryStateStore(stateDirectory: dir + "/state").load()
+        let state = try DeliveryStateStore(stateDirectory: dir + "/state").load()
         #expect(state.lastScheduled(.keepalive) != nil)
         let next = try #require(state.nextDue(.diagnostics))
         #expect(abs(next.timeIntervalSinceNow - 7200) < 60)
+    }
+
+    @Test func anUnreadableScheduleIsNeitherOverwrittenNorASignToSendEarly() async throws {
+        try writeConfig(Self.fast)
+        let broken = Array("{\"lastScheduled\": 42".utf8)
+        try AtomicFile.write(broken, to: dir + "/state/" + DeliveryStateStore.fileName)
+        let delivery = RecordingDelivery()
+        let task = Task { try await makeDaemon(delivery).run() }
+        #expect(await delivery.waitUntil { $0.statusPolls >= 2 })
+        task.cancel()
+        try await task.value
+        #expect(await delivery.submitted.isEmpty, "a start with an unreadable schedule sends nothing at once")
+        #expect(try AtomicFile.read(dir + "/state/" + DeliveryStateStore.fileName) == broken)
     }
 
     @Test func restartInsideTheIntervalBuildsNothing() async throws {

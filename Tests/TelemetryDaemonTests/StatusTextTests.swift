@@ -26,4 +26,11 @@ import Testing
         #expect(s.text == "Enabled (dry run: nothing is sent); collector unreachable, retrying; next keep-alive in 1m; 2 queued; reload failed, kept last good config: /etc/telemetryd/telemetry.conf:3: bad value")
         #expect(!s.text.contains("\n"))
     }
+
+    @Test func anUnwritableStateDirectoryIsTold() {
+        let s = StatusText(nextKeepAliveIn: 60, stateProblem: "state directory /var/lib/telemetryd not writable")
+        #expect(s.text == "Enabled; next keep-alive in 1m; 0 queued; state directory /var/lib/telemetryd not writable")
+        let off = StatusText(disabledBy: "$DO_NOT_TRACK", stateProblem: "state directory /x not writable")
+        #expect(off.text == "Disabled by $DO_NOT_TRACK; state directory /x not writable")
+    }
 }

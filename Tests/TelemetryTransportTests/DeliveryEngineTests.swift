@@ -47,7 +47,7 @@ import Testing
         let sent = try #require(log.results(.sent).first)
         #expect(sent.metadata["TELEMETRY_HTTP_STATUS"] == "200")
         #expect(sent.metadata["TELEMETRY_TYPE"] == "keepalive")
-        let state = DeliveryStateStore(stateDirectory: dir).load()
+        let state = try DeliveryStateStore(stateDirectory: dir).load()
         #expect(state.lastResult(.keepalive)?.result == .sent)
         #expect(state.lastResult(.keepalive)?.messageId == report.messageId)
         #expect(state.lastSent(.keepalive) != nil)
@@ -111,7 +111,7 @@ import Testing
         #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
         #expect(log.results(.rejected).first?.metadata["TELEMETRY_HTTP_STATUS"] == "400")
         #expect(log.results(.retrying).isEmpty)
-        #expect(DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.messageId == second.messageId)
+        #expect(try DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.messageId == second.messageId)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
     }
 
@@ -190,7 +190,7 @@ import Testing
         #expect(line.messageId == report.messageId)
         #expect(line.level == .info)
         #expect(line.message.contains(String(decoding: try report.jsonData(), as: UTF8.self)))
-        #expect(DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.result == .dryRun)
+        #expect(try DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.result == .dryRun)
     }
 
     @Test func overflowDropsTheOldestEachLogged() async throws {
@@ -247,8 +247,8 @@ import Testing
             let got = try await collector.waitFor(1)
             #expect(got[0].messageId == report.messageId)
             #expect(await eventually { !log.results(.sent).isEmpty })
-            // A second report while the spool is still broken: attempted too, but no second error (issue 4:
-            // one clear error, not one per report).
+            // A second report while the spool is still broken: attempted too, but no second error (one clear
+            // error, not one per report).
             await engine.submit(makeReport(.diagnostics))
             _ = try await collector.waitFor(2)
         }
@@ -272,7 +272,7 @@ import Testing
         #expect(sent == .delivered(status: 200))
         #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
-        let state = DeliveryStateStore(stateDirectory: dir).load()
+        let state = try DeliveryStateStore(stateDirectory: dir).load()
         #expect(state.lastResult(.keepalive)?.result == .retrying)
         #expect(state.lastResult(.diagnostics)?.result == .sent)
         let dry = await HTTPReportDelivery.sendOnce(makeReport(), loaded: testConfig(endpoint: collector.url) { $0.dryRun = true },

@@ -13,6 +13,8 @@ final class TestCollector: Sendable {
     struct Answer: Sendable {
         var status: Int
         var headers: [(String, String)] = []
+        /// Never answer (the client's deadline must end the attempt).
+        var hang = false
     }
 
     struct Received: Sendable {
@@ -106,6 +108,7 @@ final class TestCollector: Sendable {
                 let decoded = headers["content-encoding"] == "gzip" ? ((try? Gzip.decompress(body)) ?? []) : body
                 let answer = collector.answer(for: Received(method: "\(head.method)", uri: head.uri, headers: headers,
                                                             rawBody: body, body: decoded))
+                if answer.hang { return }
                 var h = HTTPHeaders([("Content-Length", "2")])
                 for (n, v) in answer.headers { h.add(name: n, value: v) }
                 let status = HTTPResponseStatus(statusCode: answer.status)

@@ -36,8 +36,8 @@ import Testing
     @Test func anAttemptIsStuckOnlyFarBeyondItsTimeouts() {
         let t0 = ContinuousClock.now
         #expect(Backoff.attemptIsHealthy(startedAt: nil, now: t0, timeout: .seconds(30)))
-        #expect(Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(90), timeout: .seconds(30)))
-        #expect(!Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(91), timeout: .seconds(30)))
+        #expect(Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(60), timeout: .seconds(30)))
+        #expect(!Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(61), timeout: .seconds(30)))
     }
 
     // MARK: Retry-After
@@ -74,8 +74,11 @@ import Testing
     @Test(arguments: [408, 429, 500, 502, 503, 504, 599])
     func transientStatusesAreRetried(status: Int) { #expect(ResponseClassifier.classify(status: status) == .retry) }
 
-    @Test(arguments: [100, 301, 302, 307, 308, 400, 401, 403, 404, 405, 409, 413, 422, 600])
+    @Test(arguments: [100, 301, 302, 307, 308, 400, 404, 405, 407, 409, 413, 422, 600])
     func otherStatusesAreRejected(status: Int) { #expect(ResponseClassifier.classify(status: status) == .rejected) }
+
+    @Test(arguments: [401, 403])
+    func credentialStatusesAreKept(status: Int) { #expect(ResponseClassifier.classify(status: status) == .credentialRejected) }
 
     // MARK: proxy selection
 
@@ -129,5 +132,37 @@ import Testing
         #expect(sel("::1", "https://[::1]:9/x") == nil)
         #expect(ProxySelector.select(endpoint: "https://a.example.com", configured: nil,
                                      environment: ["https_proxy": "http://p:1", "NO_PROXY": "example.com"]) == nil)
+    }
+
+    @Test func noProxyCIDRRangesMatchAddressesOnly() {
+        func sel(_ noProxy: String, _ endpoint: String) -> ProxyAddress? {
+            ProxySelector.select(endpoint: endpoint, configured: nil, environment: ["https_proxy": "http://p:3128", "no_proxy": noProxy])
+        }
+        #expect(sel("127.0.0.0/8", "https://127.0.0.1:9/x") == nil)
+        #expect(sel("10.0.0.0/8, 192.168.1.0/24", "https://192.168.1.77/x") == nil)
+        #expect(sel("192.168.1.0/24", "https://192.168.2.1/x") != nil)
+        #expect(sel("10.1.2.3/32", "https://10.1.2.3/x") == nil)
+        #expect(sel("10.1.2.3/32", "https://10.1.2.4/x") != nil)
+        #expect(sel("0.0.0.0/0", "https://203.0.113.9/x") == nil)
+        #expect(sel("fd00::/8", "https://[fd12::5]/x") == nil)
+        #expect(sel("[fd00::]/8", "https://[fd12::5]/x") == nil)
+        #expect(sel("fd00::/16", "https://[fd12::5]/x") != nil)
+        #expect(sel("::1/128", "https://[::1]:9/x") == nil)
+        // A name is never resolved for a CIDR entry, and families do not mix.
+        #expect(sel("127.0.0.0/8", "https://localhost:9/x") != nil)
+        #expect(sel("::/0", "https://127.0.0.1/x") != nil)
+        #expect(sel("10.0.0.0/33", "https://10.0.0.1/x") != nil)
+        #expect(sel("10.0.0.0/x", "https://10.0.0.1/x") != nil)
+        // An address entry is an exact match, not a suffix.
+        #expect(sel("0.0.1", "https://10.0.0.1/x") != nil)
+    }
+
+    @Test func environmentProxyKeepsItsCredentials() {
+        let p = ProxySelector.select(endpoint: https, configured: nil, environment: ["https_proxy": "http://user:pa%3Ass@proxy:3128"])
+        #expect(p == ProxyAddress(host: "proxy", port: 3128, credentials: .init(username: "user", password: "pa:ss")))
+        let bare = ProxySelector.select(endpoint: https, configured: nil, environment: ["https_proxy": "u:p@proxy:3128/"])
+        #expect(bare?.credentials == .init(username: "u", password: "p"))
+        let configured = ProxySelector.select(endpoint: https, configured: "http://a:b@proxy:1", environment: [:])
+        #expect(configured?.credentials == .init(username: "a", password: "b"))
     }
 }

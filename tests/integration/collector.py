@@ -108,7 +108,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 body = gzip.decompress(raw)
             except (OSError, EOFError) as e:
                 err = f"gzip: {e}"
-        reply = collector._next_reply()
+        reply = collector._next_reply(self.headers.get("Authorization"))
         req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body, reply,
                       decode_error=err)
         collector._record(req)
@@ -146,6 +146,9 @@ class Collector:
         self._requests: list[Request] = []
         self._script: list[Reply] = []
         self.default = Reply(200)
+        # Like telemetry-collector's TokenFile=: when set, a request whose Authorization header is not one of these
+        # is answered 401 (recorded, and without using up a scripted reply).
+        self.accepted_authorizations: set[str] | None = None
         self.tls_errors: list[str] = []
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -192,8 +195,10 @@ class Collector:
         with self._cond:
             self._script.extend(Reply(r) if isinstance(r, int) else r for r in replies)
 
-    def _next_reply(self) -> Reply:
+    def _next_reply(self, authorization: str | None = None) -> Reply:
         with self._cond:
+            if self.accepted_authorizations is not None and authorization not in self.accepted_authorizations:
+                return Reply(401, body=b'{"error":"bad token"}')
             return self._script.pop(0) if self._script else self.default
 
     def _record(self, req: Request) -> None:

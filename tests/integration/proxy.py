@@ -23,7 +23,10 @@ def _free_port() -> int:
 
 
 class Tinyproxy:
-    def __init__(self, directory: pathlib.Path | str):
+    """`basic_auth=(user, password)`: every request must carry them (tinyproxy's BasicAuth; else HTTP 407)."""
+
+    def __init__(self, directory: pathlib.Path | str, basic_auth: tuple[str, str] | None = None):
+        self.basic_auth = basic_auth
         self.dir = pathlib.Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = self.dir / "tinyproxy.log"
@@ -35,10 +38,17 @@ class Tinyproxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def url_with(self, user: str, password: str) -> str:
+        """The proxy URL with credentials, percent-encoded as a URL needs them."""
+        from urllib.parse import quote
+        return f"http://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
+
     def _write_conf(self) -> None:
         # No ConnectPort line: CONNECT to any port (the collector's is ephemeral).
         lines = [f"Port {self.port}", "Listen 127.0.0.1", "Timeout 30", f'LogFile "{self.log}"', "LogLevel Connect",
                  "MaxClients 20", "Allow 127.0.0.1", "DisableViaHeader Yes"]
+        if self.basic_auth is not None:
+            lines.append(f"BasicAuth {self.basic_auth[0]} {self.basic_auth[1]}")
         self.conf.write_text("\n".join(lines) + "\n")
 
     def start(self, timeout: float = 10.0) -> "Tinyproxy":

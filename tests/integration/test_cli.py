@@ -39,6 +39,7 @@ def cli(binary, tmp_path):
         return p
     run.conf_path = conf_path
     run.dir = tmp_path
+    run.binary = binary
     return run
 
 
@@ -176,10 +177,40 @@ def test_status_when_disabled_names_the_file_and_line_and_has_no_next(cli):
     assert lines["Next keepalive"] == "-" and lines["Next diagnostics"] == "-"
 
 
-def test_environment_beats_the_file(cli):
-    lines = status_lines(cli("status", conf="[Telemetry]\nEnable=yes\n", env={"TELEMETRYD_DISABLE": "1"},
-                             check=0).stdout)
-    assert lines["Telemetry"] == "disabled by $TELEMETRYD_DISABLE"
+def test_status_ignores_the_callers_opt_out_variables(cli):
+    # The service never sees this shell's environment: with no daemon running, status tells what the files alone
+    # decide, and says that the variable was left out.
+    p = cli("status", conf="[Telemetry]\nEnable=yes\n", env={"TELEMETRYD_DISABLE": "1"}, check=0)
+    lines = status_lines(p.stdout)
+    assert lines["Telemetry"] == "enabled"
+    assert lines["Daemon"].startswith("not running; this is what the configuration files alone decide")
+    assert "$TELEMETRYD_DISABLE in your environment does not reach the service" in lines["Note"]
+    doc = json.loads(cli("status", "--json", env={"DO_NOT_TRACK": "1"}, check=0).stdout)
+    assert doc["enabled"] is True and doc["decisionSource"] == "files" and doc["daemon"] is None
+    assert doc["ignoredCallerVariables"] == ["DO_NOT_TRACK"]
+    assert "product" in doc and doc["product"] is None
+
+
+def test_status_tells_what_the_running_daemon_decided(cli, make_daemon):
+    # A daemon whose own environment opts out; the caller's does not.
+    d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"), env={"DO_NOT_TRACK": "1"})
+    d.start()
+    d.wait_for(r"started")
+    state = ["--state-dir", str(d.state_dir)]
+    p = subprocess.run([cli.binary, "status", "--json", "--config", str(d.config_path), *state], capture_output=True,
+                       text=True, env=clean_env(), timeout=60)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["enabled"] is False and doc["decidedBy"] == "$DO_NOT_TRACK", doc
+    assert doc["decisionSource"] == "daemon" and doc["daemon"]["pid"] == d.proc.pid
+    assert doc["endpoint"] == "http://127.0.0.1:9/v1/reports"
+    assert re.fullmatch(r".*/telemetry\.conf:\d+", doc["endpointFrom"]), doc["endpointFrom"]
+    d.stop()
+    p = subprocess.run([cli.binary, "status", "--config", str(d.config_path), *state], capture_output=True, text=True,
+                       env=clean_env(), timeout=60)
+    lines = status_lines(p.stdout)
+    assert lines["Telemetry"] == "enabled", "a stopped daemon's record no longer decides"
+    assert lines["Daemon"].startswith("not running")
 
 
 # ------------------------------------------------------------------ enable / disable
@@ -269,3 +300,18 @@ def test_unknown_key_is_only_a_warning(cli):
     p = cli("show", "--type", "keepalive", conf="[Telemetry]\nEndpoint=http://127.0.0.1:9/\nFrobnicate=1\n", check=0)
     assert f"{cli.conf_path}:3" in p.stderr
     assert len(documents(p.stdout)) == 1
+
+
+# ------------------------------------------------------------------ the daemon's state directory
+def test_daemon_reports_an_unwritable_state_directory_before_it_is_ready(make_daemon):
+    d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"))
+    d.dir.mkdir(parents=True, exist_ok=True)
+    d.state_dir.write_text("a file where the state directory should be\n")
+    d.start()
+    started = d.wait_for(r"telemetryd \S+ started")
+    lines = d.lines
+    before = lines[:lines.index(started)]
+    problem = [l for l in before if "is not writable" in l]
+    assert problem, "\n".join(lines)
+    assert str(d.state_dir) in problem[0] and "--state-dir" in problem[0], problem[0]
+    d.stop()

@@ -289,3 +289,50 @@ def test_prune_drops_old_raw_reports_and_keeps_the_answers(make_collector, repor
         ids = [row[0] for row in db.execute("SELECT message_id FROM reports")]
     assert ids == [recent["messageId"]]
     assert "pruned 0 raw reports" in c.cli("prune").stdout.decode()
+
+
+def test_https_with_tls_certificate_and_key(make_collector, make_daemon, certs):
+    c = make_collector(settings={"TLSCertificate": str(certs.server_pem), "TLSKey": str(certs.server_key)}).start()
+    d = make_daemon(config_text(f"https://{c.address}/v1/reports", transport={"CAFile": str(certs.ca_pem)})).start()
+    e = d.wait_for_event(result="sent", type="keepalive", timeout=30)
+    assert e["TELEMETRY_HTTP_STATUS"] == "202"
+    assert json.loads(c.cli("summary", "--days", "1", "--json").stdout)["activeInstalls"] == 1
+    # Plain HTTP to the TLS port gets no answer.
+    with pytest.raises(Exception):
+        c.get("/healthz")
+    d.stop()
+    bad = make_collector(name="bad", settings={"TLSCertificate": str(certs.server_pem), "TLSKey": "/nonexistent.pem"})
+    p = subprocess.run([bad.binary, "serve", "--config", str(bad.config_path)], capture_output=True, text=True,
+                       env=bad.env, timeout=30)
+    assert p.returncode == 2 and "TLSKey=/nonexistent.pem: cannot read a PEM private key" in p.stderr
+
+
+def test_import_what_telemetryd_export_prints(make_collector, make_daemon):
+    d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"))
+    r = d.cli("export")
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) >= 2
+    c = make_collector()
+    imported = c.cli("import", "-", input=r.stdout.encode())
+    assert imported.returncode == 0, imported.stderr
+    assert f"-: {len(lines)} new, 0 duplicate, 0 rejected" in imported.stdout.decode()
+    again = c.cli("import", "-", input=r.stdout.encode())
+    assert f"-: 0 new, {len(lines)} duplicate, 0 rejected" in again.stdout.decode()
+    summary = json.loads(c.cli("summary", "--days", "1", "--json").stdout)
+    assert summary["activeInstalls"] == 1
+    assert sum(summary["days"][-1]["byArch"].values()) == 1
+
+
+def test_sigterm_with_an_idle_keep_alive_connection_stops_at_once(make_collector, report):
+    import http.client
+    import time
+    c = make_collector().start()
+    host, port = c.address.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("POST", "/v1/reports", body=body(report()), headers={"Content-Type": "application/json"})
+    assert conn.getresponse().read() == b'{"duplicate":false}'
+    t = time.monotonic()
+    assert c.stop(timeout=3) == 0   # the connection stays open on the client side
+    assert time.monotonic() - t < 3
+    conn.close()

@@ -9,8 +9,11 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import signal
+import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -249,4 +252,113 @@ def test_429_without_retry_after_is_retried_with_backoff(make_daemon, collector)
     ev = d.wait_for_event(result="retrying", timeout=5)
     assert ev.get("TELEMETRY_HTTP_STATUS") == "429"
     assert not d.events(result="rejected"), "429 is retryable, never rejected"
+    d.stop()
+
+
+# ------------------------------------------------------------------ refused, undeletable, partial spool write, reload
+def test_refused_connection_fails_at_once_not_after_timeout_sec(make_daemon):
+    # TimeoutSec= bounds a whole attempt; a refused connection is no reason to wait for it.
+    d = make_daemon(config_text(f"http://127.0.0.1:{closed_port()}/v1/reports", transport={"TimeoutSec": "20s"}))
+    t0 = time.monotonic()
+    d.start()
+    ev = d.wait_for_event(result="retrying", timeout=8)
+    took = time.monotonic() - t0
+    assert "connection refused" in ev["line"], ev
+    assert took < 8, f"the first failure took {took:.1f}s"
+    d.stop()
+
+
+class _Immutable:
+    """chattr +i on files (even root cannot delete them then), undone at exit."""
+
+    def __init__(self):
+        self.paths = []
+
+    def add(self, path):
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        self.paths.append(path)
+
+    def __enter__(self):
+        if shutil.which("chattr") is None:
+            pytest.skip("chattr (e2fsprogs) is not installed")
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.paths:
+            subprocess.run(["chattr", "-i", str(p)], check=False)
+
+
+def _report_file(spool, ms: int, mid: str):
+    doc = {"schemaVersion": 1, "messageId": mid, "type": "keepalive", "timestamp": "2026-11-23T06:00:00Z",
+           "instanceId": str(uuid.uuid4()), "clusterId": str(uuid.uuid4()),
+           "agent": {"name": "telemetryd", "version": "0.1.0"}, "data": {"uptimeSec": 1, "agentUptimeSec": 1}}
+    spool.mkdir(parents=True, exist_ok=True)
+    p = spool / f"{ms:015d}-keepalive-{mid}.json"
+    p.write_text(json.dumps(doc))
+    return p
+
+
+def test_a_delivered_report_that_cannot_be_deleted_is_not_posted_again(make_daemon, collector):
+    collector.default = Reply(200, delay=1.0)   # time to make the spool files undeletable while in flight
+    d = make_daemon(config_text(collector.url))
+    with _Immutable() as immutable:
+        d.start()
+        collector.wait_for(1, timeout=10)
+        wait_until(lambda: len(d.spool) == 2, timeout=5, what="both reports spooled")
+        for p in d.spool:
+            immutable.add(p)
+        collector.default = Reply(200)
+        d.wait_for_event(result="sent", count=2, timeout=10)
+        time.sleep(2)   # the old code re-POSTed at once, in a loop
+        counts = collections.Counter(ids_of(collector.requests))
+        assert set(counts.values()) == {1}, f"a delivered report was POSTed again: {counts}"
+        assert len([l for l in d.lines if "Cannot delete the delivered" in l]) == 1, d.output
+        assert d.cli("status", "--json").returncode == 0
+        d.stop()
+
+
+def test_a_spool_full_of_undeletable_reports_still_spools_and_sends_once(make_daemon, collector):
+    # MaxReports=1 and an old report that cannot be dropped: the new one is written all the same. It must not be
+    # taken for unspooled ("Cannot spool") and sent a second time from memory.
+    collector.script(Reply(503))   # the old report fails first, so the new ones are added while it is still there
+    d = make_daemon(config_text(collector.url, spool={"MaxReports": "1"}))
+    old_id = str(uuid.uuid4())
+    with _Immutable() as immutable:
+        immutable.add(_report_file(d.state_dir / "spool", 1, old_id))
+        d.start()
+        d.wait_for_event(result="sent", count=2, timeout=15)
+        time.sleep(2)
+        counts = collections.Counter(ids_of(collector.requests, status=200))
+        assert counts and set(counts.values()) == {1}, f"a report was delivered twice: {counts}"
+        assert not [l for l in d.lines if "Cannot spool" in l], d.output
+        assert [l for l in d.lines if "cannot drop the oldest" in l], d.output
+        d.stop()
+
+
+def test_a_failed_attempt_to_the_old_endpoint_does_not_pause_the_new_one(make_daemon, collector):
+    with Collector() as new:
+        collector.default = Reply(503, delay=2.0)
+        d = make_daemon(config_text(collector.url, transport={"RetryMinSec": "30s", "RetryMaxSec": "60s"})).start()
+        collector.wait_for(1, timeout=10)
+        d.write_config(config_text(new.url, transport={"RetryMinSec": "30s", "RetryMaxSec": "60s"}))
+        mark = d.reload()
+        # The old collector's 503 arrives after the reload: the new endpoint gets both reports at once.
+        new.wait_for(2, timeout=8)
+        after = d.lines[mark:]
+        assert not [l for l in after if "unreachable" in l], "\n".join(after)
+        assert [l for l in after if collector.url in l and "reload" in l], "the old endpoint's result names it"
+        d.stop()
+
+
+def test_a_reload_that_keeps_the_endpoint_keeps_the_collectors_retry_after(make_daemon, collector):
+    collector.script(Reply(503, retry_after=4))
+    d = make_daemon(config_text(collector.url)).start()
+    first = collector.wait_for(1, timeout=10)[0]
+    d.wait_for_event(result="retrying", timeout=10)   # the 503 and its Retry-After were taken in
+    d.write_config(config_text(collector.url, transport={"TimeoutSec": "7s", "Compress": "no"}))
+    d.reload()
+    d.wait_for(r"[Rr]eload", timeout=5)
+    reqs = collector.wait_for(3, timeout=10)
+    gap = reqs[1].received_at - first.received_at
+    assert gap >= 3.5, f"the next attempt came {gap:.2f}s after Retry-After: 4 (a reload reset it)"
     d.stop()

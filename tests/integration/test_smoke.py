@@ -115,8 +115,20 @@ def test_disable_then_enable_writes_the_drop_in(tmp_path, conf):
 
 @pytest.mark.parametrize("var", ["DO_NOT_TRACK", "TELEMETRYD_DISABLE"])
 def test_environment_opt_out_is_named(tmp_path, conf, var):
-    p = telemetryd("status", "--config", str(conf), "--state-dir", str(tmp_path), env={var: "1"}, check=0)
-    assert f"Telemetry: disabled by ${var}" in p.stdout
+    # The daemon's environment decides, and status names the variable (the caller's own environment does not).
+    import time
+    e = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "TELEMETRYD_DISABLE")}
+    d = subprocess.Popen([BIN, "run", "--config", str(conf), "--state-dir", str(tmp_path)], env={**e, var: "1"},
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "daemon.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        p = telemetryd("status", "--config", str(conf), "--state-dir", str(tmp_path), check=0)
+        assert f"Telemetry: disabled by ${var}" in p.stdout, p.stdout
+    finally:
+        d.terminate()
+        d.wait(timeout=10)
 
 
 def test_bad_value_is_a_configuration_error_naming_file_and_line(tmp_path):

@@ -180,6 +180,58 @@ def test_disable_inside_purges_the_spool(box):
     box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
 
 
+def test_status_tells_the_services_decision_not_the_callers(box):
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+    # An opt-out in the admin's shell does not reach the service: status says what the daemon decided.
+    p = box.c.run("env", "DO_NOT_TRACK=1", "telemetryd", "status", check=True)
+    assert "Telemetry: enabled\n" in p.stdout, p.stdout
+    assert re.search(r"^Daemon: running, PID %s," % box.prop("MainPID"), p.stdout, re.M), p.stdout
+    # An opt-out in the unit's environment does, and status says so although the files enable it.
+    dropin = "/etc/systemd/system/telemetryd.service.d/90-dnt.conf"
+    box.c.run("mkdir", "-p", "/etc/systemd/system/telemetryd.service.d", check=True)
+    box.c.run("sh", "-c", f"printf '[Service]\\nEnvironment=DO_NOT_TRACK=1\\n' > {dropin}", check=True)
+    try:
+        box.c.run("systemctl", "daemon-reload", check=True, timeout=30)
+        box.c.run("systemctl", "restart", "telemetryd", check=True, timeout=30)
+        box.wait_prop("StatusText", lambda v: v.startswith("Disabled by $DO_NOT_TRACK"))
+        doc = json.loads(box.c.run("telemetryd", "status", "--json", check=True).stdout)
+        assert doc["enabled"] is False and doc["decidedBy"] == "$DO_NOT_TRACK", doc
+        assert doc["decisionSource"] == "daemon" and str(doc["daemon"]["pid"]) == box.prop("MainPID")
+        assert doc["endpoint"] == box.collector.url
+        # `enable` writes its drop-in, reloads, and says that the service's environment still decides.
+        p = box.c.run("telemetryd", "enable", check=True, timeout=30)
+        assert "the running daemon is still disabled by $DO_NOT_TRACK" in p.stderr, p.stderr
+    finally:
+        box.c.run("rm", "-f", dropin)
+        box.c.run("systemctl", "daemon-reload", timeout=30)
+        box.c.run("systemctl", "restart", "telemetryd", timeout=30)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+
+
+def test_status_refuses_a_user_who_cannot_read_the_state(box):
+    p = box.c.run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "telemetryd", "status")
+    assert p.returncode == 1, p.stdout
+    assert "permission denied; run as root" in p.stderr, p.stderr
+    assert "never" not in p.stdout and "Queued" not in p.stdout
+
+
+def test_send_as_root_leaves_the_state_to_the_daemon(box):
+    owner = box.c.run("stat", "-c", "%u:%g", STATE, check=True).stdout.strip()
+    assert not owner.startswith("0:"), "DynamicUser= gives the state directory to the dynamic user"
+    box.c.run("rm", "-f", f"{STATE}/state.lock", check=True)   # so send creates it again, as root
+    box.c.run("telemetryd", "send", "--type", "diagnostics", check=True, timeout=60)
+    for name in ("state.json", "state.lock", "sent", "daemon.json", "instance-id"):
+        got = box.c.run("stat", "-c", "%u:%g", f"{STATE}/{name}", check=True).stdout.strip()
+        assert got == owner, f"{name} is owned by {got}, the state directory by {owner}"
+    # The daemon still reads it: a restart plans from the recorded schedule and sends nothing early.
+    n = len(box.collector.requests)
+    box.c.run("systemctl", "restart", "telemetryd", check=True, timeout=30)
+    box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
+    time.sleep(1.5)
+    assert len(box.collector.requests) == n, [r.json.get("type") for r in box.collector.requests[n:]]
+    assert not [e for e in box.journal() if "Cannot read the schedule" in e.get("MESSAGE", "")]
+
+
 def test_stop_within_two_seconds(box):
     t0 = time.monotonic()
     box.c.run("systemctl", "stop", "telemetryd", check=True, timeout=15)
@@ -209,6 +261,59 @@ def test_bad_config_at_start_fails_with_2_and_no_restart_loop(box):
     finally:
         box.dropin("90-bad.conf", None)
         box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
+
+
+def _start_fresh(box) -> None:
+    """The unit running, its start-limit counter and failed state cleared (reset-failed clears both)."""
+    box.c.run("systemctl", "reset-failed", "telemetryd", timeout=15)
+    box.c.run("systemctl", "start", "telemetryd", check=True, timeout=30)
+
+
+def test_operator_restarts_do_not_trip_the_start_limit(box):
+    _start_fresh(box)
+    # Six back-to-back restarts (seven starts with the first): more than the old StartLimitBurst=5 ever allowed.
+    for i in range(6):
+        p = box.c.run("systemctl", "restart", "telemetryd", timeout=30)
+        assert p.returncode == 0, f"restart {i + 1} failed: {p.stderr}"
+        assert box.prop("ActiveState") == "active"
+    assert box.prop("Result") == "success"
+
+
+def test_crash_loop_is_bounded_by_the_start_limit(box):
+    # The unit's own pacing: one restart per RestartSec=, StartLimitBurst= starts per StartLimitIntervalSec=.
+    p = box.c.show("telemetryd.service", "RestartUSec", "StartLimitBurst", "StartLimitIntervalUSec")
+    burst = int(p["StartLimitBurst"])
+    assert p["RestartUSec"] == "10s" and p["StartLimitIntervalUSec"] == "10min", p
+    assert 6 < burst <= 30, p
+    # The same limit with a short RestartSec=, so the loop reaches it in seconds: the daemon is killed (an unclean
+    # exit, which Restart=on-failure restarts) as soon as each new one is up.
+    dropin = "/etc/systemd/system/telemetryd.service.d/90-crash-test.conf"
+    box.c.run("mkdir", "-p", "/etc/systemd/system/telemetryd.service.d", check=True)
+    box.c.run("sh", "-c", f"printf '[Service]\\nRestartSec=100ms\\n' > {dropin}", check=True)
+    box.c.run("systemctl", "daemon-reload", check=True, timeout=30)
+    try:
+        _start_fresh(box)
+        kills = 0
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and box.prop("ActiveState") != "failed":
+            pid = box.prop("MainPID")
+            if pid != "0" and box.prop("ActiveState") == "active":
+                box.c.run("kill", "-KILL", pid)
+                kills += 1
+                box.c.wait_for(lambda: box.prop("MainPID") != pid, timeout=10, what="the killed daemon to go")
+            time.sleep(0.05)
+        assert box.prop("ActiveState") == "failed", f"still looping after {kills} kills"
+        # systemd 252 keeps Result=signal (the last crash) and logs why it gave up.
+        assert any("Start request repeated too quickly" in e.get("MESSAGE", "") for e in box.journal()), \
+            "the loop did not end at the start limit"
+        # The daemon already running when the counter was reset, then `burst` restarts: burst + 1 crashes at most.
+        assert burst - 1 <= kills <= burst + 1, f"{kills} crashes before the start limit stopped the loop (burst {burst})"
+        time.sleep(1.0)
+        assert box.prop("ActiveState") == "failed", "the loop ended for good"
+    finally:
+        box.c.run("rm", "-f", dropin)
+        box.c.run("systemctl", "daemon-reload", timeout=30)
+        _start_fresh(box)
 
 
 def test_security_exposure_is_at_most_1_5(tmp_path):

@@ -1,4 +1,4 @@
-// telemetryd benchmarks (issue 5): wall time, allocations and instructions of each unit of work the daemon
+// telemetryd benchmarks: wall time, allocations and instructions of each unit of work the daemon
 // repeats. Run: `cd Benchmarks && swift package --allow-writing-to-package-directory benchmark`.
 import Benchmark
 import BenchSupport

@@ -1,4 +1,4 @@
-// Cost as work grows (issue 5): 10,000 diagnostics collections, then a simulated week of the daemon's
+// Cost as work grows: 10,000 diagnostics collections, then a simulated week of the daemon's
 // schedule (every 6 h a keep-alive and a diagnostics report: build, encode, gzip, spool write, delivered,
 // spool remove; 28 of each), printing RSS, open descriptors, threads and spool files before and after.
 // Run: `cd Benchmarks && swift run -c release telemetry-soak [--collections N] [--days D]`.

@@ -30,7 +30,7 @@ public enum ReportSchema {
     },
     "clusterId": {
       "$ref": "#/$defs/uuid",
-      "description": "Shared by a cluster's nodes (ClusterID=), else random and persistent per install."
+      "description": "Shared by a cluster's nodes: ClusterID=, else a UUID derived (HMAC-SHA256 under a key fixed in telemetryd) from the product's own cluster identity in ClusterIDFile=, else random and persistent per install."
     },
     "agent": {
       "type": "object",
@@ -45,10 +45,14 @@ public enum ReportSchema {
       "type": "object",
       "additionalProperties": false,
       "required": ["name", "version"],
-      "description": "The vendor's product this install reports for ([Product] Name=, Version= or VersionFile=); absent when Name= is empty.",
+      "description": "The vendor's product this install reports for ([Product] Name=), in both report types; absent when none is configured.",
       "properties": {
-        "name": { "type": "string", "minLength": 1, "maxLength": 64 },
-        "version": { "type": ["string", "null"], "maxLength": 64 }
+        "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$" },
+        "version": {
+          "type": ["string", "null"],
+          "maxLength": 64,
+          "description": "Version=, or the first line of VersionFile= (read at every report); null when VersionFile= cannot be read."
+        }
       }
     },
     "data": { "type": "object" }
@@ -71,6 +75,10 @@ public enum ReportSchema {
     "count": { "type": ["integer", "null"], "minimum": 0 },
     "load": { "type": ["number", "null"], "minimum": 0 },
     "text": { "type": ["string", "null"], "maxLength": 256 },
+    "factValue": {
+      "description": "A boolean, a finite number, or a string that the vendor's facts schema lists in an enum.",
+      "oneOf": [{ "type": "boolean" }, { "type": "number" }, { "type": "string", "maxLength": 64 }]
+    },
     "keepalive": {
       "type": "object",
       "additionalProperties": false,
@@ -83,7 +91,7 @@ public enum ReportSchema {
     "diagnostics": {
       "type": "object",
       "additionalProperties": false,
-      "required": ["os", "cpu", "memory", "uptimeSec", "virtualization", "container", "config"],
+      "required": ["os", "cpu", "memory", "uptimeSec", "virtualization", "container", "config", "facts", "factsStatus"],
       "properties": {
         "os": {
           "type": "object",
@@ -100,11 +108,11 @@ public enum ReportSchema {
         "cpu": {
           "type": "object",
           "additionalProperties": false,
-          "required": ["model", "logicalCores", "load1", "load5", "load15"],
+          "required": ["model", "logicalCores", "hostLogicalCores", "load1", "load5", "load15"],
           "properties": {
             "model": { "$ref": "#/$defs/text", "description": "CPU model name, or the ARM implementer/part name." },
-            "logicalCores": { "type": ["integer", "null"], "minimum": 1, "description": "Logical CPUs online for this process, as nproc." },
-            "hostLogicalCores": { "type": ["integer", "null"], "minimum": 1, "description": "The host's logical CPUs (logicalCores is what a container may use)." },
+            "logicalCores": { "type": ["integer", "null"], "minimum": 1, "description": "Logical CPUs this install may use, as nproc; in a container at most its cgroup's CPU quota (cpu.max, cpu.cfs_quota_us; rounded up) and cpuset." },
+            "hostLogicalCores": { "type": ["integer", "null"], "minimum": 1, "description": "The host's online logical CPUs." },
             "load1": { "$ref": "#/$defs/load" },
             "load5": { "$ref": "#/$defs/load" },
             "load15": { "$ref": "#/$defs/load" }
@@ -113,13 +121,13 @@ public enum ReportSchema {
         "memory": {
           "type": "object",
           "additionalProperties": false,
-          "required": ["totalBytes", "availableBytes", "swapTotalBytes", "swapFreeBytes"],
+          "required": ["totalBytes", "hostTotalBytes", "availableBytes", "swapTotalBytes", "swapFreeBytes"],
           "properties": {
-            "totalBytes": { "$ref": "#/$defs/count" },
+            "totalBytes": { "$ref": "#/$defs/count", "description": "Memory this install may use: MemTotal; in a container at most its cgroup's limit (memory.max, memory.limit_in_bytes)." },
+            "hostTotalBytes": { "$ref": "#/$defs/count", "description": "The host's MemTotal." },
             "availableBytes": { "$ref": "#/$defs/count" },
             "swapTotalBytes": { "$ref": "#/$defs/count" },
-            "swapFreeBytes": { "$ref": "#/$defs/count" },
-            "hostTotalBytes": { "$ref": "#/$defs/count", "description": "The host's memory (totalBytes is what a container may use)." }
+            "swapFreeBytes": { "$ref": "#/$defs/count" }
           }
         },
         "uptimeSec": { "$ref": "#/$defs/count" },
@@ -133,14 +141,6 @@ public enum ReportSchema {
           "pattern": "^[a-z0-9-]+$",
           "description": "As systemd-detect-virt --container: none, docker, podman, lxc, systemd-nspawn, ..."
         },
-        "facts": {
-          "type": ["object", "null"],
-          "maxProperties": 64,
-          "propertyNames": { "pattern": "^[a-z][A-Za-z0-9_]{0,63}$" },
-          "additionalProperties": { "type": ["boolean", "number", "string"], "maxLength": 64 },
-          "description": "The product's own facts (FactsFile=): one level, booleans, numbers and declared enum strings."
-        },
-        "factsStatus": { "enum": ["ok", "none", "missing", "stale", "invalid"] },
         "config": {
           "type": "object",
           "additionalProperties": false,
@@ -152,6 +152,17 @@ public enum ReportSchema {
             "dryRun": { "type": "boolean" },
             "customCA": { "type": "boolean" }
           }
+        },
+        "facts": {
+          "type": ["object", "null"],
+          "description": "The product's own facts (FactsFile=) after telemetryd's rules; null unless factsStatus is ok.",
+          "maxProperties": 64,
+          "propertyNames": { "pattern": "^[a-z][A-Za-z0-9_]{0,63}$" },
+          "additionalProperties": { "$ref": "#/$defs/factValue" }
+        },
+        "factsStatus": {
+          "enum": ["ok", "none", "missing", "stale", "invalid"],
+          "description": "ok: facts read (single keys may have been dropped); none: no FactsFile=; missing: the file does not exist; stale: not modified within FactsMaxAgeSec=; invalid: refused (not a regular file, over 16 KiB, writable by others, not a JSON object, or an unusable facts schema)."
         }
       }
     }

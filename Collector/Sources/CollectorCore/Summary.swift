@@ -1,6 +1,6 @@
 // The answers of the collector: what `GET /api/v1/summary`, `telemetry-collector summary --json`, the
 // dashboard and `/metrics` all show. Every ReportStore computes exactly this value (Collector/README.md,
-// "Definitions"); the JSON form is the API's.
+// "The ReportStore contract"); the JSON form is the API's.
 
 /// `GET /api/v1/summary?days=N`.
 public struct Summary: Codable, Sendable, Equatable {

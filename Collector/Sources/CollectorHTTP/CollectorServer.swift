@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOExtras
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// The HTTP server as a ServiceLifecycle service: Hummingbird's router and HTTP/1 channel on a listening socket
@@ -34,8 +36,27 @@ public struct CollectorServer: Service {
     /// Called every `heartbeatInterval` after the serving event loop ran a task: the watchdog's proof of life.
     let heartbeat: (@Sendable () async -> Void)?
     let heartbeatInterval: Duration
+    /// HTTPS when set (TLSCertificate=/TLSKey=).
+    let tls: NIOSSLContext?
 
-    public init(listener: Listener, router: Router<BasicRequestContext>, logger: Logger,
+    /// The TLS context of a PEM certificate chain and key; errors name the file.
+    public static func tlsContext(certificate: String, key: String) throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+            throw TLSSetupError(description: "TLSCertificate=\(certificate): cannot read a PEM certificate chain: \(error)")
+        }
+        let privateKey: NIOSSLPrivateKey
+        do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+            throw TLSSetupError(description: "TLSKey=\(key): cannot read a PEM private key: \(error)")
+        }
+        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        config.minimumTLSVersion = .tlsv12
+        do { return try NIOSSLContext(configuration: config) } catch {
+            throw TLSSetupError(description: "TLSCertificate=\(certificate), TLSKey=\(key): \(error)")
+        }
+    }
+
+    public init(listener: Listener, router: Router<BasicRequestContext>, logger: Logger, tls: NIOSSLContext? = nil,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 heartbeatInterval: Duration = .seconds(30), heartbeat: (@Sendable () async -> Void)? = nil,
                 onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
@@ -46,6 +67,7 @@ public struct CollectorServer: Service {
         self.heartbeatInterval = heartbeatInterval
         self.heartbeat = heartbeat
         self.onListening = onListening
+        self.tls = tls
     }
 
     public func run() async throws {
@@ -63,16 +85,31 @@ public struct CollectorServer: Service {
             try await writer.write(response: response.head, body: response.body)
         }, configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(60)))
 
+        // On a graceful stop every connection is told to quiesce: idle keep-alive ones close at once, busy ones
+        // after their response (HummingbirdCore's HTTP handler understands the event).
+        let quiesce = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        let tls = self.tls
+        @Sendable func setup(_ channel: any Channel) -> EventLoopFuture<HTTP1Channel.Value> {
+            guard let tls else { return http.setup(channel: channel, logger: logger) }
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            }.flatMap { http.setup(channel: channel, logger: logger) }
+        }
         let server: NIOAsyncChannel<HTTP1Channel.Value, Never>
         switch listener {
         case .address(let a):
-            server = try await bootstrap.bind(host: a.host, port: a.port) { http.setup(channel: $0, logger: logger) }
+            server = try await bootstrap.bind(host: a.host, port: a.port, childChannelInitializer: setup)
         case .inherited(let fd):
-            server = try await bootstrap.bind(fd) { http.setup(channel: $0, logger: logger) }
+            server = try await bootstrap.bind(fd, childChannelInitializer: setup)
         }
         let local = server.channel.localAddress.map(Self.describe) ?? listener.description
         await onListening(local)
@@ -100,8 +137,8 @@ public struct CollectorServer: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            // Stop accepting; connections in flight finish (HTTP1Channel closes idle ones on shutdown).
-            server.channel.close(promise: nil)
+            // Stop accepting (the helper closes the listening channel) and quiesce the open connections.
+            quiesce.initiateShutdown(promise: nil)
         }
     }
 
@@ -110,4 +147,8 @@ public struct CollectorServer: Service {
         let port = address.port.map(String.init) ?? "?"
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
+}
+
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public var description: String
 }

@@ -6,6 +6,9 @@ import Foundation
 import CollectorCore
 import Logging
 import SQLiteNIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded store for one machine: one SQLite file in WAL mode, one connection, one operation at a time
 /// (a collector on one machine ingests a few reports a second; SQLite does tens of thousands).
@@ -34,6 +37,7 @@ public final class SQLiteReportStore: ReportStore {
             throw StoreError.unavailable("\(path): cannot open: \(SQLiteReportStore.describe(error))")
         }
         let store = SQLiteReportStore(path: path, connection: connection)
+        store.giveFilesToDirectoryOwner()
         do {
             // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
             _ = try await connection.query("PRAGMA journal_mode=WAL")
@@ -215,6 +219,20 @@ public final class SQLiteReportStore: ReportStore {
 
     public func close() async {
         _ = try? await serially { [self] in try await connection.close() }
+        giveFilesToDirectoryOwner()
+    }
+
+    /// Run as root (`telemetry-collector summary` or `import` by an administrator), leave the database, its
+    /// -wal and -shm files owned by whoever owns their directory: under DynamicUser=yes that is the service's
+    /// user, which must still be able to write them. Not root: nothing to do.
+    func giveFilesToDirectoryOwner() {
+        guard geteuid() == 0 else { return }
+        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var st = stat()
+        guard stat(dir.isEmpty ? "/" : dir, &st) == 0, st.st_uid != 0 else { return }
+        for file in [path, path + "-wal", path + "-shm"] {
+            _ = chown(file, st.st_uid, st.st_gid)   // ENOENT for files SQLite has not made: fine
+        }
     }
 
     // MARK: - Helpers

@@ -29,12 +29,11 @@ struct CollectorContext {
     /// Opens and migrates the configured store; failure is a runtime failure (exit 1).
     func openStore() async throws -> any ReportStore {
         let store: any ReportStore
-        do {
-            store = try await StoreFactory.open(config, logger: logger)
-            try await store.migrate()
-        } catch let e as CLIFailure {
-            throw e
-        } catch {
+        do { store = try await StoreFactory.open(config, logger: logger) } catch let e as CLIFailure { throw e } catch {
+            throw CLIFailure.runtime("\(error)")
+        }
+        do { try await store.migrate() } catch {
+            await store.close()   // a store must be closed before it goes away
             throw CLIFailure.runtime("\(error)")
         }
         return store

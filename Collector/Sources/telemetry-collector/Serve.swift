@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Systemd
 import UnixSignals
@@ -21,23 +22,31 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
+        // Everything that can fail on a bad configuration comes before the database is opened.
         let tokens = try context.readTokens()
-        let store = try await context.openStore()
         let listener = try Self.listener(context.config)
-
-        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
+        var tls: NIOSSLContext?
+        if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
+            do { tls = try CollectorServer.tlsContext(certificate: certificate, key: key) } catch {
+                throw CLIFailure.usage("\(error)")
+            }
+        }
         let validator: ReportValidator
         do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
+        let store = try await context.openStore()
+
+        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
         let metrics = CollectorMetrics()
         let ingest = Ingest(store: store, validator: validator, settings: settings)
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
-        let watchdog = Watchdog.pingInterval()
+        // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
+        let watchdog = Watchdog.interval().map { $0 / 2 }
         let database = context.config.database.description
         let status = Status(database: database, tokens: tokens)
         let retainDays = NIOLockedValueBox(context.config.retainDays)
 
         let server = CollectorServer(
-            listener: listener, router: router, logger: logger,
+            listener: listener, router: router, logger: logger, tls: tls,
             heartbeatInterval: watchdog ?? .seconds(30),
             heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in

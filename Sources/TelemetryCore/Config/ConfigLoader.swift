@@ -1,11 +1,14 @@
 // Finding and reading telemetry.conf and its drop-ins (the only I/O of the configuration code).
 //
-// Order, as systemd does drop-ins (SYSTEMD-NOTES.md):
+// Order, as systemd does drop-ins (systemd.unit(5), "Drop-in files"; conf_files_list() of systemd):
 //   1. the main file (default /etc/telemetryd/telemetry.conf); missing = built-in defaults, unless the
 //      caller asked for that exact file (`--config PATH`, `$TELEMETRYD_CONFIG`): then "PATH: no such file";
-//   2. every `*.conf` in `<dir of main>/telemetry.conf.d/` and in the runtime directory
-//      (/run/telemetryd/telemetry.conf.d/), merged and sorted by file name (byte order, like strcmp)
-//      across both; a file in the first directory masks a same-named one in the runtime directory.
+//   2. every `*.conf` in `<dir of main>/telemetry.conf.d/`, in the runtime directory
+//      (/run/telemetryd/telemetry.conf.d/) and in the vendor's directory (/usr/lib/telemetryd/telemetry.conf.d/,
+//      shipped in the product's package; also /usr/local/lib/…, which systemd puts between /run and /usr/lib),
+//      merged and sorted by file name (byte order, like strcmp) across all; a same-named file in /etc masks
+//      /run, which masks /usr/lib. This is exactly the list `systemd-analyze cat-config
+//      telemetryd/telemetry.conf` prints (systemd 252, merged /usr).
 //      Hidden files (".name.conf") and non-*.conf names are ignored; a drop-in that is a symlink to
 //      /dev/null is an empty file (so it masks by name).
 // Later assignments win; `Key=` resets to the default; the environment is stronger than any file.
@@ -21,6 +24,9 @@ import Darwin
 public struct ConfigLoader: Sendable {
     public static let defaultMainPath = "/etc/telemetryd/telemetry.conf"
     public static let runtimeDropInDirectory = "/run/telemetryd/telemetry.conf.d"
+    /// The vendor's defaults, shipped in the product's package: weaker than /etc and /run, in systemd's
+    /// order (`/usr/local/lib` before `/usr/lib`).
+    public static let vendorDropInDirectories = ["/usr/local/lib/telemetryd/telemetry.conf.d", "/usr/lib/telemetryd/telemetry.conf.d"]
     public static let dropInDirectoryName = "telemetry.conf.d"
     public static let cliDropInName = "50-cli.conf"
     /// Larger files are rejected (systemd's LONG_LINE_MAX is 1 MiB too).
@@ -28,14 +34,17 @@ public struct ConfigLoader: Sendable {
 
     public var mainPath: String
     public var runtimeDropInDirectory: String
+    public var vendorDropInDirectories: [String]
     public var environment: [String: String]
     /// The main file was asked for explicitly (`--config PATH`, `$TELEMETRYD_CONFIG`): missing is an error.
     public var requireMainFile: Bool
 
     public init(mainPath: String, runtimeDropInDirectory: String = ConfigLoader.runtimeDropInDirectory,
+                vendorDropInDirectories: [String] = ConfigLoader.vendorDropInDirectories,
                 environment: [String: String], requireMainFile: Bool = false) {
         self.mainPath = mainPath
         self.runtimeDropInDirectory = runtimeDropInDirectory
+        self.vendorDropInDirectories = vendorDropInDirectories
         self.environment = environment
         self.requireMainFile = requireMainFile
     }
@@ -88,7 +97,7 @@ public struct ConfigLoader: Sendable {
     /// The drop-in files to apply after the main file, in order.
     public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
         var chosen: [String: String] = [:]     // file name -> path; the first directory wins
-        for dir in [dropInDirectory, runtimeDropInDirectory] {
+        for dir in [dropInDirectory, runtimeDropInDirectory] + vendorDropInDirectories {
             for name in try ConfigLoader.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
                 chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             }
@@ -180,28 +189,18 @@ public struct ConfigLoader: Sendable {
 
     /// Names of `*.conf` drop-ins in `dir` (unsorted); none when the directory does not exist.
     static func listDropIns(_ dir: String, warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
-        guard let d = opendir(dir) else {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { return [] }
-            throw fileError(dir, "cannot list drop-in directory", e)
+        var invalid = 0
+        let listed: [String]?
+        do throws(FileError) {
+            listed = try Directory.names(dir, invalidNames: &invalid)
+        } catch {
+            throw fileError(dir, "cannot list drop-in directory", error.errno)
         }
-        defer { closedir(d) }
+        if invalid > 0 {
+            warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring \(invalid == 1 ? "a file whose name is" : "\(invalid) files whose names are") not UTF-8"))
+        }
         var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(d) else {
-                if errno != 0 { throw fileError(dir, "cannot list drop-in directory", errno) }
-                break
-            }
-            let name: String? = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(validatingCString: $0)
-                }
-            }
-            guard let name else {
-                warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring a file whose name is not UTF-8"))
-                continue
-            }
+        for name in listed ?? [] {
             guard name.hasSuffix(".conf"), !name.hasPrefix(".") else { continue }
             let path = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             var st = stat()
@@ -240,43 +239,10 @@ public struct ConfigLoader: Sendable {
 
     /// Temp file in the same directory, write, fchmod, fsync, rename over `path`, fsync the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, mode: mode_t) throws(ConfigError) {
-        var template = Array("\(directory)/.\(cliDropInName).XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buf -> Int32 in
-            guard let base = buf.baseAddress else { return -1 }
-            return mkstemp(base)
-        }
-        if fd < 0 { throw fileError(path, "cannot create a temporary file beside it", errno) }
-        let tempPath = template.withUnsafeBufferPointer { buf in
-            buf.baseAddress.map { String(cString: $0) } ?? ""
-        }
-        var committed = false
-        defer { if !committed { _ = unlink(tempPath) } }
-
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw fileError(path, "cannot write", e)
-            }
-            written += n
-        }
-        if fchmod(fd, mode) != 0 || fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            throw fileError(path, "cannot write", e)
-        }
-        if close(fd) != 0 { throw fileError(path, "cannot write", errno) }
-        if rename(tempPath, path) != 0 { throw fileError(path, "cannot replace", errno) }
-        committed = true
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        do throws(FileError) {
+            try AtomicFile.write(bytes, to: path, mode: mode)
+        } catch {
+            throw fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
         }
     }
 }

@@ -1,5 +1,5 @@
 // The systemd INI grammar of telemetry.conf, a port of systemd's config_parse()/parse_line()
-// (src/shared/conf-parser.c) without any I/O:
+// (its conf-parser.c) without any I/O:
 //
 // - Lines end with "\n", "\r\n" or "\r". A UTF-8 byte order mark at the start is skipped.
 // - A line whose first non-blank character is `#` or `;` is a comment. Only whole lines are comments:

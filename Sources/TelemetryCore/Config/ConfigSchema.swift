@@ -1,12 +1,14 @@
-// The keys of telemetry.conf (DESIGN.md, "telemetry.conf") and how parsed files plus the environment
+// The keys of telemetry.conf (README, "Configuration"; etc/telemetry.conf) and how parsed files plus the environment
 // become one TelemetryConfig. Pure: no I/O.
 
 public enum ConfigSchema {
-    /// Every section and key of the contract, in the order of DESIGN.md.
+    /// Every section and key of the contract, in the order of etc/telemetry.conf.
     public static let keys: [(section: String, key: String)] = [
         ("Telemetry", "Enable"),
         ("Telemetry", "Endpoint"),
+        ("Telemetry", "Format"),
         ("Telemetry", "ClusterID"),
+        ("Telemetry", "ClusterIDFile"),
         ("Telemetry", "KeepAliveIntervalSec"),
         ("Telemetry", "DiagnosticsIntervalSec"),
         ("Telemetry", "RandomizedDelaySec"),
@@ -14,10 +16,17 @@ public enum ConfigSchema {
         ("Transport", "TimeoutSec"),
         ("Transport", "Proxy"),
         ("Transport", "CAFile"),
+        ("Transport", "TokenFile"),
         ("Transport", "Compress"),
         ("Transport", "RetryMinSec"),
         ("Transport", "RetryMaxSec"),
         ("Spool", "MaxReports"),
+        ("Product", "Name"),
+        ("Product", "Version"),
+        ("Product", "VersionFile"),
+        ("Product", "FactsFile"),
+        ("Product", "FactsSchema"),
+        ("Product", "FactsMaxAgeSec"),
     ]
 
     public static let keysBySection: [String: [String]] = Dictionary(grouping: keys, by: \.section).mapValues { $0.map(\.key) }
@@ -33,6 +42,7 @@ public enum ConfigSchema {
         switch (a.section, a.key) {
         case ("Telemetry", "Enable"): c.enable = try value(a, d.enable, ConfigValues.boolean)
         case ("Telemetry", "Endpoint"): c.endpoint = try value(a, d.endpoint, ConfigValues.endpoint)
+        case ("Telemetry", "Format"): c.format = try value(a, d.format, ConfigValues.format)
         case ("Telemetry", "ClusterID"): c.clusterID = try value(a, d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
         case ("Telemetry", "KeepAliveIntervalSec"):
             c.keepAliveInterval = try value(a, d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
@@ -45,12 +55,25 @@ public enum ConfigSchema {
             c.timeout = try value(a, d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Transport", "Proxy"): c.proxy = try value(a, d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
         case ("Transport", "CAFile"): c.caFile = try value(a, d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
+        case ("Transport", "TokenFile"): c.tokenFile = try value(a, d.tokenFile) { ConfigValues.tokenFile($0).map(Optional.some) }
         case ("Transport", "Compress"): c.compress = try value(a, d.compress, ConfigValues.boolean)
         case ("Transport", "RetryMinSec"):
             c.retryMin = try value(a, d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Transport", "RetryMaxSec"):
             c.retryMax = try value(a, d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Spool", "MaxReports"): c.maxReports = try value(a, d.maxReports, ConfigValues.maxReports)
+        case ("Telemetry", "ClusterIDFile"):
+            c.clusterIDFile = try value(a, d.clusterIDFile) { ConfigValues.absoluteFilePath($0, "the product's cluster identity file").map(Optional.some) }
+        case ("Product", "Name"): c.product.name = try value(a, d.product.name) { ConfigValues.productName($0).map(Optional.some) }
+        case ("Product", "Version"): c.product.version = try value(a, d.product.version) { ConfigValues.productVersion($0).map(Optional.some) }
+        case ("Product", "VersionFile"):
+            c.product.versionFile = try value(a, d.product.versionFile) { ConfigValues.absoluteFilePath($0, "the product's version file").map(Optional.some) }
+        case ("Product", "FactsFile"):
+            c.product.factsFile = try value(a, d.product.factsFile) { ConfigValues.absoluteFilePath($0, "the product's facts file").map(Optional.some) }
+        case ("Product", "FactsSchema"):
+            c.product.factsSchema = try value(a, d.product.factsSchema) { ConfigValues.absoluteFilePath($0, "the facts schema").map(Optional.some) }
+        case ("Product", "FactsMaxAgeSec"):
+            c.product.factsMaxAge = try value(a, d.product.factsMaxAge) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         default:
             // The parser only passes keys of the schema; anything else is a programming error, but still
             // reported as a config error rather than a crash.

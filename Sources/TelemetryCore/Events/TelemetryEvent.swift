@@ -1,15 +1,16 @@
 import Logging
 
 /// Every kind of event telemetryd logs, each with a fixed journal `MESSAGE_ID` that `systemd/telemetryd.catalog`
-/// documents (DESIGN.md, "Journal"). Log metadata keys are journal field names as they are: the journal handler
+/// documents (README, "Inspecting it"). Log metadata keys are journal field names as they are: the journal handler
 /// passes `MESSAGE_ID` and `TELEMETRY_*` through, and the stderr handler leaves them out of plain lines.
 public enum TelemetryEvent: String, CaseIterable, Sendable {
-    case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning
+    case started, stopping, stopped, reloaded, reloadFailed, configError, configWarning, clockChanged
     case disabled, enabled, stuck
     case identityCreated, identityReplaced, cloneDetected, identityNotPersisted
     case reportSent, reportQueued, reportRetrying, reportRejected, reportDropped, reportDryRun
     case spoolPurged, spoolError, payload
-    case collectorUnreachable, collectorReachable
+    case collectorUnreachable, collectorReachable, credentialRefused
+    case factsDropped, productFileProblem
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -18,6 +19,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .stopping: "7ab837d65ba344309913a8e6b96b765b"
         case .stopped: "cbb0124eec1b4c13a108d705573ec42b"
         case .reloaded: "e3c9d69a69b2421cada774c7698df674"
+        case .clockChanged: "54090ea9c135430baa0d0d1328725106"
         case .reloadFailed: "d70402c7e9d140609ff3b965d336243b"
         case .configError: "7ac6befc811b40f6a2a6c7d81b6dac1a"
         case .configWarning: "52ae7d26a5884fcb86bd6aff279af6c3"
@@ -39,6 +41,9 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .payload: "9f231ea8c4924fc9abee4aee002755d2"
         case .collectorUnreachable: "5d0f4c0a7b9e4c4e8d3a61f2b7c9e014"
         case .collectorReachable: "a6e2b1d95c3f47a8b0e4d7c1f2a9b365"
+        case .credentialRefused: "689ddaf62dfd4799bd190af8daf1d58e"
+        case .factsDropped: "c88c0ed2392247d0930d63c4d345e23a"
+        case .productFileProblem: "284947edcdf04ca786584981321fb72e"
         }
     }
 

@@ -28,7 +28,7 @@ public enum IdentityEvent: Sendable, Equatable {
     case notPersisted(FileError)
 }
 
-/// Keeps `instance-id` and `cluster-id` in the state directory (DESIGN.md, "Identity").
+/// Keeps `instance-id` and `cluster-id` in the state directory (docs/state-directory.md).
 ///
 /// Beside the instance ID it keeps `machine-app-id`: `sd_id128_get_machine_app_specific()` for telemetryd's fixed
 /// application ID. When that changes (an image or VM was cloned and given a new machine-id) a new instance ID is made,

@@ -25,7 +25,8 @@ extension CPUIDReader {
 /// `/sys/devices/system/cpu/online`, DMI `sys_vendor`/`product_name`/`bios_vendor`, `/proc/xen`,
 /// `/sys/hypervisor/type`, `/proc/device-tree/hypervisor/compatible`, container markers
 /// (`/run/host/container-manager`, `/run/systemd/container`, `/.dockerenv`, `/run/.containerenv`, `/proc/vz`)
-/// and the single `container=` key of `/proc/1/environ`. On the live root `/` also `uname(2)`, `sysinfo(2)`,
+/// the single `container=` key of `/proc/1/environ`, and in a container the memory and CPU limits at the root of
+/// `/sys/fs/cgroup` (see CgroupLimits). On the live root `/` also `uname(2)`, `sysinfo(2)`,
 /// `sched_getaffinity(2)` and CPUID. Never hostnames, machine or boot IDs, addresses or other environment.
 public struct HostProbe: Sendable {
     public let root: String
@@ -56,7 +57,8 @@ public struct HostProbe: Sendable {
         case .success(let b):
             return b
         case .failure(let why):
-            logger.debug("host probe: source unavailable", metadata: ["path": "\(files.path(relative))", "reason": "\(why)"])
+            logger.debug("host probe: \(files.path(relative)) unavailable (\(why)); what it feeds is reported as null",
+                         metadata: ["path": "\(files.path(relative))", "reason": "\(why)"])
             return nil
         }
     }
@@ -112,18 +114,31 @@ public struct HostProbe: Sendable {
 
     // MARK: CPU
 
-    public func cpuInfo() -> CPUInfo {
+    /// `limits`: the container's cgroup limits (nil outside a container): `logicalCores` is then what the
+    /// container may use, `hostLogicalCores` stays the host's.
+    public func cpuInfo(limits: CgroupLimits? = nil) -> CPUInfo {
         var info = CPUInfo()
         let summary = text("proc/cpuinfo").map(CPUInfoSummary.init(parsing:))
         info.model = summary?.model
+        let online = text("sys/devices/system/cpu/online").flatMap(CPUListParser.count)
+        if let n = online {
+            info.hostLogicalCores = n
+        } else if let n = summary?.processorCount, n > 0 {
+            info.hostLogicalCores = n
+        }
         if isLiveRoot, let n = Self.affinityCount() {
             info.logicalCores = n
         } else if let n = summary?.processorCount, n > 0 {
             info.logicalCores = n
-        } else if let online = text("sys/devices/system/cpu/online") {
-            info.logicalCores = CPUListParser.count(online)
-            if info.logicalCores == nil { malformed("sys/devices/system/cpu/online") }
+        } else if let n = online {
+            info.logicalCores = n
+        } else if files.exists("sys/devices/system/cpu/online") {
+            malformed("sys/devices/system/cpu/online")
         }
+        if let cap = limits?.cpus {
+            info.logicalCores = min(info.logicalCores ?? cap, cap)
+        }
+        if info.hostLogicalCores == nil { info.hostLogicalCores = info.logicalCores }
         if let t = text("proc/loadavg") {
             if let l = LoadAverage(parsing: t) {
                 info.load1 = l.load1
@@ -144,11 +159,21 @@ public struct HostProbe: Sendable {
 
     // MARK: Memory
 
-    public func memoryInfo() -> MemoryInfo {
-        guard let t = text("proc/meminfo") else { return MemoryInfo() }
-        let info = MemInfoParser.parse(t)
+    /// `limits`: the container's cgroup limits (nil outside a container): `totalBytes` is then what the
+    /// container may use (at most the host's), `hostTotalBytes` stays the host's.
+    public func memoryInfo(limits: CgroupLimits? = nil) -> MemoryInfo {
+        var info = text("proc/meminfo").map(MemInfoParser.parse) ?? MemoryInfo()
         if info.totalBytes == nil { malformed("proc/meminfo") }
+        info.hostTotalBytes = info.totalBytes
+        if let cap = limits?.memoryBytes {
+            info.totalBytes = min(info.totalBytes ?? cap, cap)
+        }
         return info
+    }
+
+    /// The limits of the cgroup namespace's root (`/sys/fs/cgroup`): what a container may use.
+    public func cgroupLimits() -> CgroupLimits {
+        CgroupLimits.read(files)
     }
 
     // MARK: Uptime

@@ -72,17 +72,7 @@ public struct ProbeFiles: Sendable {
 
     /// Names in a directory (without `.` and `..`), at most `limit`; empty when it cannot be listed.
     public func list(_ relative: String, limit: Int = 4096) -> [String] {
-        guard let dir = opendir(path(relative)) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while names.count < limit, let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-                let bytes = raw.prefix(while: { $0 != 0 })
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        Directory.names(path(relative), limit: limit)
     }
 }
 

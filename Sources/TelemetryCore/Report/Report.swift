@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The two kinds of report of the contract (`shared/DESIGN.md`, "Reports").
+/// The two kinds of report of the contract (README, "Reports").
 public enum ReportType: String, Codable, Sendable, CaseIterable, Hashable {
     case keepalive
     case diagnostics
@@ -23,11 +23,13 @@ public struct Report: Codable, Sendable, Equatable {
     public var instanceId: String
     public var clusterId: String
     public var agent: Agent
+    /// The vendor's product (`[Product] Name=`); absent from the JSON when not configured.
+    public var product: Product?
     public var data: ReportData
 
     public init(
         messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
-        agent: Agent, data: ReportData
+        agent: Agent, product: Product? = nil, data: ReportData
     ) {
         self.schemaVersion = Report.currentSchemaVersion
         self.messageId = messageId
@@ -36,11 +38,12 @@ public struct Report: Codable, Sendable, Equatable {
         self.instanceId = instanceId
         self.clusterId = clusterId
         self.agent = agent
+        self.product = product
         self.data = data
     }
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, messageId, type, timestamp, instanceId, clusterId, agent, data
+        case schemaVersion, messageId, type, timestamp, instanceId, clusterId, agent, product, data
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +55,7 @@ public struct Report: Codable, Sendable, Equatable {
         instanceId = try c.decode(String.self, forKey: .instanceId)
         clusterId = try c.decode(String.self, forKey: .clusterId)
         agent = try c.decode(Agent.self, forKey: .agent)
+        product = try c.decodeIfPresent(Product.self, forKey: .product)
         switch type {
         case .keepalive: data = .keepalive(try c.decode(KeepAliveData.self, forKey: .data))
         case .diagnostics: data = .diagnostics(try c.decode(DiagnosticsData.self, forKey: .data))
@@ -67,6 +71,7 @@ public struct Report: Codable, Sendable, Equatable {
         try c.encode(instanceId, forKey: .instanceId)
         try c.encode(clusterId, forKey: .clusterId)
         try c.encode(agent, forKey: .agent)
+        try c.encodeIfPresent(product, forKey: .product)
         switch data {
         case .keepalive(let d): try c.encode(d, forKey: .data)
         case .diagnostics(let d): try c.encode(d, forKey: .data)
@@ -80,6 +85,23 @@ public struct Agent: Codable, Sendable, Equatable {
     public init(name: String = "telemetryd", version: String) {
         self.name = name
         self.version = version
+    }
+}
+
+/// The vendor's product an install reports for. `version` is null when `VersionFile=` cannot be read.
+public struct Product: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String?
+    public init(name: String, version: String?) {
+        self.name = name
+        self.version = version
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, version }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(version, forKey: .version)  // null, not absent, when unknown
     }
 }
 
@@ -139,20 +161,25 @@ public struct CPUInfo: Codable, Sendable, Equatable {
     public var load1: Double?
     public var load5: Double?
     public var load15: Double?
+    /// The host's logical CPUs; `logicalCores` is what this container (or process) may use.
+    public var hostLogicalCores: Int?
 
-    public init(model: String? = nil, logicalCores: Int? = nil, load1: Double? = nil, load5: Double? = nil, load15: Double? = nil) {
+    public init(model: String? = nil, logicalCores: Int? = nil, load1: Double? = nil, load5: Double? = nil, load15: Double? = nil,
+                hostLogicalCores: Int? = nil) {
         self.model = model
         self.logicalCores = logicalCores
         self.load1 = load1
         self.load5 = load5
         self.load15 = load15
+        self.hostLogicalCores = hostLogicalCores
     }
 
-    private enum CodingKeys: String, CodingKey { case model, logicalCores, load1, load5, load15 }
+    private enum CodingKeys: String, CodingKey { case model, logicalCores, load1, load5, load15, hostLogicalCores }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
         try c.encode(logicalCores, forKey: .logicalCores)
+        try c.encode(hostLogicalCores, forKey: .hostLogicalCores)
         try c.encode(load1, forKey: .load1)
         try c.encode(load5, forKey: .load5)
         try c.encode(load15, forKey: .load15)
@@ -164,18 +191,23 @@ public struct MemoryInfo: Codable, Sendable, Equatable {
     public var availableBytes: UInt64?
     public var swapTotalBytes: UInt64?
     public var swapFreeBytes: UInt64?
+    /// The host's memory; `totalBytes` is what this container may use.
+    public var hostTotalBytes: UInt64?
 
-    public init(totalBytes: UInt64? = nil, availableBytes: UInt64? = nil, swapTotalBytes: UInt64? = nil, swapFreeBytes: UInt64? = nil) {
+    public init(totalBytes: UInt64? = nil, availableBytes: UInt64? = nil, swapTotalBytes: UInt64? = nil, swapFreeBytes: UInt64? = nil,
+                hostTotalBytes: UInt64? = nil) {
         self.totalBytes = totalBytes
         self.availableBytes = availableBytes
         self.swapTotalBytes = swapTotalBytes
         self.swapFreeBytes = swapFreeBytes
+        self.hostTotalBytes = hostTotalBytes
     }
 
-    private enum CodingKeys: String, CodingKey { case totalBytes, availableBytes, swapTotalBytes, swapFreeBytes }
+    private enum CodingKeys: String, CodingKey { case totalBytes, availableBytes, swapTotalBytes, swapFreeBytes, hostTotalBytes }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(totalBytes, forKey: .totalBytes)
+        try c.encode(hostTotalBytes, forKey: .hostTotalBytes)
         try c.encode(availableBytes, forKey: .availableBytes)
         try c.encode(swapTotalBytes, forKey: .swapTotalBytes)
         try c.encode(swapFreeBytes, forKey: .swapFreeBytes)
@@ -207,8 +239,12 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
     /// As `systemd-detect-virt --container` says it: `none`, `docker`, `podman`, `lxc`, `systemd-nspawn`, …
     public var container: String?
     public var config: ConfigFeatures
+    /// The product's facts (`FactsFile=`); null unless `factsStatus` is `ok`.
+    public var facts: [String: FactValue]?
+    public var factsStatus: FactsStatus
 
-    public init(os: OSInfo, cpu: CPUInfo, memory: MemoryInfo, uptimeSec: Int?, virtualization: String?, container: String?, config: ConfigFeatures) {
+    public init(os: OSInfo, cpu: CPUInfo, memory: MemoryInfo, uptimeSec: Int?, virtualization: String?, container: String?, config: ConfigFeatures,
+                facts: [String: FactValue]? = nil, factsStatus: FactsStatus = .none) {
         self.os = os
         self.cpu = cpu
         self.memory = memory
@@ -216,9 +252,25 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
         self.virtualization = virtualization
         self.container = container
         self.config = config
+        self.facts = facts
+        self.factsStatus = factsStatus
     }
 
-    private enum CodingKeys: String, CodingKey { case os, cpu, memory, uptimeSec, virtualization, container, config }
+    private enum CodingKeys: String, CodingKey { case os, cpu, memory, uptimeSec, virtualization, container, config, facts, factsStatus }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        os = try c.decode(OSInfo.self, forKey: .os)
+        cpu = try c.decode(CPUInfo.self, forKey: .cpu)
+        memory = try c.decode(MemoryInfo.self, forKey: .memory)
+        uptimeSec = try c.decodeIfPresent(Int.self, forKey: .uptimeSec)
+        virtualization = try c.decodeIfPresent(String.self, forKey: .virtualization)
+        container = try c.decodeIfPresent(String.self, forKey: .container)
+        config = try c.decode(ConfigFeatures.self, forKey: .config)
+        facts = try c.decodeIfPresent([String: FactValue].self, forKey: .facts)
+        factsStatus = try c.decodeIfPresent(FactsStatus.self, forKey: .factsStatus) ?? .none
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(os, forKey: .os)
@@ -228,6 +280,8 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
         try c.encode(virtualization, forKey: .virtualization)
         try c.encode(container, forKey: .container)
         try c.encode(config, forKey: .config)
+        try c.encode(facts, forKey: .facts)
+        try c.encode(factsStatus, forKey: .factsStatus)
     }
 }
 

@@ -36,7 +36,7 @@ public struct SentLog: Sendable {
 
     /// File names, oldest first.
     public func entries() -> [String] {
-        Spool.listDirectory(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+        Directory.names(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 
     private func prune() {

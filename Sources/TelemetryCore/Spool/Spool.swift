@@ -49,7 +49,7 @@ public struct SpoolDiscard: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Unsent reports on disk, `<stateDirectory>/spool/`, one file per report holding the exact JSON sent, so the
-/// messageId and the bytes stay the same across retries and restarts (DESIGN.md, "Reports"). Files are written
+/// messageId and the bytes stay the same across retries and restarts (README, "Reports"). Files are written
 /// atomically before the first attempt and removed after a 2xx or a rejection. Not thread-safe by itself: one
 /// owner (the delivery actor) uses it.
 public struct Spool: Sendable {
@@ -65,18 +65,20 @@ public struct Spool: Sendable {
 
     public func path(of entry: SpoolEntry) -> String { directory + "/" + entry.fileName }
 
-    /// Writes `report` as a new spool file, then drops the oldest files beyond `maxReports` and returns them
-    /// (so each drop can be logged). The new report itself is never dropped.
-    @discardableResult
-    public func enqueue(_ report: Report, maxReports: Int, now: Date = Date()) throws(FileError) -> [SpoolEntry] {
-        let body: [UInt8]
-        do { body = Array(try report.jsonData()) } catch { throw FileError("encode report", directory, errno: EINVAL) }
-        return try add(body: body, type: report.type, messageId: report.messageId, maxReports: maxReports, now: now).dropped
+    /// What `add` did: the new entry, the old ones dropped to stay within the bound, and the old ones that should
+    /// have been dropped but could not be deleted (the new report is spooled all the same).
+    public struct Added: Sendable {
+        public var entry: SpoolEntry
+        public var dropped: [SpoolEntry]
+        public var notDropped: [(entry: SpoolEntry, error: FileError)]
     }
 
-    /// As `enqueue(_:maxReports:)` with the JSON already encoded; also returns the new entry.
+    /// Writes the report JSON `body` as a new spool file, then drops the oldest files beyond `maxReports` and returns
+    /// them (so each drop can be logged); the new report itself is never dropped. Throws only when the new report
+    /// could not be written; once it is on disk, an old file that cannot be deleted is reported in `notDropped`, not thrown, so
+    /// the caller never takes a spooled report for an unspooled one.
     @discardableResult
-    public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> (entry: SpoolEntry, dropped: [SpoolEntry]) {
+    public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> Added {
         guard Spool.isValidMessageId(Substring(messageId)) else { throw FileError("spool (bad messageId)", directory, errno: EINVAL) }
         try AtomicFile.makeDirectory(directory)
         let existing = scan().entries
@@ -84,16 +86,20 @@ public struct Spool: Sendable {
         let ms = max(nowMs, (existing.last?.spooledAtMs ?? 0) + 1)
         let entry = SpoolEntry(spooledAtMs: ms, type: type, messageId: messageId)
         try AtomicFile.write(body, to: path(of: entry))
-        var dropped: [SpoolEntry] = []
+        var added = Added(entry: entry, dropped: [], notDropped: [])
         let bound = max(1, maxReports)
         let total = existing.count + 1
         if total > bound {
             for old in existing.prefix(total - bound) {
-                try AtomicFile.remove(path(of: old))
-                dropped.append(old)
+                do throws(FileError) {
+                    try AtomicFile.remove(path(of: old))
+                    added.dropped.append(old)
+                } catch {
+                    added.notDropped.append((old, error))
+                }
             }
         }
-        return (entry, dropped)
+        return added
     }
 
     /// The spooled reports, oldest first.
@@ -104,7 +110,7 @@ public struct Spool: Sendable {
     public func scan() -> (entries: [SpoolEntry], discarded: [SpoolDiscard]) {
         var entries: [SpoolEntry] = []
         var discarded: [SpoolDiscard] = []
-        for name in Spool.listDirectory(directory) {
+        for name in Directory.names(directory) {
             if let e = SpoolEntry(fileName: name) {
                 entries.append(e)
                 continue
@@ -155,21 +161,17 @@ public struct Spool: Sendable {
         case discarded(SpoolDiscard)
     }
 
-    /// The report and its exact bytes; nil when gone or damaged (a damaged file is deleted).
-    public func load(_ entry: SpoolEntry) -> (Report, body: [UInt8])? {
-        if case .report(let r, let body) = loadChecked(entry) { return (r, body) }
-        return nil
-    }
-
-    public func remove(_ entry: SpoolEntry) {
-        try? AtomicFile.remove(path(of: entry))
+    /// Deletes a sent or rejected report. A file already gone is no error; one that cannot be deleted is (the caller
+    /// must then not send it again).
+    public func remove(_ entry: SpoolEntry) throws(FileError) {
+        try AtomicFile.remove(path(of: entry))
     }
 
     /// Deletes every spooled report (and temp leftovers); returns how many reports were deleted.
     @discardableResult
     public func purge() -> Int {
         var count = 0
-        for name in Spool.listDirectory(directory) {
+        for name in Directory.names(directory) {
             let full = directory + "/" + name
             guard Spool.isRegularFile(full) else { continue }
             if (try? AtomicFile.remove(full)) != nil, SpoolEntry(fileName: name) != nil { count += 1 }
@@ -180,7 +182,7 @@ public struct Spool: Sendable {
 
     /// How many reports wait in the spool of `stateDirectory`; names only, nothing is read. For `telemetryd status`.
     public static func pendingCount(stateDirectory: String) -> Int {
-        listDirectory(stateDirectory + "/" + directoryName).reduce(0) { $0 + (SpoolEntry(fileName: $1) == nil ? 0 : 1) }
+        Directory.names(stateDirectory + "/" + directoryName).reduce(0) { $0 + (SpoolEntry(fileName: $1) == nil ? 0 : 1) }
     }
 
     // MARK: helpers
@@ -189,20 +191,6 @@ public struct Spool: Sendable {
     static func isValidMessageId(_ s: Substring) -> Bool {
         !s.isEmpty && s.utf8.count <= 64
             && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) || $0 == 0x2D }
-    }
-
-    static func listDirectory(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let ent = readdir(d) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
-        }
-        return names
     }
 
     static func isRegularFile(_ path: String) -> Bool {

@@ -63,6 +63,11 @@ public struct DeliveryState: Codable, Sendable, Equatable {
 /// `state.json` in the state directory. Updates are read-modify-write under an exclusive `flock(2)` on
 /// `state.lock`, so the daemon and a `telemetryd send` run by hand never lose each other's writes, and the file is
 /// replaced atomically so a crash leaves the old or the new state, never half of one.
+///
+/// Who writes what (docs/state-directory.md): the daemon's schedule writes `lastScheduled` and `nextDue`; the
+/// delivery engine (the daemon's, and `telemetryd send`) writes `lastResult` and `lastSent`. Each writer changes
+/// only its own keys, always through `update`, so none can undo another's. A file that cannot be read or decoded
+/// is never replaced: `update` fails instead, and the operator sees why.
 public struct DeliveryStateStore: Sendable {
     public static let fileName = "state.json"
     public static let lockName = "state.lock"
@@ -72,24 +77,28 @@ public struct DeliveryStateStore: Sendable {
 
     public var path: String { stateDirectory + "/" + Self.fileName }
 
-    /// The stored state; an empty one when the file is missing or unreadable (then the schedule starts afresh,
-    /// which sends at most one extra report of each type).
-    public func load() -> DeliveryState {
-        guard let bytes = try? AtomicFile.read(path, limit: 1 << 20) else { return DeliveryState() }
-        return (try? Self.decoder.decode(DeliveryState.self, from: Data(bytes))) ?? DeliveryState()
+    /// The stored state; an empty one when the file does not exist yet. A file that exists but cannot be read
+    /// (EACCES: written by root without the fix of `AtomicFile.giveToDirectoryOwner`) or decoded is an error that
+    /// names it, never an empty state.
+    public func load() throws(FileError) -> DeliveryState {
+        guard let bytes = try AtomicFile.read(path, limit: 1 << 20) else { return DeliveryState() }
+        do {
+            return try Self.decoder.decode(DeliveryState.self, from: Data(bytes))
+        } catch {
+            throw FileError("decode", path, errno: EINVAL, detail: "not a state file this version understands (\(error)); move it away to start afresh")
+        }
     }
 
     /// Read, change and write back under the lock.
     public func update(_ body: (inout DeliveryState) -> Void) throws(FileError) {
         try AtomicFile.makeDirectory(stateDirectory)
         let lockPath = stateDirectory + "/" + Self.lockName
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileError("open", lockPath, errno: errno) }
+        let fd = try AtomicFile.openLockFile(lockPath)
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else { throw FileError("flock", lockPath, errno: errno) }
         }
-        var state = load()
+        var state = try load()
         body(&state)
         let data: Data
         do { data = try Self.encoder.encode(state) } catch { throw FileError("encode", path, errno: EINVAL) }
@@ -107,26 +116,5 @@ public struct DeliveryStateStore: Sendable {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .iso8601
         return d
-    }
-}
-
-/// When each report type is next due (DESIGN.md, "Schedule"). Pure.
-public enum SchedulePolicy {
-    /// First due time after a start or reload: at start plus jitter when never sent or overdue (like a timer's
-    /// `Persistent=yes`, a daemon that was down past a due time sends once), else the persisted time plus one
-    /// interval, plus jitter. So a restart, even a crash loop, never sends more than one report per interval.
-    public static func firstDue(lastScheduled: Date?, now: Date, interval: TimeSpan, jitterSeconds: Double) -> Date {
-        let jitter = max(0, jitterSeconds)
-        guard let last = lastScheduled, last <= now else {
-            // Never scheduled, or a clock that went backwards past the record: start afresh.
-            return now.addingTimeInterval(jitter)
-        }
-        let next = last.addingTimeInterval(interval.seconds)
-        return max(next, now).addingTimeInterval(jitter)
-    }
-
-    /// The due time after one was scheduled at `scheduledAt`.
-    public static func nextDue(after scheduledAt: Date, interval: TimeSpan, jitterSeconds: Double) -> Date {
-        scheduledAt.addingTimeInterval(interval.seconds + max(0, jitterSeconds))
     }
 }

@@ -4,8 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Retry delays of a failed send (DESIGN.md: `RetryMinSec`, `RetryMaxSec`): exponential with full jitter, never
+/// Retry delays of a failed send (`RetryMinSec=`, `RetryMaxSec=`): exponential with full jitter, never
 /// shorter than the minimum nor longer than the maximum. Pure.
 public enum Backoff {
     /// The wait after the `attempt`-th consecutive failure (0 for the first). The ceiling grows as
@@ -29,11 +32,11 @@ public enum Backoff {
         return delay(attempt: attempt, min: min, max: max, random: random)
     }
 
-    /// Whether an attempt started at `startedAt` is still within what its timeouts allow (2×TimeoutSec + 30s);
+    /// Whether an attempt started at `startedAt` is still within what its deadline allows (TimeoutSec + 30s);
     /// beyond that the worker is considered stuck and the daemon stops pinging the watchdog.
     public static func attemptIsHealthy(startedAt: ContinuousClock.Instant?, now: ContinuousClock.Instant, timeout: Duration) -> Bool {
         guard let startedAt else { return true }
-        return now - startedAt <= timeout * 2 + .seconds(30)
+        return now - startedAt <= timeout + .seconds(30)
     }
 }
 
@@ -79,26 +82,30 @@ public enum RetryAfter {
     }
 }
 
-/// What an HTTP status means for a report (DESIGN.md, "Reports"). Pure.
+/// What an HTTP status means for a report (README, "Reports"). Pure.
 public enum ResponseClassifier {
     public enum Verdict: Sendable, Equatable {
         case delivered
         case retry
+        /// 401, 403: a credential problem the operator can fix; the report stays spooled.
+        case credentialRejected
         case rejected
     }
 
-    /// 2xx delivered; 408, 429 and 5xx retried; everything else rejected, including 3xx: redirects are not
-    /// followed, so a report is never re-posted somewhere the operator did not configure.
+    /// 2xx delivered; 408, 429 and 5xx retried; 401 and 403 kept for a fixed token; everything else rejected,
+    /// including 3xx: redirects are not followed, so a report is never re-posted somewhere the operator did not
+    /// configure.
     public static func classify(status: Int) -> Verdict {
         switch status {
         case 200...299: .delivered
         case 408, 429, 500...599: .retry
+        case 401, 403: .credentialRejected
         default: .rejected
         }
     }
 }
 
-/// Which CONNECT proxy, if any, carries the reports (DESIGN.md: `Proxy=`; empty means `$https_proxy`/`$HTTPS_PROXY`
+/// Which CONNECT proxy, if any, carries the reports (`Proxy=`; empty means `$https_proxy`/`$HTTPS_PROXY`
 /// honoring `$no_proxy`). Pure: the environment is passed in.
 public enum ProxySelector {
     /// `configured` (Proxy=) wins. Otherwise the scheme's variable: `https_proxy` then `HTTPS_PROXY` for https://
@@ -120,22 +127,33 @@ public enum ProxySelector {
         return parseEnvironmentProxy(raw)
     }
 
-    /// `http://host:port[/]` or bare `host:port`.
+    /// `http://[user:password@]host:port[/]` or bare `[user:password@]host:port`.
     static func parseEnvironmentProxy(_ raw: String) -> ProxyAddress? {
         let s = raw.trimmedASCII()
         let withScheme = s.contains("://") ? s : "http://" + s
         return try? ConfigValues.proxy(withScheme).get()
     }
 
-    /// Whether a `no_proxy` list exempts `host`: entries separated by commas (and blanks); `*` exempts all; an
-    /// entry matches the host itself or any subdomain (`example.com` and `.example.com` both match
-    /// `api.example.com`); `host:port` matches only that port; IPv6 in brackets or bare. Case-insensitive.
+    /// Whether a `no_proxy` list exempts `host`, as curl reads it: entries separated by commas (and blanks); `*`
+    /// exempts all; a name matches the host itself or any subdomain (`example.com` and `.example.com` both match
+    /// `api.example.com`); an IP address or CIDR range (`10.0.0.0/8`, `fd00::/8`) matches an endpoint given as an
+    /// IP address in it (no name is resolved for this); `host:port` matches only that port; IPv6 in brackets or
+    /// bare. Case-insensitive.
     public static func exempts(noProxy: String, host: String, port: Int) -> Bool {
         let h = normalize(host)
+        let hostIP = IPAddressBytes(h)
         for rawEntry in noProxy.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
             var entry = Substring(normalize(String(rawEntry)))
             if entry.isEmpty { continue }
             if entry == "*" { return true }
+            if let slash = entry.firstIndex(of: "/") {
+                // CIDR: only an endpoint written as an address can match.
+                guard let hostIP, let bits = Int(entry[entry.index(after: slash)...]) else { continue }
+                var net = entry[..<slash]
+                if net.hasPrefix("["), net.hasSuffix("]") { net = net.dropFirst().dropLast() }
+                if let netIP = IPAddressBytes(String(net)), netIP.contains(hostIP, prefixLength: bits) { return true }
+                continue
+            }
             var entryPort: Int?
             if entry.hasPrefix("[") {
                 guard let close = entry.firstIndex(of: "]") else { continue }
@@ -147,6 +165,11 @@ public enum ProxySelector {
                 entry = entry[..<c]
             }
             if let entryPort, entryPort != port { continue }
+            if let hostIP {
+                // An address is matched as an address only, never as a name suffix (curl does the same).
+                if let entryIP = IPAddressBytes(String(entry)), entryIP == hostIP { return true }
+                continue
+            }
             while entry.hasPrefix(".") { entry = entry.dropFirst() }
             if entry.hasPrefix("*.") { entry = entry.dropFirst(2) }
             if entry.isEmpty { continue }
@@ -159,6 +182,35 @@ public enum ProxySelector {
         var t = ConfigValues.asciiLowercased(s.trimmedASCII())
         while t.hasSuffix(".") { t.removeLast() }
         return t
+    }
+}
+
+/// An IPv4 or IPv6 address as its bytes (4 or 16), for `no_proxy` CIDR matching. Pure (inet_pton only parses).
+struct IPAddressBytes: Equatable {
+    let bytes: [UInt8]
+
+    init?(_ text: String) {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+        } else if inet_pton(AF_INET6, text, &v6) == 1 {
+            bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        } else {
+            return nil
+        }
+    }
+
+    /// Whether `other` lies in this network of `prefixLength` bits (same family only).
+    func contains(_ other: IPAddressBytes, prefixLength: Int) -> Bool {
+        guard bytes.count == other.bytes.count, (0...(bytes.count * 8)).contains(prefixLength) else { return false }
+        var left = prefixLength
+        for (a, b) in zip(bytes, other.bytes) where left > 0 {
+            let mask: UInt8 = left >= 8 ? 0xFF : ~(0xFF >> UInt8(left))
+            if a & mask != b & mask { return false }
+            left -= 8
+        }
+        return true
     }
 }
 

@@ -65,11 +65,11 @@ public struct ReportValidator: Sendable {
         }
         return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,
                                         instanceId: report.instanceId, clusterId: report.clusterId,
-                                        facts: ReportValidator.facts(report, product: top["product"]), json: text))
+                                        facts: ReportValidator.facts(report), json: text))
     }
 
-    static func facts(_ report: Report, product: JSONValue?) -> ReportFacts {
-        var f = ReportFacts(productVersion: product?["version"]?.string)
+    static func facts(_ report: Report) -> ReportFacts {
+        var f = ReportFacts(productVersion: report.product?.version)
         if case .diagnostics(let d) = report.data {
             f.os = Buckets.os(id: d.os.id, versionId: d.os.versionId)
             f.arch = d.os.arch

@@ -1,0 +1,105 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One value of `data.facts` as it is sent: a boolean, a finite number, or a string the schema lists in an `enum`.
+public enum FactValue: Sendable, Equatable, Codable {
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
+        else if let d = try? c.decode(Double.self), d.isFinite { self = .number(d) }
+        else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .bool(let b): try c.encode(b)
+        case .integer(let i): try c.encode(i)
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        }
+    }
+
+    /// The value as a Double, for range checks; nil for booleans and strings.
+    var numeric: Double? {
+        switch self {
+        case .integer(let i): Double(i)
+        case .number(let d): d
+        case .bool, .string: nil
+        }
+    }
+}
+
+/// A top-level value of the product's facts file before the rules run: anything JSON can hold, with nested
+/// values kept opaque (they are always dropped, so their content is never decoded or kept).
+enum FactInput: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case nonFinite
+    case string(String)
+    case nested
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        // Most facts are numbers: try those first (each failed attempt costs a thrown DecodingError).
+        if c.decodeNil() { self = .null }
+        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
+        else if let d = try? c.decode(Double.self) { self = d.isFinite ? .number(d) : .nonFinite }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else { self = .nested }
+    }
+}
+
+/// `factsStatus` of a diagnostics report.
+public enum FactsStatus: String, Sendable, Codable, CaseIterable {
+    /// Facts were read (some keys may have been dropped).
+    case ok
+    /// No `FactsFile=` is configured.
+    case none
+    /// `FactsFile=` does not exist (yet).
+    case missing
+    /// The file is older than `FactsMaxAgeSec=`.
+    case stale
+    /// Not a regular file, too large, writable by others, not a JSON object, or the schema is unusable.
+    case invalid
+}
+
+/// A key left out of `data.facts`, and why. Never the value.
+public struct DroppedFact: Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var reason: String
+    public init(key: String, reason: String) { self.key = key; self.reason = reason }
+    public var description: String { "\(key): \(reason)" }
+}
+
+/// What the facts rules made of the product's file.
+public struct FactsOutcome: Sendable, Equatable {
+    public var status: FactsStatus
+    /// The facts to send; nil unless `status` is `ok`.
+    public var facts: [String: FactValue]?
+    /// Keys left out, sorted by key.
+    public var dropped: [DroppedFact]
+    /// Why the whole file was refused (`missing`, `stale`, `invalid`), for the log; never file content.
+    public var problem: String?
+
+    public init(status: FactsStatus, facts: [String: FactValue]? = nil, dropped: [DroppedFact] = [], problem: String? = nil) {
+        self.status = status
+        self.facts = facts
+        self.dropped = dropped
+        self.problem = problem
+    }
+
+    public static let none = FactsOutcome(status: .none)
+}

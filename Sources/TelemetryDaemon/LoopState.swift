@@ -1,0 +1,85 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import TelemetryCore
+
+/// Everything the daemon loop juggles between wake-ups, and the pure decisions over it: which reports are due,
+/// whether to ping the watchdog, and how long to sleep. The loop only carries out what these say.
+struct LoopState {
+    var loaded: LoadedConfig
+    var identity: Identity?
+    var nextDue: [ReportType: ContinuousClock.Instant] = [:]
+    var reloadError: String?
+    /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
+    var stateProblem: String?
+    var lastStatus = ""
+    /// How many times the daemon has decided (start, then each reload), for `daemon.json`.
+    var decisions = 0
+    /// Half of `WatchdogSec=`; nil without a watchdog.
+    var pingEvery: Duration?
+    var nextPing: ContinuousClock.Instant
+
+    /// The wall clock and the monotonic clock read together on the last pass: a wall clock that moved much more or
+    /// less than the monotonic one since then was set (an NTP step at boot, an administrator).
+    var clockAnchor: (wall: Date, monotonic: ContinuousClock.Instant)
+
+    /// A wall-clock change smaller than this between two passes is drift or slewing, not a step.
+    static let clockStepThreshold: Double = 2
+
+    /// How often STATUS= is refreshed at the latest (its "next keep-alive in …" countdown).
+    static let statusRefresh: Duration = .seconds(60)
+
+    init(loaded: LoadedConfig, pingEvery: Duration? = nil, now: ContinuousClock.Instant) {
+        self.loaded = loaded
+        self.pingEvery = pingEvery
+        self.nextPing = now
+        self.clockAnchor = (Date(), now)
+    }
+
+    /// By how many seconds the wall clock was stepped since the last pass (positive: forward); nil when it only
+    /// kept pace with the monotonic clock. Due times run on the monotonic clock and stay; only the wall-clock times
+    /// recorded for `telemetryd status` need rewriting after a step.
+    func clockStep(wall: Date, now: ContinuousClock.Instant) -> Double? {
+        let wallElapsed = wall.timeIntervalSince(clockAnchor.wall)
+        let monotonicElapsed = durationSeconds(clockAnchor.monotonic.duration(to: now))
+        let step = wallElapsed - monotonicElapsed
+        return abs(step) >= Self.clockStepThreshold ? step : nil
+    }
+
+    /// The wall-clock time of each monotonic due time, as `status` shows it.
+    func wallClockDue(wall: Date, now: ContinuousClock.Instant) -> [ReportType: Date] {
+        nextDue.mapValues { wall.addingTimeInterval(durationSeconds(now.duration(to: $0))) }
+    }
+
+    /// What to do on this pass.
+    struct Plan: Equatable {
+        /// Report types due now, in `ReportType.allCases` order; none while disabled or without an identity.
+        var due: [ReportType]
+        /// Whether a watchdog ping is due.
+        var ping: Bool
+    }
+
+    func plan(at now: ContinuousClock.Instant) -> Plan {
+        let enabled = loaded.config.enable && identity != nil
+        let due = enabled ? ReportType.allCases.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
+        return Plan(due: due, ping: pingEvery != nil && now >= nextPing)
+    }
+
+    /// A ping was sent (or deliberately withheld) at `now`: the next one is due half an interval later.
+    mutating func pinged(at now: ContinuousClock.Instant) {
+        if let pingEvery { nextPing = now.advanced(by: pingEvery) }
+    }
+
+    /// When to wake up next: the earliest due report (while enabled) or watchdog ping, and at most
+    /// `statusRefresh` away.
+    func wakeDeadline(after now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        var deadline = now.advanced(by: Self.statusRefresh)
+        if loaded.config.enable {
+            for due in nextDue.values { deadline = min(deadline, due) }
+        }
+        if pingEvery != nil { deadline = min(deadline, nextPing) }
+        return deadline
+    }
+}

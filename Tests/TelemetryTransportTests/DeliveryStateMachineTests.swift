@@ -1,0 +1,175 @@
+import Testing
+@testable import TelemetryTransport
+
+/// The engine's decisions without a collector, a clock or a file: each event in, the actions out.
+@Suite struct DeliveryStateMachineTests {
+    typealias M = DeliveryStateMachine
+    let t0 = ContinuousClock.now
+    let endpoint = "https://collector.example.com/v1/reports"
+
+    func machine(limit: M.BurstLimit = .init(burst: 100, window: .seconds(10))) -> M {
+        M(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true, limit: limit)
+    }
+
+    /// One attempt started at `at` and finished with `outcome` at the same instant.
+    func attempt(_ m: inout M, _ outcome: SendOutcome, at: ContinuousClock.Instant, unspooled: Bool = false) -> [M.Action] {
+        #expect(m.gate(now: at) == .open)
+        let ticket = m.attemptStarted(now: at)
+        return m.attemptFinished(outcome, ticket: ticket, unspooled: unspooled, now: at, random: { 0 })
+    }
+
+    let refused = SendOutcome.retry(status: nil, retryAfter: nil, reason: "connection refused")
+
+    @Test func deliveryRemovesTheReportAndKeepsIt() {
+        var m = machine()
+        let actions = attempt(&m, .delivered(status: 202), at: t0)
+        #expect(actions == [.removeFromSpool,
+                            .report(.init(kind: .sent, level: .info, status: 202, reason: "HTTP 202", endpoint: endpoint)),
+                            .keepSent])
+        #expect(m.gate(now: t0) == .open)
+    }
+
+    @Test func anOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() {
+        var m = machine()
+        let first = attempt(&m, refused, at: t0)
+        #expect(first.first == .logFirstFailure(endpoint: endpoint, reason: "connection refused"))
+        #expect(first.contains(.retryAt(t0 + .seconds(30))))
+        #expect(!first.contains(.removeFromSpool))
+        guard case .report(let line) = first[1], case .retrying(_, 1) = line.kind else {
+            Issue.record("expected a retrying line, got \(first)")
+            return
+        }
+        #expect(line.level == .warning)
+        #expect(m.unreachable)
+        #expect(m.gate(now: t0 + .seconds(29)) == .wait(until: t0 + .seconds(30)))
+
+        let second = attempt(&m, refused, at: t0 + .seconds(30))
+        #expect(!second.contains { if case .logFirstFailure = $0 { true } else { false } })
+        if case .report(let l) = second[0] { #expect(l.level == .debug) } else { Issue.record("\(second)") }
+
+        let back = attempt(&m, .delivered(status: 200), at: t0 + .seconds(120))
+        #expect(back.first == .logReachableAgain(endpoint: endpoint, failedAttempts: 2))
+        #expect(!m.unreachable)
+        let again = attempt(&m, .delivered(status: 200), at: t0 + .seconds(121))
+        #expect(!again.contains(.logReachableAgain(endpoint: endpoint, failedAttempts: 0)))
+    }
+
+    @Test func aRejectionDropsTheReportAndEndsAnOutage() {
+        var m = machine()
+        _ = attempt(&m, refused, at: t0)
+        let actions = attempt(&m, .rejected(status: 400, reason: "HTTP 400"), at: t0 + .seconds(60))
+        #expect(actions.first == .logReachableAgain(endpoint: endpoint, failedAttempts: 1))
+        #expect(actions.contains(.removeFromSpool))
+    }
+
+    @Test func aCredentialProblemIsLoggedOnceAndRetriedAtRetryMax() {
+        var m = machine()
+        let first = attempt(&m, .credentialRejected(status: 401, reason: "bad token"), at: t0)
+        #expect(first.first == .logCredentialProblem(endpoint: endpoint, status: 401, reason: "bad token"))
+        #expect(!first.contains(.removeFromSpool), "the report stays spooled")
+        #expect(first.last == .retryAt(t0 + .seconds(3600)))
+        #expect(m.gate(now: t0 + .seconds(3599)) == .wait(until: t0 + .seconds(3600)))
+        #expect(!m.unreachable)
+        let second = attempt(&m, .credentialRejected(status: 403, reason: "bad token"), at: t0 + .seconds(3600))
+        #expect(!second.contains { if case .logCredentialProblem = $0 { true } else { false } })
+        // Accepted again: the problem's end is told.
+        let ok = attempt(&m, .delivered(status: 200), at: t0 + .seconds(7200))
+        #expect(ok.first == .logReachableAgain(endpoint: endpoint, failedAttempts: 0))
+    }
+
+    @Test func aNewTokenLiftsTheCredentialPause() {
+        var m = machine()
+        _ = attempt(&m, .credentialRejected(status: 401, reason: "bad token"), at: t0)
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: true, routeChanged: false)
+        #expect(m.gate(now: t0 + .seconds(1)) == .open)
+    }
+
+    @Test func aReloadThatKeepsTheEndpointKeepsTheCollectorsRetryAfter() {
+        var m = machine()
+        let asked = SendOutcome.retry(status: 503, retryAfter: .seconds(7200), reason: "HTTP 503")
+        _ = attempt(&m, asked, at: t0)
+        // TimeoutSec=, Compress=, CAFile=, even the proxy or the token: the collector's pause stands.
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: true, routeChanged: true)
+        #expect(m.gate(now: t0 + .seconds(7199)) == .wait(until: t0 + .seconds(7200)))
+        #expect(m.unreachable)
+        // A new endpoint starts afresh.
+        m.reconfigure(endpoint: "https://other.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        #expect(m.gate(now: t0 + .seconds(1)) == .open)
+        #expect(!m.unreachable)
+    }
+
+    @Test func aNewProxyLiftsOurOwnBackoffOnly() {
+        var m = machine()
+        _ = attempt(&m, refused, at: t0)
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        #expect(m.gate(now: t0 + .seconds(1)) == .wait(until: t0 + .seconds(30)), "TimeoutSec= alone changes nothing")
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: true)
+        #expect(m.gate(now: t0 + .seconds(1)) == .open)
+    }
+
+    @Test func anAttemptToAReplacedEndpointSetsNothingForTheNewOne() {
+        var m = machine()
+        let ticket = m.attemptStarted(now: t0)
+        m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        let actions = m.attemptFinished(refused, ticket: ticket, unspooled: false, now: t0, random: { 0 })
+        #expect(actions == [.report(.init(kind: .staleEndpoint, level: .info, status: nil, reason: "connection refused", endpoint: endpoint))])
+        #expect(!m.unreachable)
+        #expect(m.gate(now: t0) == .open)
+        // A 2xx from the old endpoint still delivered the report.
+        let t2 = m.attemptStarted(now: t0)
+        m.reconfigure(endpoint: "https://third.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        let delivered = m.attemptFinished(.delivered(status: 200), ticket: t2, unspooled: false, now: t0, random: { 0 })
+        #expect(delivered.contains(.removeFromSpool))
+        if case .report(let l) = delivered[1] { #expect(l.endpoint == "https://new.example.com/r") } else { Issue.record("\(delivered)") }
+    }
+
+    @Test func anUnspooledReportIsDroppedNotRetriedOrRequeuedForANewEndpoint() {
+        var m = machine()
+        let actions = attempt(&m, refused, at: t0, unspooled: true)
+        #expect(actions.contains(.dropUnspooled(reason: "connection refused", status: nil)))
+        #expect(!actions.contains(.removeFromSpool))
+        let ticket = m.attemptStarted(now: t0 + .seconds(30))
+        m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        let stale = m.attemptFinished(refused, ticket: ticket, unspooled: true, now: t0, random: { 0 })
+        #expect(stale.last == .requeueUnspooled)
+    }
+
+    @Test func theBurstLimitHoldsWhateverTheOutcomeAndNoResetClearsIt() {
+        var m = machine(limit: .init(burst: 3, window: .seconds(10)))
+        for i in 0..<3 { _ = attempt(&m, .delivered(status: 200), at: t0 + .milliseconds(i)) }
+        #expect(m.gate(now: t0 + .milliseconds(3)) == .wait(until: t0 + .seconds(10)))
+        m.purge()
+        m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: true, routeChanged: true)
+        #expect(m.gate(now: t0 + .seconds(5)) == .wait(until: t0 + .seconds(10)))
+        #expect(m.gate(now: t0 + .seconds(10)) == .open)
+    }
+
+    @Test func purgeAndShutdownIgnoreTheOutcomeInFlight() {
+        var m = machine()
+        let ticket = m.attemptStarted(now: t0)
+        m.purge()
+        #expect(m.attemptFinished(refused, ticket: ticket, unspooled: false, now: t0, random: { 0 }) == [])
+        #expect(m.gate(now: t0) == .wait(until: nil), "suspended after an opt-out")
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        let t2 = m.attemptStarted(now: t0)
+        m.shutdown()
+        #expect(m.attemptFinished(.delivered(status: 200), ticket: t2, unspooled: false, now: t0, random: { 0 }) == [])
+        #expect(m.gate(now: t0) == .wait(until: nil))
+    }
+
+    @Test func noSecondAttemptWhileOneIsInFlight() {
+        var m = machine()
+        _ = m.attemptStarted(now: t0)
+        #expect(m.gate(now: t0) == .wait(until: nil))
+    }
+}
