@@ -27,7 +27,7 @@ def _sql_text(s: str | None) -> str:
     return "NULL" if s is None else "'" + s.replace("'", "''") + "'"
 
 
-def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, installs: int = 10_000) -> dict:
+def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: str, installs: int = 10_000) -> dict:
     """Transactions per second pgbench reaches calling collector_insert with the given sample body."""
     body = json.dumps(sample_body, separators=(",", ":")).replace("'", "''")
     facts = ["'4.2.1'", "'debian 12'", "'x86_64'", "'kvm'", "'none'", "'3-4'", "'8-16GiB'"]
@@ -45,7 +45,7 @@ def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, installs: i
         os.chmod(d, 0o755)
         os.chmod(path, 0o644)
         cmd = [*pg._as_user, f"{PG_BIN}/pgbench", "-n", "-h", str(pg.dir), "-p", str(pg.port), "-U", "telemetry",
-               "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path, "-r", "telemetry"]
+               "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path, "-r", database]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
         if r.returncode != 0:
             raise RuntimeError(f"pgbench failed: {r.stderr[-2000:]}")
