@@ -1,13 +1,15 @@
 -- wrk script: POSTs real, gzip'd report bodies to a collector, each body once (so every answer is a "new" 202).
 --
---   wrk -t2 -c16 -d20s -s scripts/bench/ingest.lua http://127.0.0.1:PORT/v1/reports -- BODIES [RATE] [TOKEN]
+--   wrk -t2 -c16 -d20s -s scripts/bench/ingest.lua http://127.0.0.1:PORT/v1/reports -- BODIES [RATE] [TOKEN] [THREADS]
 --
 -- BODIES: the file fleet.write_bodies() makes (4-byte big-endian length, then the body; repeated). Thread i of n
 -- sends bodies i, i+n, i+2n, ... and wraps around at the end (those answers are then duplicates: 200).
 -- RATE: total requests per second to hold (0 or absent: as fast as the connections go). Each thread keeps its
 -- share on a clock of its own (a slot every n/RATE s); a connection waits for the next free slot, so latency is
 -- measured at a fixed arrival rate, not only at saturation.
--- TOKEN: sent as "Authorization: Bearer TOKEN" when given.
+-- TOKEN: sent as "Authorization: Bearer TOKEN" when given (pass "" for none).
+-- THREADS: the -t count. Pass it: wrk may run a thread's init() before setup() has seen the later threads, so a
+-- count gathered in setup() can be short for the first thread (it then sends the others' bodies as duplicates).
 -- At the end it prints one line, "RESULT {json}": requests, seconds, answers by status, latency percentiles (ms).
 
 local ffi = require("ffi")
@@ -46,7 +48,7 @@ function init(args)
   local f = assert(io.open(path, "rb"))
   local data = f:read("*a")
   f:close()
-  local pos, k, n = 1, 0, nthreads or 1
+  local pos, k, n = 1, 0, tonumber(args[4] or "") or nthreads or 1
   while pos + 4 <= #data do
     local b1, b2, b3, b4 = data:byte(pos, pos + 3)
     local len = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
