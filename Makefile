@@ -15,7 +15,7 @@ COLLECTOR_BIN_RELEASE = Collector/.build/release/telemetry-collector
 OUT           = $(CURDIR)/out
 
 .PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint \
-	collector collector-build deb deb-test man completions
+	collector collector-build collector-bench deb deb-test man completions
 
 help:
 	@echo "make run         install build deps, build, run the daemon in the foreground in dry run (Ctrl-C stops)"
@@ -31,6 +31,7 @@ help:
 	@echo "make uninstall   stop, disable and remove them again (state in /var/lib/telemetryd is kept)"
 	@echo "make bench       micro benchmarks (Benchmarks/ package, ordo-one/benchmark)"
 	@echo "make footprint   idle footprint beside prometheus-node-exporter; rewrites BENCHMARKS.md's generated table"
+	@echo "make collector-bench  collector ingest and reads on SQLite and PostgreSQL (wrk, release build); rewrites BENCHMARKS.md's Collector table"
 
 deps:
 	@scripts/install-deps
@@ -140,6 +141,11 @@ completions: build
 	$(BIN_DEBUG) --generate-completion-script bash > $(OUT)/completions/telemetryd.bash
 	$(BIN_DEBUG) --generate-completion-script zsh > $(OUT)/completions/_telemetryd
 	$(BIN_DEBUG) --generate-completion-script fish > $(OUT)/completions/telemetryd.fish
+
+# Not part of `make test`: ~15 minutes, a release build of the collector, a PostgreSQL of its own, wrk on loopback.
+collector-bench: deps
+	@scripts/install-deps --test
+	SWIFT=$(SWIFT) scripts/collector-bench
 
 clean:
 	rm -rf .build Collector/.build .build-deb out

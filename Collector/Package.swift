@@ -21,6 +21,7 @@ let package = Package(
         .package(name: "telemetryd", path: ".."),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -66,10 +67,16 @@ let package = Package(
             dependencies: ["CollectorCore"],
             swiftSettings: strict
         ),
-        // The PostgreSQL ReportStore.
+        // The PostgreSQL ReportStore: many stateless collectors behind a load balancer on one database.
         .target(
             name: "CollectorPostgres",
-            dependencies: ["CollectorCore", "CollectorStore"],
+            dependencies: [
+                "CollectorCore", "CollectorStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The HTTP face: ingest, the JSON API, /metrics, /healthz, the dashboard route.
@@ -134,6 +141,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        // Runs ReportStoreConformance and its own tests against a throwaway PostgreSQL server (PostgresTestServer).
+        .testTarget(
+            name: "CollectorPostgresTests",
+            dependencies: ["CollectorPostgres", "CollectorStore", "CollectorCore", "CollectorStoreConformance"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorDashboardTests",
+            dependencies: ["CollectorDashboard", "CollectorCore"],
             swiftSettings: strict
         ),
     ],

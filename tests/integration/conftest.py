@@ -16,6 +16,7 @@ sys.path.insert(0, str(HERE))
 import certs as certs_mod  # noqa: E402
 from collector import Collector  # noqa: E402
 from daemon import Daemon  # noqa: E402
+import postgres as postgres_mod  # noqa: E402
 
 ROOT = HERE.parents[1]
 
@@ -73,6 +74,16 @@ def collector():
 def https_collector(certs):
     with Collector(tls=certs.server_context()) as c:
         yield c
+
+
+@pytest.fixture
+def postgres():
+    """A fresh PostgreSQL server on 127.0.0.1 (postgres.py); skipped, with the reason, when its binaries are missing."""
+    reason = postgres_mod.missing_preconditions()
+    if reason:
+        pytest.skip(reason)
+    with postgres_mod.Postgres() as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -1,4 +1,251 @@
-// The PostgreSQL ReportStore (Database=postgresql://…) lives here; it conforms to CollectorStore's
-// ReportStore and passes ReportStoreConformance.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import CollectorCore
 import CollectorStore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+
+/// The store for many collectors behind a load balancer: PostgreSQL through postgres-nio's connection pool.
+/// Every collector is stateless; the database dedups (`message_ids`), rolls up per install and day (as SQLite
+/// does, so both pass `ReportStoreConformance`) and keeps raw reports in one partition per day (`PostgresSchema`).
+///
+/// While the database is down or stuck, every call fails within `deadline` with `StoreError.unavailable`, so the
+/// ingest answers 503 + Retry-After at once and the agents keep their reports spooled; the pool reconnects by
+/// itself when the server is back.
+public final class PostgresReportStore: ReportStore {
+    public let kind = "postgresql"
+    public let url: PostgresDatabaseURL
+    /// How long one store call may wait for the database (a connection from the pool, then the query).
+    public let deadline: Duration
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    /// Days whose `reports` partition is known to exist (created here or seen), so the DDL runs once a day.
+    private let partitions = NIOLockedValueBox(Set<Int>())
+
+    /// Connects lazily (the first call opens the first connection). `password` comes from PasswordFile=.
+    public init(url: PostgresDatabaseURL, password: String?, maximumConnections: Int = 16,
+                deadline: Duration = .seconds(3), logger: Logger = Logger(label: "telemetry-collector.postgresql")) throws {
+        self.url = url
+        self.deadline = deadline
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS
+        switch url.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var config = PostgresClient.Configuration(host: url.host, port: url.port, username: url.user,
+                                                  password: password, database: url.database, tls: tls)
+        config.options.maximumConnections = max(1, maximumConnections)
+        config.options.connectTimeout = deadline
+        // Identifies the collector in pg_stat_activity.
+        config.options.additionalStartupParameters = [("application_name", "telemetry-collector")]
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+    }
+
+    /// Reads the password from `passwordFile` (first line; a trailing newline is not part of it).
+    public static func readPassword(_ passwordFile: String?) throws -> String? {
+        guard let passwordFile, !passwordFile.isEmpty else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: passwordFile, encoding: .utf8)
+        } catch {
+            throw StoreError.unavailable("PasswordFile=\(passwordFile): cannot read it (\(error.localizedDescription)); it must be readable by the collector")
+        }
+        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    }
+
+    // MARK: - ReportStore
+
+    public func migrate() async throws {
+        try await call("cannot create or upgrade the schema") { [client, logger] in
+            try await client.withConnection { conn in
+                try await conn.query("BEGIN", logger: logger)
+                do {
+                    // One collector migrates at a time; the others wait here and then find nothing to do.
+                    try await conn.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.ddlLock))", logger: logger)
+                    try await conn.query("""
+                        CREATE TABLE IF NOT EXISTS collector_migrations (
+                            version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                        """, logger: logger)
+                    var current = 0
+                    for try await v in try await conn.query("SELECT coalesce(max(version), 0)::int8 FROM collector_migrations", logger: logger).decode(Int.self) {
+                        current = v
+                    }
+                    if current > PostgresSchema.latestVersion {
+                        throw StoreError.incompatible("schema version \(current) was written by a newer telemetry-collector (this one knows \(PostgresSchema.latestVersion))")
+                    }
+                    for m in PostgresSchema.migrations where m.version > current {
+                        for sql in m.sql { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+                        try await conn.query("INSERT INTO collector_migrations (version, description) VALUES (\(m.version), \(m.description))", logger: logger)
+                    }
+                    try await conn.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
+        let day = UTCDay(receivedAt)
+        return try await call("cannot store report \(report.messageId)") { [self] in
+            try await ensurePartition(day)
+            do {
+                return try await insertOnce(report, receivedAt: receivedAt, day: day)
+            } catch let e as PSQLError where e.sqlState == "23514" {
+                // "no partition of relation found for row": another collector pruned that day meanwhile.
+                partitions.withLockedValue { _ = $0.remove(day.daysSinceEpoch) }
+                try await ensurePartition(day)
+                return try await insertOnce(report, receivedAt: receivedAt, day: day)
+            }
+        }
+    }
+
+    private func insertOnce(_ report: ValidatedReport, receivedAt: Date, day: UTCDay) async throws -> InsertOutcome {
+        var binds = PostgresBindings(capacity: 8 + Dimension.allCases.count)
+        binds.append(report.messageId)
+        binds.append(report.type.rawValue)
+        binds.append(report.timestamp)
+        binds.append(report.instanceId)
+        binds.append(report.clusterId)
+        binds.append(receivedAt)
+        binds.append(Int32(day.daysSinceEpoch))
+        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
+        binds.append(report.json)
+        let n = Dimension.allCases.count
+        let factParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
+        let sql = """
+            SELECT collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
+                DATE '1970-01-01' + $7::int4, \(factParams), $\(n + 8)::jsonb)
+            """
+        var isNew = false
+        for try await v in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Bool.self) {
+            isNew = v
+        }
+        return isNew ? .new : .duplicate
+    }
+
+    private func ensurePartition(_ day: UTCDay) async throws {
+        if partitions.withLockedValue({ $0.contains(day.daysSinceEpoch) }) { return }
+        // Today's partition and tomorrow's, so the first reports after midnight find theirs ready.
+        for d in [day, day.adding(days: 1)] {
+            try await client.query("SELECT collector_ensure_partition(DATE '1970-01-01' + \(Int32(d.daysSinceEpoch))::int4)",
+                                   logger: logger).collectAll()
+            partitions.withLockedValue { _ = $0.insert(d.daysSinceEpoch) }
+        }
+    }
+
+    public func summary(days: Int, asOf: Date) async throws -> Summary {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let assembler = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        return try await call("cannot read the summary") { [client, logger] in
+            let outcome = try await client.withConnection { conn in
+                // One snapshot for every number of the summary.
+                try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    let o = try await PostgresSummaryQueries(connection: conn, logger: logger).run(assembler)
+                    try await conn.query("COMMIT", logger: logger)
+                    return o
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+            // The closed days counted just now, for the next summary; failing that only costs the next one time.
+            do {
+                try await PostgresSummaryQueries.cache(outcome.toCache, client: client, logger: logger)
+            } catch {
+                logger.warning("cannot cache the counts of \(outcome.toCache.count) closed days: \(PostgresReportStore.describe(error))")
+            }
+            return outcome.summary
+        }
+    }
+
+    @discardableResult
+    public func prune(before: Date) async throws -> Int {
+        let cutoff = Int32(UTCDay(before).daysSinceEpoch)
+        let removed = try await call("cannot prune") { [client, logger] in
+            var n = 0
+            for try await v in try await client.query("SELECT collector_prune(DATE '1970-01-01' + \(cutoff)::int4)::int8",
+                                                      logger: logger).decode(Int.self) {
+                n = v
+            }
+            return n
+        }
+        partitions.withLockedValue { $0 = $0.filter { $0 >= Int(cutoff) } }
+        return removed
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            let version = try await call("cannot read the schema version") { [client, logger] in
+                var v = 0
+                for try await x in try await client.query(
+                    "SELECT coalesce(max(version), 0)::int8 FROM collector_migrations", logger: logger).decode(Int.self) {
+                    v = x
+                }
+                return v
+            }
+            guard version > 0 else { return StoreHealth(available: false, detail: "\(url): not migrated") }
+            return StoreHealth(available: true, detail: "ok")
+        } catch {
+            return StoreHealth(available: false, detail: "\(error)")
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: - Failures
+
+    /// Runs one store operation within `deadline`; every failure to reach or use the database becomes
+    /// `StoreError.unavailable` naming the database and what failed (never the password).
+    private func call<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let deadline = self.deadline, url = self.url
+        do {
+            return try await withDeadline(deadline, onTimeout: {
+                StoreError.unavailable("\(url): \(what): no answer within \(deadline)")
+            }, body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.unavailable("\(url): \(what): \(PostgresReportStore.describe(error))")
+        }
+    }
+
+    /// What went wrong, for logs and `/healthz`: the SQLSTATE and server message, or the connection error.
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let info = e.serverInfo {
+                let state = info[.sqlState] ?? "?"
+                return "\(info[.message] ?? "server error") (SQLSTATE \(state))"
+            }
+            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+}
+
+extension PSQLError {
+    var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+extension PostgresRowSequence {
+    /// Drains the rows (the pool gets its connection back only once the sequence ends).
+    func collectAll() async throws {
+        for try await _ in self {}
+    }
+}

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import CollectorCore
+import CollectorPostgres
 import CollectorStore
 import Logging
 
@@ -9,8 +10,12 @@ enum StoreFactory {
         switch config.database {
         case .sqlite(let path):
             return try await SQLiteReportStore.open(path: path, logger: logger)
-        case .postgresql(let url):
-            throw CLIFailure.usage("Database=\(url): PostgreSQL is not supported by this build yet; use sqlite:///PATH")
+        case .postgresql(let text):
+            let url: PostgresDatabaseURL
+            do { url = try PostgresDatabaseURL(parsing: text) } catch { throw CLIFailure.usage("\(error)") }
+            // Read at every start and reload, like TokenFile=; the password never appears in logs or errors.
+            let password = try PostgresReportStore.readPassword(config.passwordFile)
+            return try PostgresReportStore(url: url, password: password, logger: logger)
         }
     }
 }

@@ -1,0 +1,51 @@
+/// Escaping for text and attribute values in HTML and inline SVG. Every string that comes from a report (product
+/// versions, OS names, architectures, …) goes through `escape` before it reaches the page: the page must show a
+/// hostile value as text, never run or parse it as markup.
+enum HTML {
+    static func escape<S: StringProtocol>(_ s: S) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            // C0 controls other than tab/newline are not allowed in HTML text; show them as U+FFFD.
+            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{7F}": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}
+
+/// Numbers as the page prints them.
+enum Format {
+    /// `12,345` (grouping by thousands, no locale).
+    static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    /// `42.5%` of `total` (one decimal; `0%` of nothing).
+    static func percent(_ n: Int, of total: Int) -> String {
+        guard total > 0 else { return "0%" }
+        let tenths = (n * 1000 + total / 2) / total
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    /// An SVG coordinate: at most one decimal, no exponent.
+    static func coord(_ x: Double) -> String {
+        let tenths = (x * 10).rounded()
+        let whole = Int(tenths) / 10, frac = abs(Int(tenths) % 10)
+        if frac == 0 { return String(whole) }
+        return (tenths < 0 && whole == 0 ? "-" : "") + "\(whole).\(frac)"
+    }
+}

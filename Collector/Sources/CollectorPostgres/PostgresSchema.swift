@@ -1,0 +1,171 @@
+import CollectorCore
+
+/// The collector's PostgreSQL schema as a list of numbered migrations, applied in order by `migrate()` and
+/// recorded in `collector_migrations`. Never edit a shipped step: add the next one.
+///
+/// - `reports`: the raw reports, partitioned by the UTC day they arrived (`reports_YYYYMMDD`, one partition a day,
+///   created on demand by `collector_ensure_partition`); `prune` drops whole partitions, so old data goes without
+///   a long DELETE or table bloat.
+/// - `message_ids`: one row per stored report, the dedup. A unique index on a partitioned table must include the
+///   partition key, so `reports` cannot hold a unique `message_id` by itself; this unpartitioned table can, and the
+///   same transaction inserts into both. `prune` deletes its rows of the dropped days.
+/// - `install_days`: the rollup, one row per install and UTC day with that day's breakdown values, as in SQLite;
+///   `installs`: first and last day seen and the latest known value of each breakdown. Summaries read only these.
+/// - `collector_insert(…)`: the whole ingest of one report in one statement (one round trip): dedup, raw row,
+///   rollups. Returns false for a known `messageId`.
+/// - `day_cache`: each closed day's counts (active installs and every breakdown) as computed once from
+///   `install_days`, so a summary over 100 days reads 100 small rows plus the last two days' rollups, however many
+///   installs there are. A day counts as closed two days after it ended (by the database's clock, the one clock
+///   all collectors share); a report stored later into a closed day (an `import`) bumps `day_versions`, and a
+///   cache row whose version is not the day's current one is ignored and recomputed. The version is read in the
+///   same snapshot as the counts, so a concurrent import can make a cache row stale but never wrong.
+enum PostgresSchema {
+    /// Serializes migrations and partition DDL across every collector sharing the database.
+    static let ddlLock = 0x7465_6c65_6d65 // "teleme"
+
+    static let columns = Dimension.allCases.map(\.column)
+
+    struct Migration: Sendable {
+        var version: Int
+        var description: String
+        var sql: [String]
+    }
+
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, description: "reports partitioned by day, message_ids, install_days, installs, day_cache, collector_insert", sql: [
+            """
+            CREATE TABLE message_ids (
+                message_id uuid PRIMARY KEY,
+                received_day date NOT NULL
+            )
+            """,
+            "CREATE INDEX message_ids_by_day ON message_ids (received_day)",
+            """
+            CREATE TABLE reports (
+                received_day date NOT NULL,
+                received_at timestamptz NOT NULL,
+                message_id uuid NOT NULL,
+                type text NOT NULL,
+                report_time timestamptz NOT NULL,
+                instance_id uuid NOT NULL,
+                cluster_id uuid NOT NULL,
+                body jsonb NOT NULL
+            ) PARTITION BY RANGE (received_day)
+            """,
+            """
+            CREATE TABLE install_days (
+                day date NOT NULL,
+                instance_id uuid NOT NULL,
+                cluster_id uuid NOT NULL,
+                \(columns.map { "\($0) text" }.joined(separator: ", ")),
+                PRIMARY KEY (day, instance_id)
+            )
+            """,
+            "CREATE INDEX install_days_by_instance ON install_days (instance_id, day)",
+            """
+            CREATE TABLE installs (
+                instance_id uuid PRIMARY KEY,
+                first_day date NOT NULL,
+                last_day date NOT NULL,
+                \(columns.map { "\($0) text" }.joined(separator: ", "))
+            )
+            """,
+            "CREATE INDEX installs_by_first_day ON installs (first_day)",
+            "CREATE INDEX installs_by_last_day ON installs (last_day)",
+            "CREATE TABLE day_versions (day date PRIMARY KEY, version bigint NOT NULL)",
+            "CREATE TABLE day_cache (day date PRIMARY KEY, version bigint NOT NULL, totals jsonb NOT NULL)",
+            ensurePartitionFunction,
+            insertFunction,
+            pruneFunction,
+        ]),
+    ]
+
+    /// Days up to this one (days since 1970) may be cached: two days before the database's today (UTC).
+    static let closedDaySQL = "SELECT ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - 2)::int4"
+
+    /// Creates the partition of `reports` for one day unless it exists, under the DDL lock (two collectors
+    /// creating the same day wait for each other instead of failing).
+    static let ensurePartitionFunction = """
+        CREATE FUNCTION collector_ensure_partition(p_day date) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            part_name text := 'reports_' || to_char(p_day, 'YYYYMMDD');
+        BEGIN
+            IF to_regclass(quote_ident(part_name)) IS NOT NULL THEN
+                RETURN;
+            END IF;
+            PERFORM pg_advisory_xact_lock(\(ddlLock));
+            BEGIN
+                EXECUTE format('CREATE TABLE %I PARTITION OF reports FOR VALUES FROM (%L) TO (%L)', part_name, p_day, p_day + 1);
+            EXCEPTION WHEN duplicate_table OR unique_violation THEN
+                NULL; -- another collector made it while we waited for the lock
+            END;
+        END
+        $$
+        """
+
+    /// One report: the dedup row first (a concurrent insert of the same id waits here and then sees it), the raw
+    /// report, then the rollups. A new day row starts from the install's latest known values; within a day the last
+    /// report to arrive that carries a value wins, as in SQLite.
+    static let insertFunction: String = {
+        let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
+        let carried = columns.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", ")
+        let dayUpdate = columns.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", ")
+        let installUpdate = columns.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", ")
+        let names = columns.joined(separator: ", ")
+        let values = columns.map { "p_\($0)" }.joined(separator: ", ")
+        return """
+            CREATE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
+                p_cluster uuid, p_received timestamptz, p_day date, \(params), p_body jsonb)
+            RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO message_ids (message_id, received_day) VALUES (p_message, p_day) ON CONFLICT DO NOTHING;
+                IF NOT FOUND THEN
+                    RETURN false;
+                END IF;
+                IF p_day <= (now() AT TIME ZONE 'UTC')::date - 2 THEN
+                    INSERT INTO day_versions AS v (day, version) VALUES (p_day, 1)
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+                END IF;
+                INSERT INTO reports (received_day, received_at, message_id, type, report_time, instance_id, cluster_id, body)
+                    VALUES (p_day, p_received, p_message, p_type, p_time, p_instance, p_cluster, p_body);
+                INSERT INTO install_days AS d (day, instance_id, cluster_id, \(names))
+                    SELECT p_day, p_instance, p_cluster, \(carried)
+                    FROM (SELECT 1) AS one LEFT JOIN installs i ON i.instance_id = p_instance
+                    ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = p_cluster, \(dayUpdate);
+                INSERT INTO installs AS i (instance_id, first_day, last_day, \(names))
+                    VALUES (p_instance, p_day, p_day, \(values))
+                    ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
+                        last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate);
+                RETURN true;
+            END
+            $$
+            """
+    }()
+
+    /// Drops every day partition before `p_before` (counting its rows first) and forgets their message ids.
+    static let pruneFunction = """
+        CREATE FUNCTION collector_prune(p_before date) RETURNS bigint LANGUAGE plpgsql AS $$
+        DECLARE
+            part record;
+            n bigint;
+            total bigint := 0;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(\(ddlLock));
+            FOR part IN
+                SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+                WHERE h.inhparent = 'reports'::regclass AND c.relname ~ '^reports_[0-9]{8}$'
+                  AND to_date(substr(c.relname, 9), 'YYYYMMDD') < p_before
+                ORDER BY c.relname
+            LOOP
+                EXECUTE format('SELECT count(*) FROM %I', part.relname) INTO n;
+                total := total + n;
+                EXECUTE format('DROP TABLE %I', part.relname);
+            END LOOP;
+            DELETE FROM message_ids WHERE received_day < p_before;
+            RETURN total;
+        END
+        $$
+        """
+}

@@ -1,0 +1,38 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+import CollectorCore
+import CollectorPostgres
+import CollectorStore
+import CollectorStoreConformance
+import Testing
+
+/// Skips (loudly: the reason is in the test report) only when PostgreSQL's binaries are missing; a server that is
+/// installed but fails to start is a failure.
+let postgresAvailable = Testing.ConditionTrait.enabled(
+    if: PostgresTestServer.missingReason == nil,
+    Comment(rawValue: PostgresTestServer.missingReason ?? ""))
+
+func testServer() throws -> PostgresTestServer {
+    guard let server = PostgresTestServer.shared else {
+        throw PostgresTestServer.Failure(description: "the PostgreSQL test server did not start (see stderr)")
+    }
+    return server
+}
+
+/// A store on a fresh database of the shared test server (not migrated).
+func makePostgresStore(database: String? = nil, deadline: Duration = .seconds(10)) throws -> (PostgresReportStore, String) {
+    let server = try testServer()
+    let db = try database ?? server.makeDatabase()
+    let url = PostgresDatabaseURL(user: PostgresTestServer.role, host: "127.0.0.1", port: server.port, database: db, tls: .disable)
+    return (try PostgresReportStore(url: url, password: server.password, deadline: deadline), db)
+}
+
+@Suite("PostgreSQL store: ReportStoreConformance", postgresAvailable)
+struct PostgresConformanceTests {
+    @Test(arguments: ReportStoreConformance.checks.map(\.name))
+    func conformance(_ name: String) async throws {
+        try await ReportStoreConformance.run(name) { try makePostgresStore().0 }
+    }
+}

@@ -1,0 +1,169 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+
+/// A throwaway PostgreSQL server for the tests, like tests/integration/postgres.py: Debian's `initdb` and
+/// `pg_ctl` (from /usr/lib/postgresql/15/bin or $POSTGRES_BIN) in a fresh directory under /tmp, run as the
+/// `postgres` user when the tests run as root (initdb refuses root), listening on 127.0.0.1 only on a free port,
+/// with password authentication over TCP; stopped by its PID. One server per test process, shared by the suites
+/// (`shared`); each test gets its own database (`makeDatabase()`), so tests stay independent and fast.
+final class PostgresTestServer: @unchecked Sendable {
+    static let binDir = ProcessInfo.processInfo.environment["POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
+    static let role = "telemetry"
+
+    /// Why the server cannot run here, or nil. The tests are skipped with this reason (and it is printed).
+    static let missingReason: String? = {
+        for tool in ["initdb", "pg_ctl", "postgres", "psql"] where !FileManager.default.isExecutableFile(atPath: "\(binDir)/\(tool)") {
+            return "PostgreSQL server binaries not found in \(binDir) (\(tool)): install Debian's postgresql package (scripts/install-deps --test) or set POSTGRES_BIN"
+        }
+        if getuid() == 0, getpwnam("postgres") == nil {
+            return "running as root but there is no 'postgres' user to run the server as"
+        }
+        return nil
+    }()
+
+    /// The one server of this test process, started on first use; nil (with the reason printed) when it cannot run.
+    static let shared: PostgresTestServer? = {
+        if let reason = missingReason {
+            FileHandle.standardError.write(Data("SKIPPING PostgreSQL tests: \(reason)\n".utf8))
+            return nil
+        }
+        do {
+            let server = try PostgresTestServer()
+            atexit { PostgresTestServer.stopShared() }
+            return server
+        } catch {
+            FileHandle.standardError.write(Data("PostgreSQL test server failed to start: \(error)\n".utf8))
+            return nil
+        }
+    }()
+
+    let directory: String
+    let password: String
+    private(set) var port: Int = 0
+    private(set) var pid: pid_t = 0
+    private let counter = NSLock()
+    private var databases = 0
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    init() throws {
+        let template = "/tmp/telemetry-pg-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard mkdtemp(&bytes) != nil else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
+        directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        password = UUID().uuidString.lowercased()
+        if getuid() == 0, let pw = getpwnam("postgres") {
+            guard chown(directory, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0 else {
+                throw Failure(description: "chown \(directory) to postgres failed: errno \(errno)")
+            }
+        }
+        let pwfile = "\(directory)/initdb.pw"
+        try write(password + "\n", to: pwfile)
+        let initdb = try runAsServerUser(["\(Self.binDir)/initdb", "-D", "\(directory)/data", "-U", Self.role,
+                                          "--pwfile=\(pwfile)", "--auth-local=trust", "--auth-host=scram-sha-256",
+                                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        unlink(pwfile)
+        guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.output.suffix(2000))") }
+        var lastError = ""
+        for _ in 0..<3 {
+            let port = try Self.freePort()
+            let opts = "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(directory) -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            let r = try runAsServerUser(["\(Self.binDir)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log",
+                                         "-w", "-t", "30", "-o", opts, "start"])
+            if r.status == 0 {
+                self.port = port
+                let pidLine = try String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8)
+                    .split(separator: "\n").first.map(String.init) ?? ""
+                self.pid = pid_t(pidLine) ?? 0
+                return
+            }
+            lastError = r.output
+        }
+        throw Failure(description: "pg_ctl start failed: \(lastError.suffix(2000))")
+    }
+
+    /// A fresh, empty database owned by the test role; its name.
+    func makeDatabase() throws -> String {
+        let n = counter.withLock { () -> Int in
+            databases += 1
+            return databases
+        }
+        let name = "test_\(getpid())_\(n)"
+        try psql("CREATE DATABASE \(name) OWNER \(Self.role)", database: "postgres")
+        return name
+    }
+
+    /// Runs SQL as the owner through the Unix socket; the rows, unaligned (`|` between columns), one a line.
+    @discardableResult
+    func psql(_ sql: String, database: String) throws -> String {
+        let r = try runAsServerUser(["\(Self.binDir)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory,
+                                     "-p", "\(port)", "-U", Self.role, "-d", database, "-c", sql])
+        guard r.status == 0 else { throw Failure(description: "psql \(sql): \(r.output)") }
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Fast shutdown by PID (SIGINT), SIGKILL after 10 s; then the directory goes.
+    func stop() {
+        guard pid > 0 else { return }
+        kill(pid, SIGINT)
+        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        pid = 0
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func stopShared() { shared?.stop() }
+
+    // MARK: - Helpers
+
+    private func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        if getuid() == 0, let pw = getpwnam("postgres") { chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+    }
+
+    /// posix_spawn + waitpid (Foundation's Process can miss the exit of a child under the test runner), output to
+    /// a file, not a pipe: the server pg_ctl starts would inherit a pipe's write end and keep it open.
+    private func runAsServerUser(_ argv: [String]) throws -> (status: Int32, output: String) {
+        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv
+        let outPath = "\(directory)/command-\(UUID().uuidString).log"
+        defer { unlink(outPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs = full.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, full[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw Failure(description: "posix_spawn \(full[0]): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind: errno \(errno)") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -1,0 +1,103 @@
+"""The databases' own insert rate for the rows the collector writes per report: the ceiling its ingest can reach.
+
+Each report the collector stores is one transaction of the same four writes in both stores: the raw report (deduped
+by messageId), the install's day rollup and the install's row. Here the same rows go straight into the database with
+the collector's own SQL, no HTTP, no JSON validation, no Swift:
+
+- PostgreSQL: pgbench, the same client count as the load generator, each transaction one call of the collector's
+  `collector_insert(...)` (created by the collector's migration) with a fresh messageId and one of the fleet's
+  installs.
+- SQLite: the sqlite3 shell running the SQLiteReportStore's statements (WAL, synchronous=NORMAL, one transaction a
+  report, as the store does), from a script of the same reports.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+PG_BIN = os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def _sql_text(s: str | None) -> str:
+    return "NULL" if s is None else "'" + s.replace("'", "''") + "'"
+
+
+def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: str, installs: int = 10_000) -> dict:
+    """Transactions per second pgbench reaches calling collector_insert with the given sample body."""
+    body = json.dumps(sample_body, separators=(",", ":")).replace("'", "''")
+    facts = ["'4.2.1'", "'debian 12'", "'x86_64'", "'kvm'", "'none'", "'3-4'", "'8-16GiB'"]
+    script = (
+        f"\\set inst random(1, {installs})\n"
+        "SELECT collector_insert(gen_random_uuid(), 'keepalive', now(), md5(:inst::text)::uuid, "
+        "md5(:inst::text || 'c')::uuid, now(), (now() AT TIME ZONE 'UTC')::date, "
+        f"{', '.join(facts)}, '{body}'::jsonb);\n"
+    )
+    d = tempfile.mkdtemp(prefix="pgbench-")
+    try:
+        path = os.path.join(d, "insert.sql")
+        with open(path, "w") as f:
+            f.write(script)
+        os.chmod(d, 0o755)
+        os.chmod(path, 0o644)
+        cmd = [*pg._as_user, f"{PG_BIN}/pgbench", "-n", "-h", str(pg.dir), "-p", str(pg.port), "-U", "telemetry",
+               "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path, "-r", database]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+        if r.returncode != 0:
+            raise RuntimeError(f"pgbench failed: {r.stderr[-2000:]}")
+        tps = float(re.search(r"tps = ([0-9.]+)", r.stdout).group(1))
+        lat = re.search(r"latency average = ([0-9.]+) ms", r.stdout)
+        return {"rate": tps, "latencyMsMean": float(lat.group(1)) if lat else None, "clients": clients}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# The SQLiteReportStore's statements per report (Collector/Sources/CollectorStore/SQLiteReportStore.swift): keep in
+# step with it. ?1 day, ?2 instance, ?3 cluster, ?4.. the seven breakdown values.
+_DIMS = ["product_version", "os", "arch", "virtualization", "container", "cores", "memory"]
+
+
+def _sqlite_report_sql(msg: str, day: str, at: int, typ: str, ts: int, inst: str, cluster: str, body: str,
+                       facts: list[str | None]) -> str:
+    cols = ", ".join(_DIMS)
+    vals = [_sql_text(v) for v in facts]
+    carried = ", ".join(f"COALESCE({v}, i.{c})" for c, v in zip(_DIMS, vals))
+    day_set = ", ".join(f"{c} = COALESCE({v}, {c})" for c, v in zip(_DIMS, vals))
+    inst_set = ", ".join(f"{c} = COALESCE(excluded.{c}, installs.{c})" for c in _DIMS)
+    return (
+        "BEGIN IMMEDIATE;\n"
+        f"INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body) "
+        f"VALUES ('{msg}', '{day}', {at}, '{typ}', {ts}, '{inst}', '{cluster}', {_sql_text(body)}) "
+        f"ON CONFLICT (message_id) DO NOTHING;\n"
+        f"INSERT OR IGNORE INTO install_days (day, instance_id, cluster_id, {cols}) SELECT '{day}', '{inst}', "
+        f"'{cluster}', {carried} FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = '{inst}';\n"
+        f"UPDATE install_days SET cluster_id = '{cluster}', {day_set} WHERE day = '{day}' AND instance_id = '{inst}';\n"
+        f"INSERT INTO installs (instance_id, first_day, last_day, {cols}) VALUES ('{inst}', '{day}', '{day}', "
+        f"{', '.join(vals)}) ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day), "
+        f"last_day = MAX(last_day, excluded.last_day), {inst_set};\n"
+        "COMMIT;\n"
+    )
+
+
+def sqlite_rate(db_path: str, reports: list[dict], facts_of) -> dict:
+    """Reports per second the sqlite3 shell stores with the store's statements, into an already migrated file."""
+    if shutil.which("sqlite3") is None:
+        return {"rate": None, "note": "sqlite3 shell not installed"}
+    now = int(time.time())
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    parts = ["PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", "PRAGMA busy_timeout=5000;"]
+    for r in reports:
+        body = json.dumps(r, separators=(",", ":"))
+        parts.append(_sqlite_report_sql(r["messageId"], day, now, r["type"], now, r["instanceId"], r["clusterId"],
+                                        body, facts_of(r)))
+    script = "\n".join(parts)
+    t = time.monotonic()
+    p = subprocess.run(["sqlite3", db_path], input=script, capture_output=True, text=True, timeout=600)
+    elapsed = time.monotonic() - t
+    if p.returncode != 0:
+        raise RuntimeError(f"sqlite3 failed: {p.stderr[-2000:]}")
+    return {"rate": len(reports) / elapsed, "reports": len(reports), "seconds": elapsed, "clients": 1}
