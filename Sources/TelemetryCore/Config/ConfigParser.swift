@@ -191,3 +191,17 @@ public enum ConfigParser {
         }
     }
 }
+
+extension ConfigAssignment {
+    /// The value parsed by `parse`; an empty assignment (`Key=`) resets to `defaultValue`, as in systemd. A value that
+    /// does not parse is a `ConfigError` naming file:line, the key and what was expected. Shared by every schema.
+    public func parsed<T>(or defaultValue: T,
+                          _ parse: (String) -> Result<T, ConfigValues.Expected>) throws(ConfigError) -> T {
+        if value.isEmpty { return defaultValue }
+        switch parse(value) {
+        case .success(let v): return v
+        case .failure(let expected):
+            throw ConfigError(location: location, key: key, message: "\(key)=\(value): \(expected)")
+        }
+    }
+}

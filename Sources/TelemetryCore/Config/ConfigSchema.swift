@@ -40,40 +40,40 @@ public enum ConfigSchema {
         let d = TelemetryConfig()
         let oneSecond = TimeSpan(seconds: 1)
         switch (a.section, a.key) {
-        case ("Telemetry", "Enable"): c.enable = try value(a, d.enable, ConfigValues.boolean)
-        case ("Telemetry", "Endpoint"): c.endpoint = try value(a, d.endpoint, ConfigValues.endpoint)
-        case ("Telemetry", "Format"): c.format = try value(a, d.format, ConfigValues.format)
-        case ("Telemetry", "ClusterID"): c.clusterID = try value(a, d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
+        case ("Telemetry", "Enable"): c.enable = try a.parsed(or: d.enable, ConfigValues.boolean)
+        case ("Telemetry", "Endpoint"): c.endpoint = try a.parsed(or: d.endpoint, ConfigValues.endpoint)
+        case ("Telemetry", "Format"): c.format = try a.parsed(or: d.format, ConfigValues.format)
+        case ("Telemetry", "ClusterID"): c.clusterID = try a.parsed(or: d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
         case ("Telemetry", "KeepAliveIntervalSec"):
-            c.keepAliveInterval = try value(a, d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+            c.keepAliveInterval = try a.parsed(or: d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Telemetry", "DiagnosticsIntervalSec"):
-            c.diagnosticsInterval = try value(a, d.diagnosticsInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+            c.diagnosticsInterval = try a.parsed(or: d.diagnosticsInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Telemetry", "RandomizedDelaySec"):
-            c.randomizedDelay = try value(a, d.randomizedDelay) { ConfigValues.timeSpan($0, minimum: .zero) }
-        case ("Telemetry", "DryRun"): c.dryRun = try value(a, d.dryRun, ConfigValues.boolean)
+            c.randomizedDelay = try a.parsed(or: d.randomizedDelay) { ConfigValues.timeSpan($0, minimum: .zero) }
+        case ("Telemetry", "DryRun"): c.dryRun = try a.parsed(or: d.dryRun, ConfigValues.boolean)
         case ("Transport", "TimeoutSec"):
-            c.timeout = try value(a, d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Transport", "Proxy"): c.proxy = try value(a, d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
-        case ("Transport", "CAFile"): c.caFile = try value(a, d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
-        case ("Transport", "TokenFile"): c.tokenFile = try value(a, d.tokenFile) { ConfigValues.tokenFile($0).map(Optional.some) }
-        case ("Transport", "Compress"): c.compress = try value(a, d.compress, ConfigValues.boolean)
+            c.timeout = try a.parsed(or: d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Transport", "Proxy"): c.proxy = try a.parsed(or: d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
+        case ("Transport", "CAFile"): c.caFile = try a.parsed(or: d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
+        case ("Transport", "TokenFile"): c.tokenFile = try a.parsed(or: d.tokenFile) { ConfigValues.tokenFile($0).map(Optional.some) }
+        case ("Transport", "Compress"): c.compress = try a.parsed(or: d.compress, ConfigValues.boolean)
         case ("Transport", "RetryMinSec"):
-            c.retryMin = try value(a, d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+            c.retryMin = try a.parsed(or: d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         case ("Transport", "RetryMaxSec"):
-            c.retryMax = try value(a, d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Spool", "MaxReports"): c.maxReports = try value(a, d.maxReports, ConfigValues.maxReports)
+            c.retryMax = try a.parsed(or: d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+        case ("Spool", "MaxReports"): c.maxReports = try a.parsed(or: d.maxReports, ConfigValues.maxReports)
         case ("Telemetry", "ClusterIDFile"):
-            c.clusterIDFile = try value(a, d.clusterIDFile) { ConfigValues.absoluteFilePath($0, "the product's cluster identity file").map(Optional.some) }
-        case ("Product", "Name"): c.product.name = try value(a, d.product.name) { ConfigValues.productName($0).map(Optional.some) }
-        case ("Product", "Version"): c.product.version = try value(a, d.product.version) { ConfigValues.productVersion($0).map(Optional.some) }
+            c.clusterIDFile = try a.parsed(or: d.clusterIDFile) { ConfigValues.absoluteFilePath($0, "the product's cluster identity file").map(Optional.some) }
+        case ("Product", "Name"): c.product.name = try a.parsed(or: d.product.name) { ConfigValues.productName($0).map(Optional.some) }
+        case ("Product", "Version"): c.product.version = try a.parsed(or: d.product.version) { ConfigValues.productVersion($0).map(Optional.some) }
         case ("Product", "VersionFile"):
-            c.product.versionFile = try value(a, d.product.versionFile) { ConfigValues.absoluteFilePath($0, "the product's version file").map(Optional.some) }
+            c.product.versionFile = try a.parsed(or: d.product.versionFile) { ConfigValues.absoluteFilePath($0, "the product's version file").map(Optional.some) }
         case ("Product", "FactsFile"):
-            c.product.factsFile = try value(a, d.product.factsFile) { ConfigValues.absoluteFilePath($0, "the product's facts file").map(Optional.some) }
+            c.product.factsFile = try a.parsed(or: d.product.factsFile) { ConfigValues.absoluteFilePath($0, "the product's facts file").map(Optional.some) }
         case ("Product", "FactsSchema"):
-            c.product.factsSchema = try value(a, d.product.factsSchema) { ConfigValues.absoluteFilePath($0, "the facts schema").map(Optional.some) }
+            c.product.factsSchema = try a.parsed(or: d.product.factsSchema) { ConfigValues.absoluteFilePath($0, "the facts schema").map(Optional.some) }
         case ("Product", "FactsMaxAgeSec"):
-            c.product.factsMaxAge = try value(a, d.product.factsMaxAge) { ConfigValues.timeSpan($0, minimum: oneSecond) }
+            c.product.factsMaxAge = try a.parsed(or: d.product.factsMaxAge) { ConfigValues.timeSpan($0, minimum: oneSecond) }
         default:
             // The parser only passes keys of the schema; anything else is a programming error, but still
             // reported as a config error rather than a crash.
@@ -81,15 +81,6 @@ public enum ConfigSchema {
         }
     }
 
-    private static func value<T>(_ a: ConfigAssignment, _ defaultValue: T,
-                                 _ parse: (String) -> Result<T, ConfigValues.Expected>) throws(ConfigError) -> T {
-        if a.value.isEmpty { return defaultValue }
-        switch parse(a.value) {
-        case .success(let v): return v
-        case .failure(let expected):
-            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)=\(a.value): \(expected)")
-        }
-    }
 
     /// A warning for a valid but unwise final value: a plain-http Endpoint other than loopback.
     static func endpointAdvisory(_ endpoint: String, at location: ConfigLocation?) -> ConfigDiagnostic? {

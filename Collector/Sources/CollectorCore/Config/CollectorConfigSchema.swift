@@ -38,28 +38,19 @@ public enum CollectorConfigSchema {
     public static func apply(_ a: ConfigAssignment, to c: inout CollectorConfig) throws(ConfigError) {
         let d = CollectorConfig()
         switch a.key {
-        case "Listen": c.listen = try value(a, d.listen, listen)
-        case "Database": c.database = try value(a, d.database, DatabaseURL.parse)
-        case "PasswordFile": c.passwordFile = try value(a, d.passwordFile) { path($0).map(Optional.some) }
-        case "TokenFile": c.tokenFile = try value(a, d.tokenFile) { path($0).map(Optional.some) }
-        case "MaxBodyBytes": c.maxBodyBytes = try value(a, d.maxBodyBytes) { size($0, in: maxBodyBytesRange) }
-        case "RetainDays": c.retainDays = try value(a, d.retainDays) { integer($0, in: retainDaysRange) }
-        case "TLSCertificate": c.tlsCertificate = try value(a, d.tlsCertificate) { path($0).map(Optional.some) }
-        case "TLSKey": c.tlsKey = try value(a, d.tlsKey) { path($0).map(Optional.some) }
+        case "Listen": c.listen = try a.parsed(or: d.listen, listen)
+        case "Database": c.database = try a.parsed(or: d.database, DatabaseURL.parse)
+        case "PasswordFile": c.passwordFile = try a.parsed(or: d.passwordFile) { path($0).map(Optional.some) }
+        case "TokenFile": c.tokenFile = try a.parsed(or: d.tokenFile) { path($0).map(Optional.some) }
+        case "MaxBodyBytes": c.maxBodyBytes = try a.parsed(or: d.maxBodyBytes) { size($0, in: maxBodyBytesRange) }
+        case "RetainDays": c.retainDays = try a.parsed(or: d.retainDays) { integer($0, in: retainDaysRange) }
+        case "TLSCertificate": c.tlsCertificate = try a.parsed(or: d.tlsCertificate) { path($0).map(Optional.some) }
+        case "TLSKey": c.tlsKey = try a.parsed(or: d.tlsKey) { path($0).map(Optional.some) }
         default:
             throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
         }
     }
 
-    private static func value<T>(_ a: ConfigAssignment, _ defaultValue: T,
-                                 _ parse: (String) -> Result<T, ConfigValues.Expected>) throws(ConfigError) -> T {
-        if a.value.isEmpty { return defaultValue }
-        switch parse(a.value) {
-        case .success(let v): return v
-        case .failure(let expected):
-            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)=\(a.value): \(expected)")
-        }
-    }
 
     // MARK: - Values
 
