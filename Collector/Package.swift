@@ -129,7 +129,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorStoreTests",
-            dependencies: ["CollectorStore", "CollectorCore", "CollectorStoreConformance"],
+            dependencies: ["CollectorStore", "CollectorCore", "CollectorStoreConformance",
+                           .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -7,8 +7,8 @@ the collector's own SQL, no HTTP, no JSON validation, no Swift:
 - PostgreSQL: pgbench, the same client count as the load generator, each transaction one call of the collector's
   `collector_insert(...)` (created by the collector's migration) with a fresh messageId and one of the fleet's
   installs.
-- SQLite: the sqlite3 shell running the SQLiteReportStore's statements (WAL, synchronous=NORMAL, one transaction a
-  report, as the store does), from a script of the same reports.
+- SQLite: the sqlite3 shell running the SQLiteReportStore's statement (WAL, synchronous=NORMAL, one autocommitted
+  INSERT a report whose triggers write the rollups, as the store does), from a script of the same reports.
 """
 from __future__ import annotations
 
@@ -56,30 +56,19 @@ def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: s
         shutil.rmtree(d, ignore_errors=True)
 
 
-# The SQLiteReportStore's statements per report (Collector/Sources/CollectorStore/SQLiteReportStore.swift): keep in
-# step with it. ?1 day, ?2 instance, ?3 cluster, ?4.. the seven breakdown values.
+# The SQLiteReportStore's statement per report (Collector/Sources/CollectorStore/SQLiteReportStore.swift, insertSQL):
+# keep in step with it. One INSERT into reports, autocommitted; the store's triggers (made by the collector's own
+# migration of the file) write the rollups.
 _DIMS = ["product_version", "os", "arch", "virtualization", "container", "cores", "memory"]
 
 
 def _sqlite_report_sql(msg: str, day: str, at: int, typ: str, ts: int, inst: str, cluster: str, body: str,
                        facts: list[str | None]) -> str:
-    cols = ", ".join(_DIMS)
-    vals = [_sql_text(v) for v in facts]
-    carried = ", ".join(f"COALESCE({v}, i.{c})" for c, v in zip(_DIMS, vals))
-    day_set = ", ".join(f"{c} = COALESCE({v}, {c})" for c, v in zip(_DIMS, vals))
-    inst_set = ", ".join(f"{c} = COALESCE(excluded.{c}, installs.{c})" for c in _DIMS)
+    vals = ", ".join(_sql_text(v) for v in facts)
     return (
-        "BEGIN IMMEDIATE;\n"
-        f"INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body) "
-        f"VALUES ('{msg}', '{day}', {at}, '{typ}', {ts}, '{inst}', '{cluster}', {_sql_text(body)}) "
-        f"ON CONFLICT (message_id) DO NOTHING;\n"
-        f"INSERT OR IGNORE INTO install_days (day, instance_id, cluster_id, {cols}) SELECT '{day}', '{inst}', "
-        f"'{cluster}', {carried} FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = '{inst}';\n"
-        f"UPDATE install_days SET cluster_id = '{cluster}', {day_set} WHERE day = '{day}' AND instance_id = '{inst}';\n"
-        f"INSERT INTO installs (instance_id, first_day, last_day, {cols}) VALUES ('{inst}', '{day}', '{day}', "
-        f"{', '.join(vals)}) ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day), "
-        f"last_day = MAX(last_day, excluded.last_day), {inst_set};\n"
-        "COMMIT;\n"
+        f"INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, "
+        f"{', '.join(_DIMS)}, body) VALUES ('{msg}', '{day}', {at}, '{typ}', {ts}, '{inst}', '{cluster}', {vals}, "
+        f"{_sql_text(body)}) ON CONFLICT (message_id) DO NOTHING RETURNING 1;\n"
     )
 
 

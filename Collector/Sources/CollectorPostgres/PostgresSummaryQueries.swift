@@ -8,13 +8,6 @@ import CollectorStore
 import Logging
 import PostgresNIO
 
-/// One day's counts: active installs and, per rollup column, label → installs (`unknown` for no value).
-/// What `day_cache` keeps per closed day, as JSON.
-struct DayTotals: Codable, Sendable, Equatable {
-    var active = 0
-    var by: [String: [String: Int]] = [:]
-}
-
 /// The reads behind `summary(days:asOf:)`, on one connection inside one snapshot. Only rollups are read
 /// (`day_cache`, `install_days`, `installs`), never raw reports: closed days come from `day_cache` when it holds
 /// their current version, the other days are counted from `install_days` and, when closed, handed back to be cached.
@@ -81,7 +74,7 @@ struct PostgresSummaryQueries {
                 if grouping == all {
                     counted[c.0, default: DayTotals()].active += count
                 } else if let i = Self.dims.indices.first(where: { all - (1 << (Self.dims.count - 1 - $0)) == grouping }) {
-                    counted[c.0, default: DayTotals()].by[Self.dims[i].column, default: [:]][labels[i] ?? Buckets.unknown, default: 0] += count
+                    counted[c.0, default: DayTotals()].add(Self.dims[i], label: labels[i], count: count)
                 }
             }
             let closedMissing = missing.filter { $0 <= closed }
@@ -97,13 +90,7 @@ struct PostgresSummaryQueries {
             }
             for (day, t) in counted { totals[day] = t }
         }
-        for (day, t) in totals {
-            let d = UTCDay(daysSinceEpoch: Int(day))
-            a.addActive(day: d, count: t.active)
-            for dim in Self.dims {
-                for (label, n) in t.by[dim.column] ?? [:] { a.add(dim, day: d, label: label, count: n) }
-            }
-        }
+        for (day, t) in totals { t.apply(to: &a, day: UTCDay(daysSinceEpoch: Int(day))) }
 
         for try await (day, n) in try await connection.query("""
             SELECT (first_day - DATE '1970-01-01')::int4, count(*)::int8 FROM installs

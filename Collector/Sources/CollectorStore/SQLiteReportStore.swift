@@ -10,33 +10,40 @@ import SQLiteNIO
 import Glibc
 #endif
 
-/// The embedded store for one machine: one SQLite file in WAL mode, one connection, one operation at a time
-/// (a collector on one machine ingests a few reports a second; SQLite does tens of thousands).
+/// The embedded store for one machine: one SQLite file in WAL mode, one connection, one operation at a time.
 ///
-/// Tables: `reports` (raw reports, unique `message_id`, pruned after RetainDays=), `install_days` (the rollup:
-/// one row per install and UTC day with that day's breakdown values), `installs` (first and last day seen and
-/// the latest known value of each breakdown), `meta` (schema version).
+/// Tables: `reports` (raw reports with the breakdown values they were counted under, unique `message_id`, pruned
+/// after RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown
+/// values), `installs` (first and last day seen and the latest known value of each breakdown), `day_cache` (each
+/// closed day's counts, `DayTotals` as JSON), `meta` (schema version). Triggers keep the rollups: a new row in
+/// `reports` updates `install_days` and `installs`, and any change to a day's `install_days` rows drops that day's
+/// `day_cache` row. So storing a report is one statement (one trip to SQLite's thread, atomic by itself), and a
+/// late `import` into a closed day is counted again at the next summary.
 public final class SQLiteReportStore: ReportStore {
-    public static let schemaVersion = 1
+    public static var schemaVersion: Int { migrations.count }
     public let kind = "sqlite"
     public let path: String
     private let connection: SQLiteConnection
     private let gate = AsyncSerialGate()
+    /// The machine's clock, for which days are closed (cacheable); tests move it.
+    private let today: @Sendable () -> UTCDay
 
-    private init(path: String, connection: SQLiteConnection) {
+    private init(path: String, connection: SQLiteConnection, today: @escaping @Sendable () -> UTCDay) {
         self.path = path
         self.connection = connection
+        self.today = today
     }
 
     /// Opens (creating) the database file; `migrate()` creates the tables.
-    public static func open(path: String, logger: Logger = Logger(label: "telemetry-collector.sqlite")) async throws -> SQLiteReportStore {
+    public static func open(path: String, logger: Logger = Logger(label: "telemetry-collector.sqlite"),
+                            today: @escaping @Sendable () -> UTCDay = { UTCDay(Date()) }) async throws -> SQLiteReportStore {
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         } catch {
             throw StoreError.unavailable("\(path): cannot open: \(SQLiteReportStore.describe(error))")
         }
-        let store = SQLiteReportStore(path: path, connection: connection)
+        let store = SQLiteReportStore(path: path, connection: connection, today: today)
         store.giveFilesToDirectoryOwner()
         do {
             // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
@@ -50,6 +57,84 @@ public final class SQLiteReportStore: ReportStore {
         return store
     }
 
+    // MARK: - Schema
+
+    private static let dims = Dimension.allCases
+    private static let columns = dims.map(\.column)
+
+    /// The schema's versions in order; `meta.schema_version` is how many of them a database has.
+    static let migrations: [[String]] = [
+        // 1: raw reports and the rollups, written by four statements per report.
+        [
+            """
+            CREATE TABLE IF NOT EXISTS reports (
+                message_id TEXT PRIMARY KEY, received_day TEXT NOT NULL, received_at INTEGER NOT NULL,
+                type TEXT NOT NULL, timestamp INTEGER NOT NULL, instance_id TEXT NOT NULL,
+                cluster_id TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS reports_by_day ON reports (received_day)",
+            """
+            CREATE TABLE IF NOT EXISTS install_days (
+                day TEXT NOT NULL, instance_id TEXT NOT NULL, cluster_id TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", ")), PRIMARY KEY (day, instance_id)) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS install_days_by_instance ON install_days (instance_id, day)",
+            """
+            CREATE TABLE IF NOT EXISTS installs (
+                instance_id TEXT PRIMARY KEY, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", "))) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS installs_by_first_day ON installs (first_day)",
+        ],
+        // 2: one statement per report (the rollups in triggers), raw reports in a rowid table (their ~2 KB bodies
+        // in key order under random UUID keys split pages), each with its breakdown values, and day_cache.
+        [
+            """
+            CREATE TABLE reports_v2 (
+                message_id TEXT NOT NULL UNIQUE, received_day TEXT NOT NULL, received_at INTEGER NOT NULL,
+                type TEXT NOT NULL, timestamp INTEGER NOT NULL, instance_id TEXT NOT NULL, cluster_id TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", ")), body TEXT NOT NULL)
+            """,
+            """
+            INSERT INTO reports_v2 (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body)
+            SELECT message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body FROM reports
+            ORDER BY received_at
+            """,
+            "DROP TABLE reports",
+            "ALTER TABLE reports_v2 RENAME TO reports",
+            "CREATE INDEX reports_by_day ON reports (received_day)",
+            "CREATE INDEX installs_by_last_day ON installs (last_day)",
+            "CREATE TABLE day_cache (day TEXT PRIMARY KEY, totals TEXT NOT NULL) WITHOUT ROWID",
+            // A new day row starts from the install's latest known values, then this report's values win; the
+            // install's row keeps its first and last day and the latest value of each breakdown.
+            """
+            CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
+                INSERT INTO install_days (day, instance_id, cluster_id, \(columns.joined(separator: ", ")))
+                SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(columns.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", "))
+                FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
+                ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
+                    \(columns.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", "));
+                INSERT INTO installs (instance_id, first_day, last_day, \(columns.joined(separator: ", ")))
+                VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(columns.map { "NEW.\($0)" }.joined(separator: ", ")))
+                ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                    last_day = MAX(last_day, excluded.last_day),
+                    \(columns.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", "));
+            END
+            """,
+            "CREATE TRIGGER install_days_added AFTER INSERT ON install_days BEGIN DELETE FROM day_cache WHERE day = NEW.day; END",
+            "CREATE TRIGGER install_days_changed AFTER UPDATE ON install_days BEGIN DELETE FROM day_cache WHERE day = NEW.day; END",
+            "CREATE TRIGGER install_days_removed AFTER DELETE ON install_days BEGIN DELETE FROM day_cache WHERE day = OLD.day; END",
+        ],
+    ]
+
+    /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,
+    /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), then the body.
+    static let insertSQL = """
+        INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), body)
+        VALUES (\((1...(8 + columns.count)).map { "?\($0)" }.joined(separator: ", ")))
+        ON CONFLICT (message_id) DO NOTHING RETURNING 1
+        """
+
     // MARK: - ReportStore
 
     public func migrate() async throws {
@@ -59,28 +144,14 @@ public final class SQLiteReportStore: ReportStore {
                 do {
                     try await exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                     let rows = try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'")
-                    if let v = rows.first?.column("value")?.integer, v > SQLiteReportStore.schemaVersion {
-                        throw StoreError.incompatible("\(path): schema version \(v) was written by a newer telemetry-collector (this one knows \(SQLiteReportStore.schemaVersion))")
+                    // A database from before the table existed has none: version 0 (version 1 is idempotent).
+                    let current = rows.first?.column("value")?.string.flatMap { Int($0) } ?? 0
+                    if current > SQLiteReportStore.schemaVersion {
+                        throw StoreError.incompatible("\(path): schema version \(current) was written by a newer telemetry-collector (this one knows \(SQLiteReportStore.schemaVersion))")
                     }
-                    let columns = Dimension.allCases.map { "\($0.column) TEXT" }.joined(separator: ", ")
-                    try await exec("""
-                        CREATE TABLE IF NOT EXISTS reports (
-                            message_id TEXT PRIMARY KEY, received_day TEXT NOT NULL, received_at INTEGER NOT NULL,
-                            type TEXT NOT NULL, timestamp INTEGER NOT NULL, instance_id TEXT NOT NULL,
-                            cluster_id TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID
-                        """)
-                    try await exec("CREATE INDEX IF NOT EXISTS reports_by_day ON reports (received_day)")
-                    try await exec("""
-                        CREATE TABLE IF NOT EXISTS install_days (
-                            day TEXT NOT NULL, instance_id TEXT NOT NULL, cluster_id TEXT NOT NULL, \(columns),
-                            PRIMARY KEY (day, instance_id)) WITHOUT ROWID
-                        """)
-                    try await exec("CREATE INDEX IF NOT EXISTS install_days_by_instance ON install_days (instance_id, day)")
-                    try await exec("""
-                        CREATE TABLE IF NOT EXISTS installs (
-                            instance_id TEXT PRIMARY KEY, first_day TEXT NOT NULL, last_day TEXT NOT NULL, \(columns)) WITHOUT ROWID
-                        """)
-                    try await exec("CREATE INDEX IF NOT EXISTS installs_by_first_day ON installs (first_day)")
+                    for (i, statements) in SQLiteReportStore.migrations.enumerated() where i + 1 > current {
+                        for sql in statements { try await exec(sql) }
+                    }
                     try await exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '\(SQLiteReportStore.schemaVersion)')")
                     try await exec("COMMIT")
                 } catch {
@@ -88,55 +159,24 @@ public final class SQLiteReportStore: ReportStore {
                     throw error
                 }
             } catch {
-                throw wrap(error, "cannot create the schema")
+                throw wrap(error, "cannot create or upgrade the schema")
             }
         }
     }
 
     public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
-        let day = UTCDay(receivedAt).description
-        let dims = Dimension.allCases
-        let facts: [SQLiteData] = dims.map { report.facts[$0].map(SQLiteData.text) ?? .null }
-        return try await serially { [self] in
+        var binds: [SQLiteData] = [
+            .text(report.messageId), .text(UTCDay(receivedAt).description), .integer(Int(receivedAt.timeIntervalSince1970)),
+            .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
+            .text(report.instanceId), .text(report.clusterId),
+        ]
+        binds += SQLiteReportStore.dims.map { report.facts[$0].map(SQLiteData.text) ?? .null }
+        binds.append(.text(report.json))
+        return try await serially { [self, binds] in
             do {
-                try await exec("BEGIN IMMEDIATE")
-                do {
-                    let inserted = try await connection.query("""
-                        INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body)
-                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-                        """, [.text(report.messageId), .text(day), .integer(Int(receivedAt.timeIntervalSince1970)),
-                              .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
-                              .text(report.instanceId), .text(report.clusterId), .text(report.json)])
-                    guard !inserted.isEmpty else {
-                        try await exec("COMMIT")
-                        return .duplicate
-                    }
-                    // ?1 day, ?2 instance, ?3 cluster, ?4… this report's values (NULL: it does not tell).
-                    let cols = dims.map(\.column)
-                    let params = dims.indices.map { "?\($0 + 4)" }
-                    // A new day row starts from the install's latest known values; then this report's win.
-                    try await exec("""
-                        INSERT OR IGNORE INTO install_days (day, instance_id, cluster_id, \(cols.joined(separator: ", ")))
-                        SELECT ?1, ?2, ?3, \(zip(cols, params).map { "COALESCE(\($1), i.\($0))" }.joined(separator: ", "))
-                        FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = ?2
-                        """, [.text(day), .text(report.instanceId), .text(report.clusterId)] + facts)
-                    try await exec("""
-                        UPDATE install_days SET cluster_id = ?3, \(zip(cols, params).map { "\($0) = COALESCE(\($1), \($0))" }.joined(separator: ", "))
-                        WHERE day = ?1 AND instance_id = ?2
-                        """, [.text(day), .text(report.instanceId), .text(report.clusterId)] + facts)
-                    try await exec("""
-                        INSERT INTO installs (instance_id, first_day, last_day, \(cols.joined(separator: ", ")))
-                        VALUES (?2, ?1, ?1, \(params.joined(separator: ", ")))
-                        ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
-                            last_day = MAX(last_day, excluded.last_day),
-                            \(cols.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", "))
-                        """, [.text(day), .text(report.instanceId), .text(report.clusterId)] + facts)
-                    try await exec("COMMIT")
-                    return .new
-                } catch {
-                    try? await exec("ROLLBACK")
-                    throw error
-                }
+                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId.
+                let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
+                return inserted.isEmpty ? .duplicate : .new
             } catch {
                 throw wrap(error, "cannot store report \(report.messageId)")
             }
@@ -146,41 +186,17 @@ public final class SQLiteReportStore: ReportStore {
     public func summary(days: Int, asOf: Date) async throws -> Summary {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        let first = SQLiteData.text(range.firstDay.description), last = SQLiteData.text(range.lastDay.description)
+        // Closed: two days or more before today; a report stored into one later drops its cache row (triggers).
+        let closed = today().adding(days: -2)
         return try await serially { [self] in
             var a = range
             do {
-                // One read transaction: every number below sees the same snapshot.
-                try await exec("BEGIN")
+                // One write transaction: every number sees the same snapshot, and the counts cached at the end
+                // are of that snapshot (no other process can change a day in between).
+                try await exec("BEGIN IMMEDIATE")
                 do {
-                for row in try await connection.query(
-                    "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", [first, last]) {
-                    if let d = row.day { a.addActive(day: d, count: row.count) }
-                }
-                for dim in Dimension.allCases {
-                    for row in try await connection.query("""
-                        SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day, \(dim.column)
-                        """, [first, last]) {
-                        if let d = row.day { a.add(dim, day: d, label: row.column("label")?.string, count: row.count) }
-                    }
-                }
-                for row in try await connection.query(
-                    "SELECT first_day AS day, COUNT(*) AS n FROM installs WHERE first_day BETWEEN ?1 AND ?2 GROUP BY first_day", [first, last]) {
-                    if let d = row.day { a.addNew(day: d, count: row.count) }
-                }
-                for row in try await connection.query("""
-                    SELECT seen AS day, COUNT(*) AS n FROM (SELECT MAX(day) AS seen FROM install_days WHERE day <= ?2 GROUP BY instance_id)
-                    WHERE seen BETWEEN ?1 AND ?3 GROUP BY seen
-                    """, [first, last, .text(a.lostCutoff.description)]) {
-                    if let d = row.day { a.addLost(day: d, count: row.count) }
-                }
-                for row in try await connection.query("""
-                    SELECT size, COUNT(*) AS n FROM (SELECT COUNT(*) AS size FROM install_days WHERE day = ?1 GROUP BY cluster_id HAVING COUNT(*) >= 2)
-                    GROUP BY size
-                    """, [last]) {
-                    if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
-                }
-                try await exec("COMMIT")
+                    try await count(into: &a, closed: closed)
+                    try await exec("COMMIT")
                 } catch {
                     try? await exec("ROLLBACK")
                     throw error
@@ -189,6 +205,76 @@ public final class SQLiteReportStore: ReportStore {
             } catch {
                 throw wrap(error, "cannot read the summary")
             }
+        }
+    }
+
+    /// The summary's reads, inside its transaction: closed days from `day_cache` where it has them, the others
+    /// counted from `install_days` (and cached when closed), new installs, lost ones and clusters.
+    private func count(into a: inout SummaryAssembler, closed: UTCDay) async throws {
+        let first = a.firstDay, last = a.lastDay
+        let text = { (d: UTCDay) in SQLiteData.text(d.description) }
+        var totals: [UTCDay: DayTotals] = [:]
+        if first <= closed {
+            let decoder = JSONDecoder()
+            for row in try await connection.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
+                                                  [text(first), text(min(last, closed))]) {
+                guard let d = row.day, let json = row.column("totals")?.string else { continue }
+                // A row this version cannot read is counted again (and overwritten) below.
+                if let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) { totals[d] = t }
+            }
+        }
+        let missing = (first.daysSinceEpoch...last.daysSinceEpoch).map { UTCDay(daysSinceEpoch: $0) }.filter { totals[$0] == nil }
+        if let lo = missing.first, let hi = missing.last {
+            var counted: [UTCDay: DayTotals] = [:]
+            let bounds = [text(lo), text(hi)]
+            for row in try await connection.query(
+                "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", bounds) {
+                if let d = row.day, totals[d] == nil { counted[d, default: DayTotals()].active += row.count }
+            }
+            for dim in SQLiteReportStore.dims {
+                for row in try await connection.query("""
+                    SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2
+                    GROUP BY day, \(dim.column)
+                    """, bounds) {
+                    if let d = row.day, totals[d] == nil {
+                        counted[d, default: DayTotals()].add(dim, label: row.column("label")?.string, count: row.count)
+                    }
+                }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            for day in missing where day <= closed {
+                let t = counted[day] ?? DayTotals()
+                try await exec("INSERT OR REPLACE INTO day_cache (day, totals) VALUES (?1, ?2)",
+                               [text(day), .text(String(decoding: try encoder.encode(t), as: UTF8.self))])
+            }
+            for (day, t) in counted { totals[day] = t }
+        }
+        for (day, t) in totals { t.apply(to: &a, day: day) }
+
+        for row in try await connection.query(
+            "SELECT first_day AS day, COUNT(*) AS n FROM installs WHERE first_day BETWEEN ?1 AND ?2 GROUP BY first_day",
+            [text(first), text(last)]) {
+            if let d = row.day { a.addNew(day: d, count: row.count) }
+        }
+        // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is in
+        // the range that is installs.last_day (indexed); only installs also seen after the range (a summary of the
+        // past) need their last day as of then, from install_days.
+        for row in try await connection.query("""
+            SELECT seen AS day, COUNT(*) AS n FROM (
+                SELECT last_day AS seen FROM installs WHERE last_day BETWEEN ?1 AND ?3
+                UNION ALL
+                SELECT (SELECT MAX(d.day) FROM install_days d WHERE d.instance_id = i.instance_id AND d.day <= ?2) AS seen
+                FROM installs i WHERE i.last_day > ?2 AND i.first_day <= ?3
+            ) WHERE seen BETWEEN ?1 AND ?3 GROUP BY seen
+            """, [text(first), text(last), text(a.lostCutoff)]) {
+            if let d = row.day { a.addLost(day: d, count: row.count) }
+        }
+        for row in try await connection.query("""
+            SELECT size, COUNT(*) AS n FROM (SELECT COUNT(*) AS size FROM install_days WHERE day = ?1 GROUP BY cluster_id HAVING COUNT(*) >= 2)
+            GROUP BY size
+            """, [text(last)]) {
+            if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
         }
     }
 

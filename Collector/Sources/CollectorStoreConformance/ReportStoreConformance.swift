@@ -184,6 +184,31 @@ public enum ReportStoreConformance {
             // The report of day 2 was kept: still a duplicate.
             try expect(try await store.insert(report(instance: 2, message: 3, at: at(day: 2)), receivedAt: at(day: 2)), .duplicate, "kept report")
         },
+        Check(name: "closedDaysAreRecountedAfterALateImport") { store in
+            // Days of last month are closed: stores may answer them from counts kept by an earlier summary. A report
+            // imported into one of them afterwards must show in the next summary all the same.
+            let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+            func on(_ d: Int) -> Date { base.addingTimeInterval(Double(d) * 86_400) }
+            _ = try await store.insert(report(instance: 1, message: 1, at: on(0), facts: debian), receivedAt: on(0))
+            _ = try await store.insert(report(instance: 2, message: 2, at: on(1)), receivedAt: on(1))
+            let first = try await store.summary(days: 3, asOf: on(2))
+            try expect(first.days.map(\.activeInstalls), [1, 1, 0], "active per day")
+            try expect(try await store.summary(days: 3, asOf: on(2)), first, "the same summary asked again")
+            var newer = debian
+            newer.productVersion = "4.3.0"
+            _ = try await store.insert(report(instance: 3, message: 3, type: .diagnostics, at: on(1), facts: newer), receivedAt: on(1))
+            _ = try await store.insert(report(instance: 1, message: 4, at: on(1), facts: ReportFacts(productVersion: "4.3.0")), receivedAt: on(1))
+            let s = try await store.summary(days: 3, asOf: on(2))
+            try expect(s.days.map(\.activeInstalls), [1, 3, 0], "active per day after the late reports")
+            try expect(s.days[1].byProductVersion, ["4.3.0": 2, "unknown": 1], "day 1's versions")
+            try expect(s.days[0].byProductVersion, ["4.2.1": 1], "day 0 unchanged")
+            try expect(s.days.map(\.newInstalls), [1, 2, 0], "new per day")
+            try expect(try await store.insert(report(instance: 3, message: 3, at: on(1)), receivedAt: on(1)), .duplicate, "a late duplicate")
+            try expect(try await store.summary(days: 3, asOf: on(2)), s, "a duplicate changes no day")
+            // Pruning the raw reports of closed days changes none of their counts.
+            _ = try await store.prune(before: on(3))
+            try expect(try await store.summary(days: 3, asOf: on(2)), s, "after prune")
+        },
         Check(name: "healthOfAMigratedStore") { store in
             let h = await store.health()
             try expect(h.available, true, "available (\(h.detail))")
