@@ -252,6 +252,11 @@ def test_import_json_lines_and_report_files_with_dedup(make_collector, report, t
     # Again, and over standard input: all duplicates.
     r = c.cli("import", "-", input=lines.read_bytes())
     assert r.returncode == 0 and "-: 0 new, 2 duplicate, 0 rejected" in r.stdout.decode()
+    # One report twenty times in one file: the inserts run several at a time, and still only one is new.
+    twice = tmp_path / "twenty.jsonl"
+    twice.write_text((json.dumps(report()) + "\n") * 20)
+    r = c.cli("import", str(twice))
+    assert r.returncode == 0 and f"{twice}: 1 new, 19 duplicate, 0 rejected" in r.stdout.decode(), r.stdout
 
     broken = tmp_path / "broken.jsonl"
     bad = report()

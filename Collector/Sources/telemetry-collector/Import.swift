@@ -34,10 +34,41 @@ struct Import: AsyncParsableCommand {
         let store = try await context.openStore()
         var total = ImportTally()
         for input in inputs {
-            var tally = ImportTally()
+            let tally: ImportTally
+            do {
+                tally = try await Self.store(input, into: store, validator: validator, maxBodyBytes: context.config.maxBodyBytes)
+            } catch {
+                await store.close()
+                throw CLIFailure.runtime("\(error)")
+            }
+            print("\(input.name): \(tally)")
+            total.add(tally)
+        }
+        await store.close()
+        if inputs.count > 1 { print("total: \(total)") }
+        if total.rejected > 0 { throw CLIFailure.runtime("\(total.rejected) report\(total.rejected == 1 ? "" : "s") rejected (see above)") }
+    }
+
+    /// How many inserts are in flight at once: PostgreSQL commits them together (one WAL flush for many), and
+    /// SQLite's single writer runs one while the next reports are being validated.
+    static let window = 16
+
+    /// Validates and stores one input's reports in order, up to `window` inserts at a time. A rejected report is
+    /// named (file:line) and skipped; a store failure ends the import, naming the report it was storing.
+    static func store(_ input: (name: String, bytes: [UInt8]), into store: any ReportStore, validator: ReportValidator,
+                      maxBodyBytes: Int) async throws -> ImportTally {
+        var tally = ImportTally()
+        try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+            var inFlight = 0
+            func count(_ outcome: InsertOutcome) {
+                switch outcome {
+                case .new: tally.new += 1
+                case .duplicate: tally.duplicate += 1
+                }
+            }
             for (line, body) in ImportSplitter.reports(in: input.bytes) {
-                if body.count > context.config.maxBodyBytes {
-                    StandardError.write("\(input.name):\(line): larger than \(context.config.maxBodyBytes) bytes (MaxBodyBytes=), skipped\n")
+                if body.count > maxBodyBytes {
+                    StandardError.write("\(input.name):\(line): larger than \(maxBodyBytes) bytes (MaxBodyBytes=), skipped\n")
                     tally.rejected += 1
                     continue
                 }
@@ -46,23 +77,22 @@ struct Import: AsyncParsableCommand {
                     StandardError.write("\(input.name):\(line): \(rejection)\n")
                     tally.rejected += 1
                 case .success(let report):
-                    do {
-                        switch try await store.insert(report, receivedAt: report.timestamp) {
-                        case .new: tally.new += 1
-                        case .duplicate: tally.duplicate += 1
-                        }
-                    } catch {
-                        await store.close()
-                        throw CLIFailure.runtime("\(input.name):\(line): \(error)")
+                    if inFlight == window, let done = try await group.next() {
+                        count(done)
+                        inFlight -= 1
                     }
+                    let place = "\(input.name):\(line)"
+                    group.addTask {
+                        do { return try await store.insert(report, receivedAt: report.timestamp) } catch {
+                            throw ImportStoreFailure(description: "\(place): \(error)")
+                        }
+                    }
+                    inFlight += 1
                 }
             }
-            print("\(input.name): \(tally)")
-            total.add(tally)
+            for try await done in group { count(done) }
         }
-        await store.close()
-        if inputs.count > 1 { print("total: \(total)") }
-        if total.rejected > 0 { throw CLIFailure.runtime("\(total.rejected) report\(total.rejected == 1 ? "" : "s") rejected (see above)") }
+        return tally
     }
 
     static func read(_ file: String) throws -> [UInt8] {
@@ -73,6 +103,10 @@ struct Import: AsyncParsableCommand {
         defer { try? h.close() }
         return Array(h.readDataToEndOfFile())
     }
+}
+
+struct ImportStoreFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 struct ImportTally: CustomStringConvertible {
