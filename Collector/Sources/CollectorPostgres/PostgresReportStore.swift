@@ -8,6 +8,7 @@ import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// The store for many collectors behind a load balancer: PostgreSQL through postgres-nio's connection pool.
@@ -27,6 +28,8 @@ public final class PostgresReportStore: ReportStore {
     private let logger: Logger
     /// Days whose `reports` partition is known to exist (created here or seen), so the DDL runs once a day.
     private let partitions = NIOLockedValueBox(Set<Int>())
+    /// For `diagnose()`: one connection of its own, outside the pool, to learn why the pool cannot connect.
+    private let direct: PostgresConnection.Configuration
 
     /// Connects lazily (the first call opens the first connection). `password` comes from PasswordFile=.
     public init(url: PostgresDatabaseURL, password: String?, maximumConnections: Int = 16,
@@ -46,6 +49,16 @@ public final class PostgresReportStore: ReportStore {
         config.options.connectTimeout = deadline
         // Identifies the collector in pg_stat_activity.
         config.options.additionalStartupParameters = [("application_name", "telemetry-collector")]
+        let directTLS: PostgresConnection.Configuration.TLS
+        switch url.tls {
+        case .disable: directTLS = .disable
+        case .prefer: directTLS = (try? NIOSSLContext(configuration: .makeClientConfiguration())).map { .prefer($0) } ?? .disable
+        case .require: directTLS = (try? NIOSSLContext(configuration: .makeClientConfiguration())).map { .require($0) } ?? .disable
+        }
+        var direct = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user, password: password,
+                                                      database: url.database, tls: directTLS)
+        direct.options.connectTimeout = .seconds(2)
+        self.direct = direct
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
         self.runner = Task { await client.run() }
@@ -66,6 +79,15 @@ public final class PostgresReportStore: ReportStore {
     // MARK: - ReportStore
 
     public func migrate() async throws {
+        do {
+            try await migrateOnce()
+        } catch StoreError.unavailable(let what) where what.contains("no answer within") {
+            // The pool retries a refused login quietly until the deadline; say why it could not connect.
+            throw StoreError.unavailable(what + (await diagnose().map { "; connecting directly: \($0)" } ?? ""))
+        }
+    }
+
+    private func migrateOnce() async throws {
         try await call("cannot create or upgrade the schema") { [client, logger] in
             try await client.withConnection { conn in
                 try await conn.query("BEGIN", logger: logger)
@@ -198,8 +220,27 @@ public final class PostgresReportStore: ReportStore {
             }
             guard version > 0 else { return StoreHealth(available: false, detail: "\(url): not migrated") }
             return StoreHealth(available: true, detail: "ok")
+        } catch StoreError.unavailable(let what) where what.contains("no answer within") {
+            return StoreHealth(available: false, detail: "database unavailable: " + what + (await diagnose().map { "; connecting directly: \($0)" } ?? ""))
         } catch {
             return StoreHealth(available: false, detail: "\(error)")
+        }
+    }
+
+    /// Why a connection cannot be made (wrong password, unknown database, refused, TLS), from one attempt of its
+    /// own outside the pool; nil when it connects. Only for start-up and `/healthz`, never per report: an outage
+    /// must not turn every POST into a new connection attempt.
+    func diagnose() async -> String? {
+        do {
+            let connection = try await withDeadline(.seconds(3), onTimeout: { StoreError.unavailable("no answer within 3 s") }) { [direct, logger] in
+                try await PostgresConnection.connect(configuration: direct, id: 0, logger: logger)
+            }
+            try? await connection.close()
+            return nil
+        } catch let e as StoreError {
+            return e.description
+        } catch {
+            return PostgresReportStore.describe(error)
         }
     }
 

@@ -166,12 +166,17 @@ struct PostgresReportStoreTests {
             try await store.migrate()
             Issue.record("migrate with a wrong password succeeded")
         } catch let e as StoreError {
-            // The pool keeps retrying until the deadline (its log has the server's reason); the error names the
-            // database and never the password.
+            // The pool keeps retrying until the deadline; a direct attempt then gives the server's reason. The error
+            // names the database and never the password.
             guard case .unavailable(let why) = e else { Issue.record("expected .unavailable, got \(e)"); return }
             #expect(why.contains("127.0.0.1:\(server.port)/postgres"))
+            #expect(why.contains("password authentication failed"), "\(why)")
+            #expect(why.contains("28P01"), "\(why)")
             #expect(!why.contains("wrong"))
         }
+        let health = await store.health()
+        #expect(!health.available)
+        #expect(health.detail.contains("password authentication failed"), "\(health.detail)")
         await store.close()
     }
 }
