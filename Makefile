@@ -12,10 +12,12 @@ BIN_RELEASE   = .build/release/telemetryd
 # The collector is its own SwiftPM package in Collector/, so the daemon's build links none of its dependencies.
 COLLECTOR_BIN = Collector/.build/debug/telemetry-collector
 COLLECTOR_BIN_RELEASE = Collector/.build/release/telemetry-collector
+# The collector's release build keeps NIO's symbols (no version script) and -O: it is a server, speed over size.
+COLLECTOR_RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 OUT           = $(CURDIR)/out
 
 .PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint \
-	collector collector-build collector-bench deb deb-test man completions
+	collector collector-build collector-release collector-bench deb deb-test man completions
 
 help:
 	@echo "make run         install build deps, build, run the daemon in the foreground in dry run (Ctrl-C stops)"
@@ -23,7 +25,8 @@ help:
 	@echo "make collector   build and start telemetry-collector (SQLite) and a daemon reporting to it; Ctrl-C stops"
 	@echo "make test        install test deps, run unit tests and integration tests (real collector, real systemd)"
 	@echo "make release     self-contained release binary ($(BIN_RELEASE))"
-	@echo "make deb         Debian packages out/telemetryd_VERSION_ARCH.deb (+ telemetry-collector when built)"
+	@echo "make collector-release  the collector's ($(COLLECTOR_BIN_RELEASE))"
+	@echo "make deb         Debian packages out/telemetryd_VERSION_ARCH.deb and out/telemetry-collector_VERSION_ARCH.deb"
 	@echo "make deb-test    install, upgrade and purge them in a fresh Debian 12 container with systemd (root)"
 	@echo "make man         man pages into out/man/ (telemetryd.8, telemetry.conf.5)"
 	@echo "make completions bash, zsh and fish completions into out/completions/"
@@ -58,6 +61,9 @@ show: build
 # The collector is its own package (Collector/): the daemon's build links none of its dependencies.
 collector-build: deps
 	$(SWIFT) build --package-path Collector
+
+collector-release: deps
+	$(SWIFT) build $(COLLECTOR_RELEASE_FLAGS) --package-path Collector --product telemetry-collector
 
 # The receiving end on one machine: telemetry-collector on SQLite at http://127.0.0.1:$(COLLECTOR_PORT)/ and a
 # telemetryd sending to it at once (no random delay), both in the foreground; Ctrl-C stops both.
@@ -109,22 +115,18 @@ bench: deps
 footprint: release
 	scripts/footprint --binary $(BIN_RELEASE)
 
-# Debian packages from the static release binaries (scripts/build-deb, packaging/). The collector's package is built
-# when its release binary exists (cd Collector && swift build -c release --static-swift-stdlib).
-deb: release
+# Debian packages from the static release binaries (scripts/build-deb, packaging/).
+deb: release collector-release
 	@scripts/install-deps --deb
 	scripts/build-deb telemetryd --binary $(BIN_RELEASE) --out $(OUT)
-	@if [ -x $(COLLECTOR_BIN_RELEASE) ]; then \
-		scripts/build-deb telemetry-collector --binary $(COLLECTOR_BIN_RELEASE) --out $(OUT); \
-	else echo "deb: no $(COLLECTOR_BIN_RELEASE): telemetry-collector's package skipped"; fi
+	scripts/build-deb telemetry-collector --binary $(COLLECTOR_BIN_RELEASE) --out $(OUT)
 
 # The packages as an operator meets them: lintian, then apt install / upgrade / remove / purge in a fresh Debian 12
 # booted with its own systemd (tests/integration/test_package.py; revision 2 is the "newer build" to upgrade to).
 deb-test: deb
 	@scripts/install-deps --test
 	scripts/build-deb telemetryd --binary $(BIN_RELEASE) --revision 2 --out $(OUT)
-	@if [ -x $(COLLECTOR_BIN_RELEASE) ]; then \
-		scripts/build-deb telemetry-collector --binary $(COLLECTOR_BIN_RELEASE) --revision 2 --out $(OUT); fi
+	scripts/build-deb telemetry-collector --binary $(COLLECTOR_BIN_RELEASE) --revision 2 --out $(OUT)
 	TELEMETRYD_BIN=$(CURDIR)/$(BIN_RELEASE) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN_RELEASE) \
 		TELEMETRYD_DEB_DIR=$(OUT) python3 -m pytest -q -ra tests/integration/test_package.py tests/integration/test_package_docs.py
 
@@ -143,9 +145,9 @@ completions: build
 	$(BIN_DEBUG) --generate-completion-script fish > $(OUT)/completions/telemetryd.fish
 
 # Not part of `make test`: ~15 minutes, a release build of the collector, a PostgreSQL of its own, wrk on loopback.
-collector-bench: deps
+collector-bench: collector-release
 	@scripts/install-deps --test
-	SWIFT=$(SWIFT) scripts/collector-bench
+	scripts/collector-bench --bin $(COLLECTOR_BIN_RELEASE)
 
 clean:
 	rm -rf .build Collector/.build .build-deb out

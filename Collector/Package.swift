@@ -40,6 +40,7 @@ let package = Package(
             name: "CollectorCore",
             dependencies: [
                 .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -163,3 +163,7 @@ def test_while_postgresql_is_down_ingest_answers_503_and_the_daemon_delivers_onc
     assert status == 202 and json.loads(body) == {"duplicate": False}
     status, _, body = pg_collector.post(report)
     assert status == 200 and json.loads(body) == {"duplicate": True}
+    # The journal (stderr here) tells the outage once at its start and once at its end, not once per 503.
+    log = pg_collector.log.read_text(errors="replace")
+    assert log.count("answering reports 503 with Retry-After") == 1, log
+    assert log.count("database available again after") == 1, log

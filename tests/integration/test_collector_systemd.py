@@ -97,6 +97,10 @@ def test_socket_activation_starts_the_collector_on_the_first_report(box, binary,
     owner = c.run("stat", "-c", "%U", DB, check=True).stdout.strip()
     assert owner not in ("root", ""), owner
     assert re.search(r"listening on 127\.0\.0\.1:\d+", logs(c))
+    # The entry carries its catalog MESSAGE_ID, so journalctl can select it and -x explain it.
+    listening = c.run("journalctl", "--no-pager", "-o", "cat", "-u", SERVICE,
+                      "MESSAGE_ID=4192539d08e143e9a5ca01f97dc15725", check=True).stdout
+    assert "listening on 127.0.0.1:" in listening, listening
 
 
 def test_telemetryd_unit_reports_to_the_collector_unit(box):

@@ -6,6 +6,8 @@ import Foundation
 import CollectorCore
 import CollectorStore
 import CompressNIO
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// `POST /v1/reports`, without HTTP: what came in (headers that matter, the body as received) and what goes
@@ -38,13 +40,16 @@ public struct Ingest: Sendable {
     public let validator: ReportValidator
     public let settings: IngestSettingsBox
     public let now: @Sendable () -> Date
+    /// Logs the start and the end of a database outage, once each.
+    public let availability: AvailabilityMonitor
 
-    public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox,
+    public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox, logger: Logger? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.validator = validator
         self.settings = settings
         self.now = now
+        self.availability = AvailabilityMonitor(logger: logger)
     }
 
     /// Whether a Content-Type is JSON: `application/json`, any parameters (`; charset=utf-8`), any case.
@@ -104,14 +109,57 @@ public struct Ingest: Sendable {
             return Response(status: 400, json: JSONText.encode(rejection), retryAfter: nil, result: .invalid)
         }
         do {
-            switch try await store.insert(report, receivedAt: now()) {
+            let outcome = try await store.insert(report, receivedAt: now())
+            availability.succeeded()
+            switch outcome {
             case .new: return Response(status: 202, json: #"{"duplicate":false}"#, retryAfter: nil, result: .new)
             case .duplicate: return Response(status: 200, json: #"{"duplicate":true}"#, retryAfter: nil, result: .duplicate)
             }
         } catch {
+            availability.failed(reason: "\(error)")
             var r = Response.error(503, .unavailable, "the database is unavailable; keep the report and retry later")
             r.retryAfter = Ingest.retryAfterSeconds
             return r
+        }
+    }
+}
+
+/// `DatabaseAvailability` behind a lock, logging its changes: one error line when an outage starts, one notice when
+/// it ends (with how many reports were answered 503), never a line per report.
+public final class AvailabilityMonitor: Sendable {
+    private let state = NIOLockedValueBox(DatabaseAvailability())
+    private let logger: Logger?
+    private let origin = ContinuousClock.now
+
+    public init(logger: Logger?) {
+        self.logger = logger
+    }
+
+    public var isAvailable: Bool { state.withLockedValue { $0.isAvailable } }
+
+    public func failed(reason: String) {
+        log(state.withLockedValue { $0.failed(reason: reason, now: seconds()) })
+    }
+
+    public func succeeded() {
+        // The common case takes no lock for long and changes nothing.
+        log(state.withLockedValue { $0.succeeded(now: seconds()) })
+    }
+
+    private func seconds() -> Double {
+        let d = ContinuousClock.now - origin
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private func log(_ change: DatabaseAvailability.Change?) {
+        guard let change, let logger else { return }
+        switch change {
+        case .becameUnavailable(let reason):
+            logger.error("\(reason); answering reports 503 with Retry-After: \(Ingest.retryAfterSeconds) until it is back",
+                         metadata: CollectorEvent.databaseUnavailable.metadata)
+        case .becameAvailable(let failed, let seconds):
+            logger.notice("database available again after \(seconds) s; \(failed) report\(failed == 1 ? " was" : "s were") answered 503 meanwhile (their agents keep and resend them)",
+                          metadata: CollectorEvent.databaseAvailable.metadata)
         }
     }
 }

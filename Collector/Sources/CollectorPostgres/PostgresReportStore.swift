@@ -187,7 +187,8 @@ public final class PostgresReportStore: ReportStore {
             do {
                 try await PostgresSummaryQueries.cache(outcome.toCache, client: client, logger: logger)
             } catch {
-                logger.warning("cannot cache the counts of \(outcome.toCache.count) closed days: \(PostgresReportStore.describe(error))")
+                logger.warning("cannot cache the counts of \(outcome.toCache.count) closed days (the next summary counts them again): \(PostgresReportStore.describe(error))",
+                               metadata: CollectorEvent.dayCacheFailed.metadata)
             }
             return outcome.summary
         }

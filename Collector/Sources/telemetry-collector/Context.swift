@@ -20,7 +20,7 @@ struct CollectorContext {
         let loader = CollectorConfigLoader.forCommandLine(configOption: options.config, environment: environment)
         do {
             let (config, warnings) = try loader.load()
-            for w in warnings { logger.warning("\(w)") }
+            for w in warnings { logger.warning("\(w)", metadata: CollectorEvent.configWarning.metadata) }
             return CollectorContext(config: config, warnings: warnings, logger: logger)
         } catch {
             throw CLIFailure.usage("\(error)")

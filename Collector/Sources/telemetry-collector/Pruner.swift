@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CollectorCore
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
@@ -20,9 +21,11 @@ struct Pruner: Service {
             let days = retainDays.withLockedValue { $0 }
             do {
                 let n = try await store.prune(before: Pruner.cutoff(retainDays: days, now: Date()))
-                if n > 0 { logger.info("pruned \(n) raw reports older than \(days) days (RetainDays=)") }
+                if n > 0 {
+                    logger.notice("pruned \(n) raw reports older than \(days) days (RetainDays=)", metadata: CollectorEvent.pruned.metadata)
+                }
             } catch {
-                logger.warning("pruning failed, will retry: \(error)")
+                logger.warning("pruning failed, will retry in 6 hours: \(error)", metadata: CollectorEvent.pruneFailed.metadata)
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Pruner.interval) }
         }

@@ -40,10 +40,10 @@ struct Reloader: Service {
             if c.tlsCertificate != started.tlsCertificate || c.tlsKey != started.tlsKey { needRestart.append("TLSCertificate=/TLSKey=") }
             let note = needRestart.isEmpty ? nil : "\(needRestart.joined(separator: ", ")) changed: restart to apply"
             status.reloaded(tokens: tokens, note: note)
-            logger.notice("configuration reloaded\(note.map { "; \($0)" } ?? "")")
+            logger.notice("configuration reloaded\(note.map { "; \($0)" } ?? "")", metadata: CollectorEvent.reloaded.metadata)
         } catch {
             status.reloadFailed("reload failed, running configuration kept: \(error)")
-            logger.error("reload failed, keeping the running configuration: \(error)")
+            logger.error("reload failed, keeping the running configuration: \(error)", metadata: CollectorEvent.reloadFailed.metadata)
         }
     }
 }

@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
 
         let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
         let metrics = CollectorMetrics()
-        let ingest = Ingest(store: store, validator: validator, settings: settings)
+        let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger)
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
         // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
         let watchdog = Watchdog.interval().map { $0 / 2 }
@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
             heartbeatInterval: watchdog ?? .seconds(30),
             heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in
-                logger.info("listening on \(address); database \(database)")
+                logger.notice("listening on \(address); database \(database)", metadata: CollectorEvent.listening.metadata)
                 status.listening(on: address)
                 Notify.ready(status: status.text)
             })

@@ -1,0 +1,63 @@
+import Logging
+
+/// Every kind of event telemetry-collector logs at notice level or above, each with a fixed journal `MESSAGE_ID`
+/// that `systemd/telemetry-collector.catalog` explains (`journalctl -x`, `journalctl MESSAGE_ID=…`).
+public enum CollectorEvent: String, CaseIterable, Sendable {
+    case listening, reloaded, reloadFailed, configWarning
+    case databaseUnavailable, databaseAvailable
+    case pruned, pruneFailed, dayCacheFailed
+
+    /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
+    public var messageID: String {
+        switch self {
+        case .listening: "4192539d08e143e9a5ca01f97dc15725"
+        case .reloaded: "8fff8517011b475ba55faf022c06174e"
+        case .reloadFailed: "d31c77bdb2bb4cedbe30c95a75f7945e"
+        case .configWarning: "bbec1fc2d6ad439eb91165e5d6acbecb"
+        case .databaseUnavailable: "48dc19f1838748ab8d64c1ae54f0c48b"
+        case .databaseAvailable: "d11768843b9549629cc72d8c916b3136"
+        case .pruned: "249b82a09d9a4bbaac93f97d02064858"
+        case .pruneFailed: "25ea3654eaef406d9ec1fad8311cb960"
+        case .dayCacheFailed: "3454662440f34b06ad18457f1637f165"
+        }
+    }
+
+    /// `["MESSAGE_ID": …]`, to pass as a log call's metadata.
+    public var metadata: Logger.Metadata { ["MESSAGE_ID": .string(messageID)] }
+}
+
+/// Whether the database answers, as the ingest sees it: a pure state machine, so the journal says "unavailable"
+/// once when an outage starts and "available again" once when it ends, however many reports arrive in between.
+public struct DatabaseAvailability: Sendable, Equatable {
+    public enum Change: Sendable, Equatable {
+        /// The first failure after a success (or since start).
+        case becameUnavailable(reason: String)
+        /// The first success after failures: how many reports were answered 503 and for how long.
+        case becameAvailable(failedReports: Int, seconds: Int)
+    }
+
+    public private(set) var isAvailable = true
+    public private(set) var failedReports = 0
+    private var unavailableSince: Double = 0
+
+    public init() {}
+
+    /// A store call failed at `now` (seconds on any monotonic scale).
+    public mutating func failed(reason: String, now: Double) -> Change? {
+        failedReports += 1
+        guard isAvailable else { return nil }
+        isAvailable = false
+        unavailableSince = now
+        return .becameUnavailable(reason: reason)
+    }
+
+    /// A store call succeeded at `now`.
+    public mutating func succeeded(now: Double) -> Change? {
+        guard !isAvailable else { return nil }
+        defer {
+            isAvailable = true
+            failedReports = 0
+        }
+        return .becameAvailable(failedReports: failedReports, seconds: Int((now - unavailableSince).rounded()))
+    }
+}
