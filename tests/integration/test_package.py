@@ -246,6 +246,13 @@ def test_man_pages_render(spec, root):
             assert f"telemetryd {cmd}" in page
         conf = root.run("env", "MANWIDTH=120", "man", "-P", "cat", "telemetry.conf", check=True).stdout
         assert "KeepAliveIntervalSec=" in conf and "[Transport]" in conf
+    # Every man: page the units name in Documentation= (systemctl status, `systemctl help`) is installed.
+    for unit in spec.units:
+        docs = root.run("systemctl", "show", "-P", "Documentation", unit, check=True).stdout.split()
+        pages = [re.fullmatch(r"man:([\w.-]+)\((\d)\)", d) for d in docs if d.startswith("man:")]
+        assert pages and all(pages), (unit, docs)
+        for m in pages:
+            root.run("man", "-w", m.group(2), m.group(1), check=True)
 
 
 def test_catalog_is_in_the_journal_database(spec, root):

@@ -52,15 +52,16 @@ public struct ReportValidator: Sendable {
         guard violations.isEmpty else {
             return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
         }
-        // The pattern lets "2026-13-45T99:99:99Z" through; the daemon's date decoding does not.
-        struct Timestamp: Decodable { var timestamp: Date }
-        if (try? Report.makeDecoder().decode(Timestamp.self, from: Data(body))) == nil {
-            return .failure(ReportRejection(reason: "the report does not match report-v1",
-                                            violations: [SchemaViolation(path: "/timestamp", message: "not a date and time that exists")]))
-        }
-        // The daemon's own model reads what the schema let through (timestamps as the daemon writes them).
+        // The daemon's own model reads what the schema let through (timestamps as the daemon writes them). The
+        // schema's pattern lets "2026-13-45T99:99:99Z" through; the model's date decoding does not.
         let report: Report
         do { report = try Report.makeDecoder().decode(Report.self, from: Data(body)) } catch {
+            // Only on this (rare) path is the timestamp decoded alone, to name it as the reason.
+            struct Timestamp: Decodable { var timestamp: Date }
+            if (try? Report.makeDecoder().decode(Timestamp.self, from: Data(body))) == nil {
+                return .failure(ReportRejection(reason: "the report does not match report-v1",
+                                                violations: [SchemaViolation(path: "/timestamp", message: "not a date and time that exists")]))
+            }
             return .failure(ReportRejection(reason: "the report does not match report-v1: \(ReportValidator.describe(error))"))
         }
         return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,

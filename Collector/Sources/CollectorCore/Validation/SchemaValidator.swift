@@ -35,6 +35,9 @@ public struct SchemaValidator: Sendable {
     let root: JSONValue
     let definitions: [String: JSONValue]
     let patterns: PatternCache
+    /// The schema with each keyword read once into a field (validation does no dictionary lookups by keyword).
+    let rootNode: SchemaNode
+    let definitionNodes: [String: SchemaNode]
 
     static let annotations: Set<String> = ["$schema", "$id", "$comment", "title", "description", "format", "default", "examples"]
     static let keywords: Set<String> = [
@@ -50,6 +53,8 @@ public struct SchemaValidator: Sendable {
         root = schema
         definitions = o["$defs"]?.object ?? [:]
         patterns = PatternCache()
+        rootNode = SchemaNode(schema)
+        definitionNodes = definitions.mapValues(SchemaNode.init)
         try check(schema, at: "#")
     }
 
@@ -112,37 +117,39 @@ public struct SchemaValidator: Sendable {
         return definitions[String(ref.dropFirst(prefix.count))]
     }
 
+    private func resolveNode(_ ref: String) -> SchemaNode? {
+        let prefix = "#/$defs/"
+        if ref == "#" { return rootNode }
+        guard ref.hasPrefix(prefix) else { return nil }
+        return definitionNodes[String(ref.dropFirst(prefix.count))]
+    }
+
     /// Every violation found (at most `limit`), empty when `document` is valid.
     public func validate(_ document: JSONValue, limit: Int = 10) -> [SchemaViolation] {
-        var out: [SchemaViolation] = []
-        validate(document, against: root, path: "", into: &out, limit: limit)
-        return out
+        var out = Violations(limit: limit, quiet: false)
+        validate(document, against: rootNode, path: .root, into: &out)
+        return out.found
     }
 
-    private func isValid(_ value: JSONValue, against schema: JSONValue, path: String) -> Bool {
-        var out: [SchemaViolation] = []
-        validate(value, against: schema, path: path, into: &out, limit: 1)
-        return out.isEmpty
+    /// Whether `value` is valid, building no messages (the trial of an anyOf/oneOf/not/if branch).
+    private func isValid(_ value: JSONValue, against schema: SchemaNode, path: JSONPath) -> Bool {
+        var out = Violations(limit: 1, quiet: true)
+        validate(value, against: schema, path: path, into: &out)
+        return out.count == 0
     }
 
-    private func validate(_ value: JSONValue, against schema: JSONValue, path: String,
-                          into out: inout [SchemaViolation], limit: Int) {
-        if out.count >= limit { return }
-        if case .bool(let b) = schema {
-            if !b { out.append(SchemaViolation(path: path, message: "not allowed here")) }
+    private func validate(_ value: JSONValue, against s: SchemaNode, path: JSONPath, into out: inout Violations) {
+        if out.isFull { return }
+        if let b = s.boolean {
+            if !b { out.add(path, "not allowed here") }
             return
         }
-        guard case .object(let s) = schema else { return }
-        func fail(_ message: String, at p: String = path) {
-            if out.count < limit { out.append(SchemaViolation(path: p, message: message)) }
-        }
+        func fail(_ message: @autoclosure () -> String, at p: JSONPath? = nil) { out.add(p ?? path, message()) }
 
-        if let ref = s["$ref"]?.string, let target = resolve(ref) {
-            validate(value, against: target, path: path, into: &out, limit: limit)
+        if let ref = s.ref, let target = resolveNode(ref) {
+            validate(value, against: target, path: path, into: &out)
         }
-        if let t = s["type"] {
-            let allowed: [String]
-            if case .array(let a) = t { allowed = a.compactMap(\.string) } else { allowed = [t.string ?? ""] }
+        if let allowed = s.types {
             let actual = value.typeName
             let ok = allowed.contains(actual) || (actual == "integer" && allowed.contains("number"))
             if !ok {
@@ -150,85 +157,179 @@ public struct SchemaValidator: Sendable {
                 return   // the other keywords would only repeat the type mismatch
             }
         }
-        if let c = s["const"], !JSONValue.sameValue(c, value) { fail("must be \(c.shortText)") }
-        if case .array(let options)? = s["enum"], !options.contains(where: { JSONValue.sameValue($0, value) }) {
+        if let c = s.const, !JSONValue.sameValue(c, value) { fail("must be \(c.shortText)") }
+        if let options = s.enumValues, !options.contains(where: { JSONValue.sameValue($0, value) }) {
             fail("must be one of \(options.map(\.shortText).joined(separator: ", "))")
         }
 
         switch value {
         case .object(let members):
-            let props = s["properties"]?.object ?? [:]
-            let patternProps = s["patternProperties"]?.object ?? [:]
-            if case .array(let required)? = s["required"] {
-                for case .string(let name) in required where members[name] == nil { fail("missing required property \"\(name)\"") }
-            }
-            if let n = s["minProperties"]?.number, Double(members.count) < n { fail("must have at least \(Int(n)) properties") }
-            if let n = s["maxProperties"]?.number, Double(members.count) > n { fail("must have at most \(Int(n)) properties, has \(members.count)") }
+            for name in s.required where members[name] == nil { fail("missing required property \"\(name)\"") }
+            if let n = s.minProperties, Double(members.count) < n { fail("must have at least \(Int(n)) properties") }
+            if let n = s.maxProperties, Double(members.count) > n { fail("must have at most \(Int(n)) properties, has \(members.count)") }
             for name in members.keys.sorted() {
                 guard let member = members[name] else { continue }
-                let memberPath = path + "/" + JSONValue.pointerEscape(JSONValue.clip(name))
-                if let names = s["propertyNames"], !isValid(.string(name), against: names, path: memberPath) {
+                let memberPath = JSONPath.key(path, name)
+                if let names = s.propertyNames, !isValid(.string(name), against: names, path: memberPath) {
                     fail("property name \"\(JSONValue.clip(name))\" is not allowed", at: memberPath)
                     continue
                 }
                 var matched = false
-                if let sub = props[name] {
+                if let sub = s.properties[name] {
                     matched = true
-                    validate(member, against: sub, path: memberPath, into: &out, limit: limit)
+                    validate(member, against: sub, path: memberPath, into: &out)
                 }
-                for (pattern, sub) in patternProps where patterns.matches(pattern, name) {
+                for (pattern, sub) in s.patternProperties where patterns.matches(pattern, name) {
                     matched = true
-                    validate(member, against: sub, path: memberPath, into: &out, limit: limit)
+                    validate(member, against: sub, path: memberPath, into: &out)
                 }
-                if !matched, let extra = s["additionalProperties"] {
-                    if case .bool(false) = extra {
+                if !matched, let extra = s.additionalProperties {
+                    if extra.boolean == false {
                         fail("unknown property \"\(JSONValue.clip(name))\"", at: memberPath)
                     } else {
-                        validate(member, against: extra, path: memberPath, into: &out, limit: limit)
+                        validate(member, against: extra, path: memberPath, into: &out)
                     }
                 }
             }
         case .array(let items):
-            if let n = s["minItems"]?.number, Double(items.count) < n { fail("must have at least \(Int(n)) items") }
-            if let n = s["maxItems"]?.number, Double(items.count) > n { fail("must have at most \(Int(n)) items") }
-            if let sub = s["items"] {
-                for (i, item) in items.enumerated() { validate(item, against: sub, path: "\(path)/\(i)", into: &out, limit: limit) }
+            if let n = s.minItems, Double(items.count) < n { fail("must have at least \(Int(n)) items") }
+            if let n = s.maxItems, Double(items.count) > n { fail("must have at most \(Int(n)) items") }
+            if let sub = s.items {
+                for (i, item) in items.enumerated() { validate(item, against: sub, path: .index(path, i), into: &out) }
             }
         case .string(let text):
-            let length = text.unicodeScalars.count   // JSON Schema counts code points
-            if let n = s["minLength"]?.number, Double(length) < n { fail("must be at least \(Int(n)) characters") }
-            if let n = s["maxLength"]?.number, Double(length) > n { fail("must be at most \(Int(n)) characters, is \(length)"); break }
-            if let p = s["pattern"]?.string, !patterns.matches(p, text) { fail("\"\(JSONValue.clip(text))\" does not match \(p)") }
+            if s.minLength != nil || s.maxLength != nil {
+                let length = text.unicodeScalars.count   // JSON Schema counts code points
+                if let n = s.minLength, Double(length) < n { fail("must be at least \(Int(n)) characters") }
+                if let n = s.maxLength, Double(length) > n { fail("must be at most \(Int(n)) characters, is \(length)"); break }
+            }
+            if let p = s.pattern, !patterns.matches(p, text) { fail("\"\(JSONValue.clip(text))\" does not match \(p)") }
         case .integer, .double:
             if let x = value.number {
                 if !x.isFinite { fail("must be a finite number") }
-                if let m = s["minimum"]?.number, x < m { fail("must be at least \(JSONValue.format(m))") }
-                if let m = s["maximum"]?.number, x > m { fail("must be at most \(JSONValue.format(m))") }
-                if let m = s["exclusiveMinimum"]?.number, x <= m { fail("must be greater than \(JSONValue.format(m))") }
-                if let m = s["exclusiveMaximum"]?.number, x >= m { fail("must be less than \(JSONValue.format(m))") }
+                if let m = s.minimum, x < m { fail("must be at least \(JSONValue.format(m))") }
+                if let m = s.maximum, x > m { fail("must be at most \(JSONValue.format(m))") }
+                if let m = s.exclusiveMinimum, x <= m { fail("must be greater than \(JSONValue.format(m))") }
+                if let m = s.exclusiveMaximum, x >= m { fail("must be less than \(JSONValue.format(m))") }
             }
         case .null, .bool:
             break
         }
 
-        if case .array(let subs)? = s["allOf"] {
-            for sub in subs { validate(value, against: sub, path: path, into: &out, limit: limit) }
+        if let subs = s.allOf {
+            for sub in subs { validate(value, against: sub, path: path, into: &out) }
         }
-        if case .array(let subs)? = s["anyOf"], !subs.contains(where: { isValid(value, against: $0, path: path) }) {
+        if let subs = s.anyOf, !subs.contains(where: { isValid(value, against: $0, path: path) }) {
             fail("matches none of the allowed forms")
         }
-        if case .array(let subs)? = s["oneOf"] {
+        if let subs = s.oneOf {
             let n = subs.filter { isValid(value, against: $0, path: path) }.count
             if n != 1 { fail(n == 0 ? "matches none of the allowed forms" : "matches more than one of the exclusive forms") }
         }
-        if let sub = s["not"], isValid(value, against: sub, path: path) { fail("matches a form that is not allowed") }
-        if let condition = s["if"] {
+        if let sub = s.not, isValid(value, against: sub, path: path) { fail("matches a form that is not allowed") }
+        if let condition = s.ifSchema {
             if isValid(value, against: condition, path: path) {
-                if let then = s["then"] { validate(value, against: then, path: path, into: &out, limit: limit) }
-            } else if let otherwise = s["else"] {
-                validate(value, against: otherwise, path: path, into: &out, limit: limit)
+                if let then = s.thenSchema { validate(value, against: then, path: path, into: &out) }
+            } else if let otherwise = s.elseSchema {
+                validate(value, against: otherwise, path: path, into: &out)
             }
         }
+    }
+}
+
+/// Where in the document a value is, built as the validator descends and spelled out (a JSON Pointer) only for a
+/// violation: most members of a valid report never need their path as text.
+indirect enum JSONPath: Sendable {
+    case root
+    case key(JSONPath, String)
+    case index(JSONPath, Int)
+
+    var pointer: String {
+        switch self {
+        case .root: return ""
+        case .key(let parent, let name): return parent.pointer + "/" + JSONValue.pointerEscape(JSONValue.clip(name))
+        case .index(let parent, let i): return parent.pointer + "/\(i)"
+        }
+    }
+}
+
+/// The violations found so far; `quiet` only counts them (no message is built).
+struct Violations {
+    let limit: Int
+    let quiet: Bool
+    var found: [SchemaViolation] = []
+    var count = 0
+
+    init(limit: Int, quiet: Bool) {
+        self.limit = limit
+        self.quiet = quiet
+    }
+
+    var isFull: Bool { count >= limit }
+
+    mutating func add(_ path: JSONPath, _ message: @autoclosure () -> String) {
+        guard count < limit else { return }
+        count += 1
+        if !quiet { found.append(SchemaViolation(path: path.pointer, message: message())) }
+    }
+}
+
+/// One (sub)schema with its keywords read into fields, made from a schema that `SchemaValidator.check` accepted.
+final class SchemaNode: Sendable {
+    /// A `true` or `false` schema.
+    let boolean: Bool?
+    let ref: String?
+    let types: [String]?
+    let const: JSONValue?
+    let enumValues: [JSONValue]?
+    let properties: [String: SchemaNode]
+    let patternProperties: [(String, SchemaNode)]
+    let required: [String]
+    let minProperties, maxProperties, minItems, maxItems, minLength, maxLength: Double?
+    let minimum, maximum, exclusiveMinimum, exclusiveMaximum: Double?
+    let pattern: String?
+    let propertyNames, additionalProperties, items, not, ifSchema, thenSchema, elseSchema: SchemaNode?
+    let allOf, anyOf, oneOf: [SchemaNode]?
+
+    init(_ schema: JSONValue) {
+        if case .bool(let b) = schema { boolean = b } else { boolean = nil }
+        let o = schema.object ?? [:]
+        func node(_ key: String) -> SchemaNode? { o[key].map(SchemaNode.init) }
+        func nodes(_ key: String) -> [SchemaNode]? {
+            if case .array(let a)? = o[key] { return a.map(SchemaNode.init) } else { return nil }
+        }
+        ref = o["$ref"]?.string
+        switch o["type"] {
+        case .array(let a)?: types = a.compactMap(\.string)
+        case let t?: types = [t.string ?? ""]
+        case nil: types = nil
+        }
+        const = o["const"]
+        if case .array(let a)? = o["enum"] { enumValues = a } else { enumValues = nil }
+        properties = (o["properties"]?.object ?? [:]).mapValues(SchemaNode.init)
+        patternProperties = (o["patternProperties"]?.object ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, SchemaNode($0.value)) }
+        if case .array(let a)? = o["required"] { required = a.compactMap(\.string) } else { required = [] }
+        minProperties = o["minProperties"]?.number
+        maxProperties = o["maxProperties"]?.number
+        minItems = o["minItems"]?.number
+        maxItems = o["maxItems"]?.number
+        minLength = o["minLength"]?.number
+        maxLength = o["maxLength"]?.number
+        minimum = o["minimum"]?.number
+        maximum = o["maximum"]?.number
+        exclusiveMinimum = o["exclusiveMinimum"]?.number
+        exclusiveMaximum = o["exclusiveMaximum"]?.number
+        pattern = o["pattern"]?.string
+        propertyNames = node("propertyNames")
+        additionalProperties = node("additionalProperties")
+        items = node("items")
+        not = node("not")
+        ifSchema = node("if")
+        thenSchema = node("then")
+        elseSchema = node("else")
+        allOf = nodes("allOf")
+        anyOf = nodes("anyOf")
+        oneOf = nodes("oneOf")
     }
 }
 
