@@ -134,24 +134,8 @@ public final class PostgresReportStore: ReportStore {
     }
 
     private func insertOnce(_ report: ValidatedReport, receivedAt: Date, day: UTCDay) async throws -> InsertOutcome {
-        var binds = PostgresBindings(capacity: 8 + Dimension.allCases.count)
-        binds.append(report.messageId)
-        binds.append(report.type.rawValue)
-        binds.append(report.timestamp)
-        binds.append(report.instanceId)
-        binds.append(report.clusterId)
-        binds.append(receivedAt)
-        binds.append(Int32(day.daysSinceEpoch))
-        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
-        binds.append(report.json)
-        let n = Dimension.allCases.count
-        let factParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
-        let sql = """
-            SELECT collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
-                DATE '1970-01-01' + $7::int4, \(factParams), $\(n + 8)::jsonb)
-            """
         var isNew = false
-        for try await v in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Bool.self) {
+        for try await v in try await client.execute(InsertReport(report: report, receivedAt: receivedAt, day: day), logger: logger) {
             isNew = v
         }
         return isNew ? .new : .duplicate
@@ -279,6 +263,41 @@ public final class PostgresReportStore: ReportStore {
         }
         return "\(error)"
     }
+}
+
+/// The ingest's one statement, prepared once per connection (postgres-nio keeps it by name): the server parses
+/// and plans it once instead of once per report.
+struct InsertReport: PostgresPreparedStatement {
+    static let name = "telemetry_collector_insert_v1"
+    static let sql: String = {
+        let n = Dimension.allCases.count
+        let factParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
+        return """
+            SELECT collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
+                DATE '1970-01-01' + $7::int4, \(factParams), $\(n + 8)::jsonb)
+            """
+    }()
+    typealias Row = Bool
+
+    let report: ValidatedReport
+    let receivedAt: Date
+    let day: UTCDay
+
+    func makeBindings() throws -> PostgresBindings {
+        var binds = PostgresBindings(capacity: 8 + Dimension.allCases.count)
+        binds.append(report.messageId)
+        binds.append(report.type.rawValue)
+        binds.append(report.timestamp)
+        binds.append(report.instanceId)
+        binds.append(report.clusterId)
+        binds.append(receivedAt)
+        binds.append(Int32(day.daysSinceEpoch))
+        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
+        binds.append(report.json)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
 }
 
 extension PSQLError {

@@ -10,7 +10,8 @@ import Testing
 
 private typealias C = ReportStoreConformance
 
-@Suite("PostgreSQL store: schema, partitions, outages", postgresAvailable)
+// Serialized: the outage tests measure how soon a call gives up, which a neighbour's reconnecting pool would skew.
+@Suite("PostgreSQL store: schema, partitions, outages", postgresAvailable, .serialized)
 struct PostgresReportStoreTests {
     @Test func migrationsAreRecordedOnceAndConcurrentCollectorsAgree() async throws {
         let (a, db) = try makePostgresStore()
