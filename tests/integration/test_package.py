@@ -248,7 +248,8 @@ def test_man_pages_render(spec, root):
         assert "KeepAliveIntervalSec=" in conf and "[Transport]" in conf
     # Every man: page the units name in Documentation= (systemctl status, `systemctl help`) is installed.
     for unit in spec.units:
-        docs = root.run("systemctl", "show", "-P", "Documentation", unit, check=True).stdout.split()
+        # systemctl quotes the entries that have parentheses: "man:telemetryd(8)".
+        docs = [d.strip('"') for d in root.run("systemctl", "show", "-P", "Documentation", unit, check=True).stdout.split()]
         pages = [re.fullmatch(r"man:([\w.-]+)\((\d)\)", d) for d in docs if d.startswith("man:")]
         assert pages and all(pages), (unit, docs)
         for m in pages:
