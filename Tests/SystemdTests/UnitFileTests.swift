@@ -45,7 +45,7 @@ import Testing
         #expect(try Self.values("StateDirectoryMode") == ["0700"])
         #expect(try Self.values("ConfigurationDirectory") == ["telemetryd"])
         #expect(try Self.values("UMask") == ["0077"])
-        #expect(try Self.values("Documentation") == ["file:///usr/share/doc/telemetryd/README.md"])
+        #expect(try Self.values("Documentation") == ["man:telemetryd(8) man:telemetry.conf(5) file:///usr/share/doc/telemetryd/README.md"])
     }
 
     /// Settings known to break the daemon or its contract.
