@@ -4,6 +4,7 @@ import; prune; reload."""
 from __future__ import annotations
 
 import copy
+import datetime
 import gzip
 import json
 import sqlite3
@@ -252,7 +253,7 @@ def test_import_json_lines_and_report_files_with_dedup(make_collector, report, t
     # Again, and over standard input: all duplicates.
     r = c.cli("import", "-", input=lines.read_bytes())
     assert r.returncode == 0 and "-: 0 new, 2 duplicate, 0 rejected" in r.stdout.decode()
-    # One report twenty times in one file: the inserts run several at a time, and still only one is new.
+    # One report twenty times in one file: only one is new.
     twice = tmp_path / "twenty.jsonl"
     twice.write_text((json.dumps(report()) + "\n") * 20)
     r = c.cli("import", str(twice))
@@ -274,6 +275,28 @@ def test_import_json_lines_and_report_files_with_dedup(make_collector, report, t
     assert summary["activeInstalls"] == 1   # every report came from the one install the show daemon has
     assert c.cli("import", str(tmp_path / "missing.jsonl")).returncode == 1
     assert c.cli("import").returncode == 2
+
+
+def test_import_stores_each_installs_reports_in_file_order(make_collector, report, tmp_path):
+    # Forty installs upgraded during one day, each one's two reports side by side in the file: the import stores
+    # many reports at once, but never two of one install, so every install's day ends on the later version.
+    c = make_collector()
+    date = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)).strftime("%Y-%m-%d")
+    day = date + "T"
+    lines = []
+    for i in range(40):
+        inst = str(uuid.uuid4())
+        for hour, version in (("06", "1.0.0"), ("07", "2.0.0")):
+            lines.append(json.dumps(report(instanceId=inst, clusterId=inst, timestamp=f"{day}{hour}:00:00Z",
+                                           product={"name": "acme", "version": version})))
+    f = tmp_path / "upgrades.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    r = c.cli("import", str(f))
+    assert r.returncode == 0 and "80 new, 0 duplicate, 0 rejected" in r.stdout.decode(), r.stderr
+    summary = json.loads(c.cli("summary", "--days", "30", "--json").stdout)
+    [d] = [d for d in summary["days"] if d["date"] == date]
+    assert d["activeInstalls"] == 40
+    assert d["byProductVersion"] == {"2.0.0": 40}, d["byProductVersion"]
 
 
 def test_prune_drops_old_raw_reports_and_keeps_the_answers(make_collector, report, tmp_path):

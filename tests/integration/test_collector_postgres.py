@@ -4,6 +4,7 @@ database is down the collector answers 503 + Retry-After, the daemon keeps the r
 the database is back (exactly once: the collector stores it once)."""
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 import os
@@ -13,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -167,3 +169,27 @@ def test_while_postgresql_is_down_ingest_answers_503_and_the_daemon_delivers_onc
     log = pg_collector.log.read_text(errors="replace")
     assert log.count("answering reports 503 with Retry-After") == 1, log
     assert log.count("database available again after") == 1, log
+
+
+def test_import_into_postgresql_keeps_each_installs_order(postgres, pg_collector, binary, tmp_path):
+    # Forty installs upgraded during one day, each one's two reports side by side: the import stores up to 16 at
+    # once over the pool's connections, but never two of one install, so every install's day ends on the later
+    # version (with both of an install's reports in flight at once, the earlier could commit last).
+    shown = json.loads(subprocess.run([binary, "show", "--type", "keepalive", "--state-dir", str(tmp_path / "show")],
+                                      capture_output=True, check=True, timeout=30).stdout)
+    date = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)).strftime("%Y-%m-%d")
+    lines = []
+    for i in range(40):
+        inst = str(uuid.uuid4())
+        for hour, version in (("06", "1.0.0"), ("07", "2.0.0")):
+            r = dict(shown, messageId=str(uuid.uuid4()), instanceId=inst, clusterId=inst,
+                     timestamp=f"{date}T{hour}:00:00Z", product={"name": "acme", "version": version})
+            lines.append(json.dumps(r))
+    f = tmp_path / "upgrades.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    p = subprocess.run([str(COLLECTOR_BIN), "import", str(f), "--config", str(pg_collector.conf)], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    assert p.returncode == 0 and "80 new, 0 duplicate, 0 rejected" in p.stdout, p.stderr
+    [d] = [d for d in pg_collector.summary(days=30)["days"] if d["date"] == date]
+    assert d["activeInstalls"] == 40
+    assert d["byProductVersion"] == {"2.0.0": 40}, d["byProductVersion"]

@@ -53,18 +53,24 @@ struct Import: AsyncParsableCommand {
     /// SQLite's single writer runs one while the next reports are being validated.
     static let window = 16
 
-    /// Validates and stores one input's reports in order, up to `window` inserts at a time. A rejected report is
-    /// named (file:line) and skipped; a store failure ends the import, naming the report it was storing.
+    /// Validates and stores one input's reports, up to `window` inserts at a time but never two of one install at
+    /// once, so each install's reports are stored in file order (within a day the last one stored wins, as over
+    /// HTTP). A rejected report is named (file:line) and skipped; a store failure ends the import, naming the
+    /// report it was storing.
     static func store(_ input: (name: String, bytes: [UInt8]), into store: any ReportStore, validator: ReportValidator,
                       maxBodyBytes: Int) async throws -> ImportTally {
         var tally = ImportTally()
-        try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
-            var inFlight = 0
-            func count(_ outcome: InsertOutcome) {
-                switch outcome {
+        try await withThrowingTaskGroup(of: (instance: String, outcome: InsertOutcome).self) { group in
+            var inFlight: [String: Int] = [:]   // instanceId → inserts of it in flight
+            var total = 0
+            func count(_ done: (instance: String, outcome: InsertOutcome)) {
+                switch done.outcome {
                 case .new: tally.new += 1
                 case .duplicate: tally.duplicate += 1
                 }
+                total -= 1
+                inFlight[done.instance, default: 1] -= 1
+                if inFlight[done.instance] == 0 { inFlight[done.instance] = nil }
             }
             for (line, body) in ImportSplitter.reports(in: input.bytes) {
                 if body.count > maxBodyBytes {
@@ -77,17 +83,17 @@ struct Import: AsyncParsableCommand {
                     StandardError.write("\(input.name):\(line): \(rejection)\n")
                     tally.rejected += 1
                 case .success(let report):
-                    if inFlight == window, let done = try await group.next() {
+                    while total == window || inFlight[report.instanceId] != nil, let done = try await group.next() {
                         count(done)
-                        inFlight -= 1
                     }
                     let place = "\(input.name):\(line)"
                     group.addTask {
-                        do { return try await store.insert(report, receivedAt: report.timestamp) } catch {
+                        do { return (report.instanceId, try await store.insert(report, receivedAt: report.timestamp)) } catch {
                             throw ImportStoreFailure(description: "\(place): \(error)")
                         }
                     }
-                    inFlight += 1
+                    total += 1
+                    inFlight[report.instanceId, default: 0] += 1
                 }
             }
             for try await done in group { count(done) }
