@@ -144,7 +144,8 @@ completions: build
 	$(BIN_DEBUG) --generate-completion-script zsh > $(OUT)/completions/_telemetryd
 	$(BIN_DEBUG) --generate-completion-script fish > $(OUT)/completions/telemetryd.fish
 
-# Not part of `make test`: ~15 minutes, a release build of the collector, a PostgreSQL of its own, wrk on loopback.
+# Not part of `make test`: ~35 minutes (most of it importing the 1M-report fleet into each database) after a release
+# build of the collector; a PostgreSQL of its own, wrk on loopback. `scripts/collector-bench --quick` takes a few minutes.
 collector-bench: collector-release
 	@scripts/install-deps --test
 	scripts/collector-bench --bin $(COLLECTOR_BIN_RELEASE)
