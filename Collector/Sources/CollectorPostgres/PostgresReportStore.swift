@@ -79,16 +79,7 @@ public final class PostgresReportStore: ReportStore {
     // MARK: - ReportStore
 
     public func migrate() async throws {
-        do {
-            try await migrateOnce()
-        } catch StoreError.unavailable(let what) where what.contains("no answer within") {
-            // The pool retries a refused login quietly until the deadline; say why it could not connect.
-            throw StoreError.unavailable(what + (await diagnose().map { "; connecting directly: \($0)" } ?? ""))
-        }
-    }
-
-    private func migrateOnce() async throws {
-        try await call("cannot create or upgrade the schema") { [client, logger] in
+        try await call("cannot create or upgrade the schema", explainingTimeout: true) { [client, logger] in
             try await client.withConnection { conn in
                 try await conn.query("BEGIN", logger: logger)
                 do {
@@ -195,7 +186,7 @@ public final class PostgresReportStore: ReportStore {
 
     public func health() async -> StoreHealth {
         do {
-            let version = try await call("cannot read the schema version") { [client, logger] in
+            let version = try await call("cannot read the schema version", explainingTimeout: true) { [client, logger] in
                 var v = 0
                 for try await x in try await client.query(
                     "SELECT coalesce(max(version), 0)::int8 FROM collector_migrations", logger: logger).decode(Int.self) {
@@ -205,8 +196,6 @@ public final class PostgresReportStore: ReportStore {
             }
             guard version > 0 else { return StoreHealth(available: false, detail: "\(url): not migrated") }
             return StoreHealth(available: true, detail: "ok")
-        } catch StoreError.unavailable(let what) where what.contains("no answer within") {
-            return StoreHealth(available: false, detail: "database unavailable: " + what + (await diagnose().map { "; connecting directly: \($0)" } ?? ""))
         } catch {
             return StoreHealth(available: false, detail: "\(error)")
         }
@@ -237,19 +226,26 @@ public final class PostgresReportStore: ReportStore {
     // MARK: - Failures
 
     /// Runs one store operation within `deadline`; every failure to reach or use the database becomes
-    /// `StoreError.unavailable` naming the database and what failed (never the password).
-    private func call<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let deadline = self.deadline, url = self.url
+    /// `StoreError.unavailable` naming the database and what failed (never the password). With `explainingTimeout`
+    /// (start-up and `/healthz` only, see `diagnose()`), a deadline that passed is followed by one direct connection
+    /// attempt whose error says why: the pool retries a refused login quietly until the deadline.
+    private func call<T: Sendable>(_ what: String, explainingTimeout: Bool = false,
+                                   _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await withDeadline(deadline, onTimeout: {
-                StoreError.unavailable("\(url): \(what): no answer within \(deadline)")
-            }, body)
+            return try await withDeadline(deadline, onTimeout: { DeadlinePassed() }, body)
+        } catch is DeadlinePassed {
+            var message = "\(url): \(what): no answer within \(deadline)"
+            if explainingTimeout, let why = await diagnose() { message += "; connecting directly: \(why)" }
+            throw StoreError.unavailable(message)
         } catch let e as StoreError {
             throw e
         } catch {
             throw StoreError.unavailable("\(url): \(what): \(PostgresReportStore.describe(error))")
         }
     }
+
+    /// `call`'s deadline passed (turned into `StoreError.unavailable` there).
+    private struct DeadlinePassed: Error {}
 
     /// What went wrong, for logs and `/healthz`: the SQLSTATE and server message, or the connection error.
     static func describe(_ error: any Error) -> String {
