@@ -143,9 +143,8 @@ public final class SQLiteReportStore: ReportStore {
                 try await exec("BEGIN IMMEDIATE")
                 do {
                     try await exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                    let rows = try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'")
                     // A database from before the table existed has none: version 0 (version 1 is idempotent).
-                    let current = rows.first?.column("value")?.string.flatMap { Int($0) } ?? 0
+                    let current = try await storedSchemaVersion() ?? 0
                     if current > SQLiteReportStore.schemaVersion {
                         throw StoreError.incompatible("\(path): schema version \(current) was written by a newer telemetry-collector (this one knows \(SQLiteReportStore.schemaVersion))")
                     }
@@ -293,9 +292,7 @@ public final class SQLiteReportStore: ReportStore {
 
     public func health() async -> StoreHealth {
         do {
-            let v = try await serially { [self] in
-                try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.integer
-            }
+            let v = try await serially { [self] in try await storedSchemaVersion() }
             guard v != nil else { return StoreHealth(available: false, detail: "\(path): not migrated") }
             return StoreHealth(available: true, detail: "ok")
         } catch {
@@ -325,6 +322,11 @@ public final class SQLiteReportStore: ReportStore {
 
     private func serially<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await gate.run(body)
+    }
+
+    /// `meta.schema_version`, nil when the file has none (not migrated).
+    private func storedSchemaVersion() async throws -> Int? {
+        try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string.flatMap { Int($0) }
     }
 
     private func exec(_ sql: String, _ binds: [SQLiteData] = []) async throws {
