@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "CollectorCore",
             dependencies: [
+                "CollectorEdge",
                 .product(name: "TelemetryCore", package: "telemetryd"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -60,6 +61,13 @@ let package = Package(
         .target(
             name: "CollectorStoreConformance",
             dependencies: ["CollectorCore", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        // The HTTP edge's policies, pure: client address behind trusted proxies, per-network and per-install
+        // rate limits, connection deadlines and the connection cap. The NIO handlers that apply them are in
+        // CollectorHTTP.
+        .target(
+            name: "CollectorEdge",
             swiftSettings: strict
         ),
         // Summary -> the dashboard page (HTML with SVG charts).
@@ -86,6 +94,7 @@ let package = Package(
             name: "CollectorHTTP",
             dependencies: [
                 "CollectorCore",
+                "CollectorEdge",
                 "CollectorStore",
                 "CollectorDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,6 +104,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,6 +162,11 @@ let package = Package(
         .testTarget(
             name: "CollectorPostgresTests",
             dependencies: ["CollectorPostgres", "CollectorStore", "CollectorCore", "CollectorStoreConformance"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorEdgeTests",
+            dependencies: ["CollectorEdge"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -143,6 +143,44 @@ class CollectorProcess:
         h.update(headers or {})
         return self.request("POST", "/v1/reports", body, h)
 
+    def post_streaming(self, size: int, headers: dict[str, str] | None = None, byte: bytes = b" ",
+                       timeout: float = 10.0) -> tuple[int, dict[str, str], bytes, int]:
+        """POSTs a `size`-byte body the way a careful client does: the head, then the body in pieces while watching
+        for an early answer (as curl does). Returns (status, headers, body, bytes of the body sent) once the server
+        closes the connection; status 0 when it closed without an answer."""
+        import select
+        import socket
+        host, port = self.address.rsplit(":", 1)
+        s = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+        head = {"Content-Type": "application/json", "Content-Length": str(size), **(headers or {})}
+        s.sendall(("POST /v1/reports HTTP/1.1\r\nHost: collector\r\n" +
+                   "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+        sent, received = 0, b""
+        deadline = time.monotonic() + timeout
+        chunk = byte * 65536
+        try:
+            while time.monotonic() < deadline:
+                readable, writable, _ = select.select([s], [s] if sent < size else [], [], 0.5)
+                if readable:
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    received += data
+                elif writable:
+                    try:
+                        sent += s.send(chunk[: min(len(chunk), size - sent)])
+                    except (BrokenPipeError, ConnectionResetError):
+                        sent = size  # the server stopped reading: only listen from now on
+        except ConnectionResetError:
+            pass
+        finally:
+            s.close()
+        head_text, _, body = received.partition(b"\r\n\r\n")
+        lines = head_text.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+        headers_out = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:]) if k}
+        return status, headers_out, body, sent
+
     def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
         return self.request("GET", path)
 

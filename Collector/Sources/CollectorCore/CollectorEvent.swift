@@ -6,6 +6,7 @@ public enum CollectorEvent: String, CaseIterable, Sendable {
     case listening, reloaded, reloadFailed, configWarning
     case databaseUnavailable, databaseAvailable
     case pruned, pruneFailed, dayCacheFailed
+    case connectionsFull, connectionsAvailable, edgeCounts, untrustedProxy, servingStalled
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -19,6 +20,11 @@ public enum CollectorEvent: String, CaseIterable, Sendable {
         case .pruned: "249b82a09d9a4bbaac93f97d02064858"
         case .pruneFailed: "25ea3654eaef406d9ec1fad8311cb960"
         case .dayCacheFailed: "3454662440f34b06ad18457f1637f165"
+        case .connectionsFull: "18dcadf6fcd1426c9aca896a270d5129"
+        case .connectionsAvailable: "ff38453e8e544a89a125a50fbb92ec5b"
+        case .edgeCounts: "a01ba27269fe4b7e9f45a96166c50666"
+        case .untrustedProxy: "1c264ec03b284c878a44a823a996fd7a"
+        case .servingStalled: "e3ccebf5cc8b49989536fe2ded00b5fe"
         }
     }
 

@@ -6,6 +6,8 @@ import Prometheus
 public final class CollectorMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let reports: [IngestResult: Counter]
+    private let closed: [ConnectionCloseReason: Counter]
+    private let open: Gauge
 
     public init() {
         var reports: [IngestResult: Counter] = [:]
@@ -16,9 +18,23 @@ public final class CollectorMetrics: Sendable {
                 labels: [("result", result.rawValue)])
         }
         self.reports = reports
+        var closed: [ConnectionCloseReason: Counter] = [:]
+        for reason in ConnectionCloseReason.allCases {
+            closed[reason] = registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "telemetry_connections_closed", unitName: "total",
+                                                 helpText: "Connections the collector closed on its own since start, by reason"),
+                labels: [("reason", reason.rawValue)])
+        }
+        self.closed = closed
+        open = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "telemetry_connections_open", unitName: "",
+                                                                    helpText: "Connections open now (MaxConnections= bounds them)"))
     }
 
     public func count(_ result: IngestResult) { reports[result]?.increment() }
+
+    public func connectionClosed(_ reason: ConnectionCloseReason) { closed[reason]?.increment() }
+
+    public func setOpenConnections(_ n: Int) { open.set(Double(n)) }
 
     /// Days of summary `render` needs: today, and the day losses are first known (7 days back).
     public static let summaryDays = SummaryAssembler.lostAfterDays + 1

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import CollectorCore
 import CollectorDashboard
+import CollectorEdge
 import CollectorStore
 import Hummingbird
 import Logging
@@ -26,8 +27,33 @@ public enum CollectorRoutes {
         let store = ingest.store
 
         router.post("/v1/reports") { request, context -> Response in
-            // One byte over the limit is enough to know the answer; the whole body is never held beyond it.
+            // Before a byte of the body is read: the token, then the client network's rate. Either answer closes the
+            // connection with the body unread (the edge does that for any answer sent before the body was read).
+            guard ingest.settings.current.tokens.accepts(authorization: request.headers[.authorization]) else {
+                metrics.count(.unauthorized)
+                var response = json(401, Ingest.unauthorized.json)
+                response.headers[.wwwAuthenticate] = "Bearer"
+                return response
+            }
+            var client: IPAddress?
+            if let gate = ingest.gate, let peer = RequestPeer.address {
+                let c = gate.client(peer: peer, headers: request.headers)
+                client = c
+                if case .refuse(let refusal, let seconds) = gate.admitReport(from: c) {
+                    metrics.count(.rateLimited)
+                    let answer = Ingest.limited(refusal, retryAfter: seconds)
+                    var response = json(answer.status, answer.json)
+                    response.headers[.retryAfter] = String(seconds)
+                    return response
+                }
+            }
+            // One byte over the limit is enough to know the answer; the whole body is never held beyond it. A
+            // declared length over it is answered before a byte is read.
             let limit = ingest.settings.current.maxBodyBytes
+            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+                metrics.count(.tooLarge)
+                return json(413, JSONText.encode(ReportRejection(reason: "the report is larger than \(limit) bytes (MaxBodyBytes=)")))
+            }
             var request = request
             let body: ByteBuffer
             do {
@@ -38,7 +64,7 @@ public enum CollectorRoutes {
             }
             let answer = await ingest.handle(Ingest.Request(
                 authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-                contentEncoding: request.headers[.contentEncoding], body: body))
+                contentEncoding: request.headers[.contentEncoding], body: body, client: client))
             metrics.count(answer.result)
             var response = json(answer.status, answer.json)
             if let seconds = answer.retryAfter { response.headers[.retryAfter] = String(seconds) }

@@ -1,9 +1,13 @@
 import CollectorCore
+import CollectorEdge
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -36,8 +40,10 @@ public struct CollectorServer: Service {
     /// Called every `heartbeatInterval` after the serving event loop ran a task: the watchdog's proof of life.
     let heartbeat: (@Sendable () async -> Void)?
     let heartbeatInterval: Duration
-    /// HTTPS when set (TLSCertificate=/TLSKey=).
-    let tls: NIOSSLContext?
+    /// HTTPS when set (TLSCertificate=/TLSKey=); a reload may put a new certificate in it.
+    let tls: TLSContextBox?
+    /// MaxConnections= and the connection deadlines.
+    let edge: ServerEdge
 
     /// The TLS context of a PEM certificate chain and key; errors name the file.
     public static func tlsContext(certificate: String, key: String) throws -> NIOSSLContext {
@@ -56,7 +62,8 @@ public struct CollectorServer: Service {
         }
     }
 
-    public init(listener: Listener, router: Router<BasicRequestContext>, logger: Logger, tls: NIOSSLContext? = nil,
+    public init(listener: Listener, router: Router<BasicRequestContext>, logger: Logger, tls: TLSContextBox? = nil,
+                edge: ServerEdge? = nil,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 heartbeatInterval: Duration = .seconds(30), heartbeat: (@Sendable () async -> Void)? = nil,
                 onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
@@ -68,7 +75,17 @@ public struct CollectorServer: Service {
         self.heartbeat = heartbeat
         self.onListening = onListening
         self.tls = tls
+        self.edge = edge ?? ServerEdge(maxConnections: CollectorConfig().maxConnections, timeouts: ConnectionTimeouts(), logger: logger)
     }
+
+    /// Headers beyond this are a 400 (a report's agent sends a few hundred bytes of them).
+    static let headerLimits: NIOHTTPDecoderLimitConfiguration = {
+        var l = NIOHTTPDecoderLimitConfiguration()
+        l.maxHeaderFieldSize = 8 * 1024
+        l.maxHeaderListSize = 16 * 1024
+        l.maxHeaderFieldCount = 100
+        return l
+    }()
 
     public func run() async throws {
         let responder = self.responder
@@ -77,13 +94,17 @@ public struct CollectorServer: Service {
             let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
             let response: Response
             do {
-                response = try await responder.respond(to: request, context: context)
+                // The peer's address reaches the ingest's rate limits (memory only) and nothing else.
+                response = try await RequestPeer.$address.withValue(channel.remoteAddress.flatMap(RequestPeer.ip)) {
+                    try await responder.respond(to: request, context: context)
+                }
             } catch {
                 logger.debug("unhandled error answering a request", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)
             }
             try await writer.write(response: response.head, body: response.body)
-        }, configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(60)))
+        })
+        let edge = self.edge
 
         // On a graceful stop every connection is told to quiesce: idle keep-alive ones close at once, busy ones
         // after their response (HummingbirdCore's HTTP handler understands the event).
@@ -92,17 +113,33 @@ public struct CollectorServer: Service {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(edge: edge))
                 }
             }
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // One connection per accepting read, so the gate decides for each one.
+            .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
         let tls = self.tls
+        // HTTP1Channel.setup's pipeline, with the connection's guard around the HTTP codec: the raw-bytes tap
+        // below it (after TLS), the HTTP-parts tap above it; Hummingbird's idle timeout is off (the guard's
+        // IdleTimeoutSec= replaces it), its quiescing on a graceful stop is kept.
         @Sendable func setup(_ channel: any Channel) -> EventLoopFuture<HTTP1Channel.Value> {
-            guard let tls else { return http.setup(channel: channel, logger: logger) }
-            return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-            }.flatMap { http.setup(channel: channel, logger: logger) }
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if let context = tls?.current { try pipeline.addHandler(NIOSSLServerHandler(context: context)) }
+                let guardian = ConnectionGuard(channel: channel, edge: edge)
+                try pipeline.addHandler(RawBytesTap(guardian))
+                try pipeline.configureHTTPServerPipeline(
+                    withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                    withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.headerLimits)
+                try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                try pipeline.addHandler(HTTPPartsTap(guardian))
+                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                return try NIOAsyncChannel(wrappingChannelSynchronously: channel,
+                                           configuration: .init(isOutboundHalfClosureEnabled: true))
+            }
         }
         let server: NIOAsyncChannel<HTTP1Channel.Value, Never>
         switch listener {
@@ -117,12 +154,23 @@ public struct CollectorServer: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 if let heartbeat {
-                    let loop = server.channel.eventLoop
+                    let loops = Array(self.group.makeIterator()) + [server.channel.eventLoop]
                     let interval = heartbeatInterval
                     group.addTask {
+                        var stalled = false
                         while !Task.isCancelled {
-                            // The loop that accepts connections ran a task: it is not wedged.
-                            if (try? await loop.submit({}).get()) != nil { await heartbeat() }
+                            // The serving path is alive: every event loop (the one that accepts and those that
+                            // serve connections) ran a task, and accepting is not paused past every deadline.
+                            var alive = true
+                            for loop in loops where (try? await loop.submit({}).get()) == nil { alive = false }
+                            if edge.isStalled() {
+                                alive = false
+                                if !stalled {
+                                    logger.error("every connection has been busy past RequestTimeoutSec= and WriteTimeoutSec=: the serving path is stuck; no more watchdog pings, so systemd restarts the collector", metadata: CollectorEvent.servingStalled.metadata)
+                                }
+                            }
+                            stalled = !alive
+                            if alive { await heartbeat() }
                             try? await Task.sleep(for: interval)
                         }
                     }
@@ -146,6 +194,24 @@ public struct CollectorServer: Service {
         let host = address.ipAddress ?? "?"
         let port = address.port.map(String.init) ?? "?"
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// The server's TLS context, replaced by a reload: connections accepted afterwards use the new certificate.
+public final class TLSContextBox: Sendable {
+    private let box: NIOLockedValueBox<NIOSSLContext>
+    public init(_ context: NIOSSLContext) { box = NIOLockedValueBox(context) }
+    public var current: NIOSSLContext { box.withLockedValue { $0 } }
+    public func replace(with context: NIOSSLContext) { box.withLockedValue { $0 = context } }
+}
+
+/// The address of the peer of the request being answered, for the ingest's rate limits only (never stored or
+/// logged). A task-local so the router's context type, and with it every route, stays Hummingbird's own.
+public enum RequestPeer {
+    @TaskLocal public static var address: IPAddress?
+
+    static func ip(_ address: SocketAddress) -> IPAddress? {
+        address.ipAddress.flatMap { IPAddress($0) }
     }
 }
 

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import CollectorCore
+import CollectorEdge
 import CollectorStore
 import CompressNIO
 import Logging
@@ -21,11 +22,14 @@ public struct Ingest: Sendable {
         public var contentType: String?
         public var contentEncoding: String?
         public var body: ByteBuffer
-        public init(authorization: String?, contentType: String?, contentEncoding: String?, body: ByteBuffer) {
+        /// The address the rate limits count it against (memory only); nil: not limited (import, tests).
+        public var client: IPAddress?
+        public init(authorization: String?, contentType: String?, contentEncoding: String?, body: ByteBuffer, client: IPAddress? = nil) {
             self.authorization = authorization
             self.contentType = contentType
             self.contentEncoding = contentEncoding
             self.body = body
+            self.client = client
         }
     }
 
@@ -42,14 +46,27 @@ public struct Ingest: Sendable {
     public let now: @Sendable () -> Date
     /// Logs the start and the end of a database outage, once each.
     public let availability: AvailabilityMonitor
+    /// The rate limits; nil: none.
+    public let gate: IngestGate?
 
     public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox, logger: Logger? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                gate: IngestGate? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.validator = validator
         self.settings = settings
         self.now = now
+        self.gate = gate
         self.availability = AvailabilityMonitor(logger: logger)
+    }
+
+    /// 401, as `handle` answers it; the route answers it before reading a body.
+    public static let unauthorized = Response.error(401, .unauthorized, "missing or unknown bearer token (Authorization: Bearer TOKEN, one of TokenFile=)")
+
+    /// 429 with `Retry-After`: the agent keeps the report and sends it then.
+    public static func limited(_ refusal: IngestLimiter.Refusal, retryAfter: Int) -> Response {
+        var r = Response.error(429, .rateLimited, "too many reports: over the collector's limit of \(refusal.rawValue); keep the report and retry after \(retryAfter) s")
+        r.retryAfter = retryAfter
+        return r
     }
 
     /// Whether a Content-Type is JSON: `application/json`, any parameters (`; charset=utf-8`), any case.
@@ -87,7 +104,7 @@ public struct Ingest: Sendable {
     public func handle(_ request: Request) async -> Response {
         let current = settings.current
         guard current.tokens.accepts(authorization: request.authorization) else {
-            return .error(401, .unauthorized, "missing or unknown bearer token (Authorization: Bearer TOKEN, one of TokenFile=)")
+            return Ingest.unauthorized
         }
         guard Ingest.isJSON(request.contentType) else {
             return .error(415, .unsupportedMediaType, "Content-Type must be application/json")
@@ -109,6 +126,10 @@ public struct Ingest: Sendable {
             return Response(status: 400, json: JSONText.encode(rejection), retryAfter: nil, result: .invalid)
         }
         do {
+            if let gate, let client = request.client,
+               case .refuse(let refusal, let seconds) = try await gate.admitInstall(report, from: client, store: store) {
+                return Ingest.limited(refusal, retryAfter: seconds)
+            }
             let outcome = try await store.insert(report, receivedAt: now())
             availability.succeeded()
             switch outcome {
@@ -179,6 +200,8 @@ public enum IngestResult: String, Sendable, CaseIterable {
     case tooLarge = "too_large"
     case unsupportedMediaType = "unsupported_media_type"
     case unavailable
+    /// 429: over `NetworkReportsPerMinute=`, `NetworkNewInstallsPerDay=` or `InstanceReportsPerDay=`.
+    case rateLimited = "rate_limited"
 }
 
 extension Ingest.Response {

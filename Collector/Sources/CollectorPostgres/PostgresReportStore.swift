@@ -169,6 +169,16 @@ public final class PostgresReportStore: ReportStore {
         }
     }
 
+    public func knowsInstall(_ instanceId: String) async throws -> Bool {
+        guard let id = UUID(uuidString: instanceId) else { return false }
+        return try await call("cannot look up an install") { [client, logger] in
+            for try await _ in try await client.query("SELECT 1 FROM installs WHERE instance_id = \(id)", logger: logger) {
+                return true
+            }
+            return false
+        }
+    }
+
     @discardableResult
     public func prune(before: Date) async throws -> Int {
         let cutoff = Int32(UTCDay(before).daysSinceEpoch)

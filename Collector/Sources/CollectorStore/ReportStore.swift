@@ -28,6 +28,10 @@ public protocol ReportStore: Sendable {
     /// Stores a validated report and updates the rollups, atomically.
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome
 
+    /// Whether any report of this install was ever stored (the ingest's limit on new installs per network asks
+    /// once per install and day).
+    func knowsInstall(_ instanceId: String) async throws -> Bool
+
     /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1).
     func summary(days: Int, asOf: Date) async throws -> Summary
 

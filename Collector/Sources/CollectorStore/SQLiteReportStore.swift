@@ -277,6 +277,16 @@ public final class SQLiteReportStore: ReportStore {
         }
     }
 
+    public func knowsInstall(_ instanceId: String) async throws -> Bool {
+        try await serially { [self] in
+            do {
+                return try await !connection.query("SELECT 1 FROM installs WHERE instance_id = ?1", [.text(instanceId)]).isEmpty
+            } catch {
+                throw wrap(error, "cannot look up an install")
+            }
+        }
+    }
+
     @discardableResult
     public func prune(before: Date) async throws -> Int {
         let cutoff = UTCDay(before).description

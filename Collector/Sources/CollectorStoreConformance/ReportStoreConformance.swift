@@ -75,6 +75,14 @@ public enum ReportStoreConformance {
     // MARK: - The checks
 
     public static let checks: [Check] = [
+        Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in
+            let id = uuid(1, prefix: "11111111")
+            try expect(try await store.knowsInstall(id), false, "an empty store")
+            _ = try await store.insert(report(instance: 1, message: 1, at: at(day: 0)), receivedAt: at(day: 0))
+            try expect(try await store.knowsInstall(id), true, "after its first report")
+            try expect(try await store.knowsInstall(uuid(2, prefix: "11111111")), false, "another install")
+            try expect(try await store.knowsInstall("not-a-uuid"), false, "a malformed id")
+        },
         Check(name: "migrateTwice") { store in
             try await store.migrate()
             let s = try await store.summary(days: 3, asOf: at(day: 2))

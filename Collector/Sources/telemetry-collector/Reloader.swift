@@ -1,5 +1,6 @@
 import CollectorCore
 import CollectorHTTP
+import CollectorEdge
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
@@ -7,8 +8,10 @@ import Systemd
 import UnixSignals
 
 /// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins and TokenFile=, `READY=1`.
-/// Tokens, MaxBodyBytes= and RetainDays= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
-/// restart (said in the log and the status). A configuration that does not load keeps the running one.
+/// Tokens, MaxBodyBytes=, RetainDays=, the rate limits, TrustedProxies= and the timeouts take effect at once (the
+/// timeouts for new connections), and the TLS certificate and key are read again (a renewed certificate needs no
+/// restart); Listen=, Database=, PasswordFile=, MaxConnections= and turning TLS on or off need a restart (said in
+/// the log and the status). A configuration that does not load keeps the running one.
 struct Reloader: Service {
     let options: CommonOptions
     let logger: Logger
@@ -16,6 +19,9 @@ struct Reloader: Service {
     let started: CollectorConfig
     let status: Status
     let retainDays: NIOLockedValueBox<Int>
+    let gate: IngestGate
+    let edge: ServerEdge
+    let tls: TLSContextBox?
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -32,12 +38,19 @@ struct Reloader: Service {
             let tokens = try context.readTokens()
             let c = context.config
             settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes))
+            // The certificate first: a file that does not load fails the whole reload, keeping everything running.
+            if let tls, let certificate = c.tlsCertificate, let key = c.tlsKey {
+                tls.replace(with: try CollectorServer.tlsContext(certificate: certificate, key: key))
+            }
             retainDays.withLockedValue { $0 = c.retainDays }
+            gate.update(limits: c.limits, trustedProxies: c.trustedProxies)
+            edge.setTimeouts(c.timeouts)
             var needRestart: [String] = []
             if c.listen != started.listen { needRestart.append("Listen=") }
             if c.database != started.database { needRestart.append("Database=") }
             if c.passwordFile != started.passwordFile { needRestart.append("PasswordFile=") }
-            if c.tlsCertificate != started.tlsCertificate || c.tlsKey != started.tlsKey { needRestart.append("TLSCertificate=/TLSKey=") }
+            if (c.tlsCertificate == nil) != (started.tlsCertificate == nil) { needRestart.append("TLSCertificate=/TLSKey= (HTTPS on or off)") }
+            if c.maxConnections != started.maxConnections { needRestart.append("MaxConnections=") }
             let note = needRestart.isEmpty ? nil : "\(needRestart.joined(separator: ", ")) changed: restart to apply"
             status.reloaded(tokens: tokens, note: note)
             logger.notice("configuration reloaded\(note.map { "; \($0)" } ?? "")", metadata: CollectorEvent.reloaded.metadata)

@@ -26,11 +26,17 @@ struct Serve: AsyncParsableCommand {
         // Everything that can fail on a bad configuration comes before the database is opened.
         let tokens = try context.readTokens()
         let listener = try Self.listener(context.config)
-        var tls: NIOSSLContext?
+        var tls: TLSContextBox?
         if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
-            do { tls = try CollectorServer.tlsContext(certificate: certificate, key: key) } catch {
+            do { tls = TLSContextBox(try CollectorServer.tlsContext(certificate: certificate, key: key)) } catch {
                 throw CLIFailure.usage("\(error)")
             }
+        }
+        let config = context.config
+        let files = FileDescriptorLimit.raise(forConnections: config.maxConnections)
+        if !files.enough {
+            logger.warning("MaxConnections=\(config.maxConnections) needs \(config.maxConnections + FileDescriptorLimit.reserve) open files but the limit is \(files.limit): raise LimitNOFILE= in the unit or lower MaxConnections=; past the limit new connections fail",
+                           metadata: CollectorEvent.configWarning.metadata)
         }
         let validator: ReportValidator
         do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
@@ -38,7 +44,9 @@ struct Serve: AsyncParsableCommand {
 
         let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
         let metrics = CollectorMetrics()
-        let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger)
+        let gate = IngestGate(limits: config.limits, trustedProxies: config.trustedProxies)
+        let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)
+        let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger, gate: gate)
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
         // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
         let watchdog = Watchdog.interval().map { $0 / 2 }
@@ -47,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         let retainDays = NIOLockedValueBox(context.config.retainDays)
 
         let server = CollectorServer(
-            listener: listener, router: router, logger: logger, tls: tls,
+            listener: listener, router: router, logger: logger, tls: tls, edge: edge,
             heartbeatInterval: watchdog ?? .seconds(30),
             heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in
@@ -56,10 +64,11 @@ struct Serve: AsyncParsableCommand {
                 Notify.ready(status: status.text)
             })
         let reloader = Reloader(options: options, logger: logger, settings: settings, started: context.config,
-                                status: status, retainDays: retainDays)
+                                status: status, retainDays: retainDays, gate: gate, edge: edge, tls: tls)
         let pruner = Pruner(store: store, retainDays: retainDays, logger: logger)
+        let reporter = EdgeReporter(edge: edge, gate: gate, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: reloader), .init(service: pruner)],
+            services: [.init(service: server), .init(service: reloader), .init(service: pruner), .init(service: reporter)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -1,3 +1,4 @@
+import CollectorEdge
 import TelemetryCore
 
 /// `collector.conf`, after merging the main file and its drop-ins. Every key with its default; the shipped
@@ -20,6 +21,17 @@ public struct CollectorConfig: Sendable, Equatable {
     /// `TLSCertificate=` / `TLSKey=`: PEM files; both or neither.
     public var tlsCertificate: String?
     public var tlsKey: String?
+
+    // The HTTP edge: what an internet-facing server must bound (README, "Running it on the internet").
+    /// `MaxConnections=`: open connections at most; at the cap the oldest idle one makes room, and when every
+    /// one is busy accepting pauses.
+    public var maxConnections = 1024
+    /// `RequestTimeoutSec=`, `IdleTimeoutSec=`, `WriteTimeoutSec=`.
+    public var timeouts = ConnectionTimeouts()
+    /// `NetworkReportsPerMinute=`, `NetworkNewInstallsPerDay=`, `InstanceReportsPerDay=`.
+    public var limits = IngestLimits()
+    /// `TrustedProxies=`: whose `Forwarded`/`X-Forwarded-For` is believed.
+    public var trustedProxies = TrustedProxies.loopback
 
     public init() {}
 }

@@ -1,14 +1,21 @@
+import CollectorEdge
 import TelemetryCore
 
 /// The keys of collector.conf and how assignments become a `CollectorConfig`. Pure: no I/O.
 public enum CollectorConfigSchema {
     public static let section = "Collector"
     public static let keys = ["Listen", "Database", "PasswordFile", "TokenFile", "MaxBodyBytes", "RetainDays",
-                              "TLSCertificate", "TLSKey"]
+                              "TLSCertificate", "TLSKey",
+                              "MaxConnections", "RequestTimeoutSec", "IdleTimeoutSec", "WriteTimeoutSec",
+                              "NetworkReportsPerMinute", "NetworkNewInstallsPerDay", "InstanceReportsPerDay", "TrustedProxies"]
     public static let keysBySection: [String: [String]] = [section: keys]
 
     public static let maxBodyBytesRange = 1024...(16 << 20)
     public static let retainDaysRange = 1...36_500
+    public static let maxConnectionsRange = 16...1_000_000
+    /// 0 turns a rate limit off.
+    public static let limitRange = 0...100_000_000
+    public static let edgeTimeoutRange = TimeSpan(seconds: 1)...TimeSpan(seconds: 3600)
 
     /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
     /// the keys that go together.
@@ -46,6 +53,17 @@ public enum CollectorConfigSchema {
         case "RetainDays": c.retainDays = try a.parsed(or: d.retainDays) { integer($0, in: retainDaysRange) }
         case "TLSCertificate": c.tlsCertificate = try a.parsed(or: d.tlsCertificate) { path($0).map(Optional.some) }
         case "TLSKey": c.tlsKey = try a.parsed(or: d.tlsKey) { path($0).map(Optional.some) }
+        case "MaxConnections": c.maxConnections = try a.parsed(or: d.maxConnections) { integer($0, in: maxConnectionsRange) }
+        case "RequestTimeoutSec": c.timeouts.request = try a.parsed(or: d.timeouts.request, seconds)
+        case "IdleTimeoutSec": c.timeouts.idle = try a.parsed(or: d.timeouts.idle, seconds)
+        case "WriteTimeoutSec": c.timeouts.write = try a.parsed(or: d.timeouts.write, seconds)
+        case "NetworkReportsPerMinute":
+            c.limits.networkReportsPerMinute = try a.parsed(or: d.limits.networkReportsPerMinute) { integer($0, in: limitRange) }
+        case "NetworkNewInstallsPerDay":
+            c.limits.networkNewInstallsPerDay = try a.parsed(or: d.limits.networkNewInstallsPerDay) { integer($0, in: limitRange) }
+        case "InstanceReportsPerDay":
+            c.limits.instanceReportsPerDay = try a.parsed(or: d.limits.instanceReportsPerDay) { integer($0, in: limitRange) }
+        case "TrustedProxies": c.trustedProxies = try a.parsed(or: d.trustedProxies, trustedProxies)
         default:
             throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
         }
@@ -71,6 +89,28 @@ public enum CollectorConfigSchema {
               !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
               let port = Int(portText), (0...65_535).contains(port) else { return .failure(expected) }
         return .success(ListenAddress(host: String(host), port: port))
+    }
+
+    /// A time span from 1s to 1h, in seconds: `10s`, `1min 30s`, `500ms` is too short.
+    public static func seconds(_ s: String) -> Result<Double, ConfigValues.Expected> {
+        ConfigValues.timeSpan(s, minimum: edgeTimeoutRange.lowerBound).flatMap { t in
+            t <= edgeTimeoutRange.upperBound ? .success(t.seconds) : .failure(ConfigValues.Expected("too long; expected at most 1h"))
+        }
+    }
+
+    /// CIDR ranges or addresses separated by spaces (`127.0.0.0/8 ::1 10.1.2.0/24`), or `none` to believe no
+    /// proxy (every client is its peer address).
+    public static func trustedProxies(_ s: String) -> Result<TrustedProxies, ConfigValues.Expected> {
+        let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.count == 1, words[0] == "none" { return .success(TrustedProxies([])) }
+        var ranges: [CIDR] = []
+        for w in words {
+            guard let r = CIDR(w) else {
+                return .failure(ConfigValues.Expected("\"\(w)\" is not an address or CIDR range; expected a list like 127.0.0.0/8 ::1 10.0.0.0/8, or none"))
+            }
+            ranges.append(r)
+        }
+        return .success(TrustedProxies(ranges))
     }
 
     /// An absolute path.
