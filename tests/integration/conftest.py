@@ -132,8 +132,8 @@ def make_collector(collector_binary, tmp_path):
     from telemetry_collector import CollectorProcess
     made = []
 
-    def make(tokens=None, settings=None, name: str = "c", env=None):
-        c = CollectorProcess(collector_binary, tmp_path / name, tokens=tokens, settings=settings, env=env)
+    def make(tokens=None, settings=None, name: str = "c", env=None, nofile=None):
+        c = CollectorProcess(collector_binary, tmp_path / name, tokens=tokens, settings=settings, env=env, nofile=nofile)
         made.append(c)
         return c
 

@@ -24,7 +24,7 @@ _LISTENING = re.compile(r"listening on (\S+?);")
 
 class CollectorProcess:
     def __init__(self, binary: str, workdir: pathlib.Path | str, tokens: list[str] | None = None,
-                 settings: dict[str, str] | None = None, env: dict[str, str] | None = None):
+                 settings: dict[str, str] | None = None, env: dict[str, str] | None = None, nofile: int | None = None):
         self.binary = binary
         self.dir = pathlib.Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -38,6 +38,7 @@ class CollectorProcess:
         conf.update(settings or {})
         self.write_config(conf)
         self.env = clean_env({"TELEMETRY_COLLECTOR_CONFIG": "", **(env or {})})
+        self.nofile = nofile
         self.proc: subprocess.Popen | None = None
         self.address: str | None = None
         self._lines: list[str] = []
@@ -51,9 +52,16 @@ class CollectorProcess:
 
     # ------------------------------------------------------------ process
     def start(self, timeout: float = 30.0) -> "CollectorProcess":
+        nofile = self.nofile
+
+        def limit_files():
+            # `ulimit -n` as systemd gives a service: the soft limit (the hard one too, so it cannot be raised).
+            if nofile:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen([self.binary, "serve", "--config", str(self.config_path)], env=self.env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=limit_files)
         threading.Thread(target=self._read, daemon=True).start()
         line = self.wait_for(_LISTENING, timeout=timeout)
         self.address = _LISTENING.search(line).group(1)

@@ -136,6 +136,11 @@ public struct ConnectionTable: Sendable {
         var opened: UInt64
         var idle: Bool
         var closing: Bool
+        /// Accepted past the cap with no idle connection to close for it (see `opened`): never chosen to make
+        /// room, and no reason to accept another.
+        var excess = false
+
+        var canMakeRoom: Bool { idle && !closing && !excess }
     }
 
     public let capacity: Int
@@ -151,17 +156,25 @@ public struct ConnectionTable: Sendable {
 
     /// Whether a new connection may be accepted now: below the cap, or an idle one can make room.
     public var mayAccept: Bool {
-        live < capacity || entries.values.contains { $0.idle && !$0.closing }
+        live < capacity || entries.values.contains(where: \.canMakeRoom)
     }
 
     /// A connection was accepted; returns the connections to close to stay within the cap (oldest idle first).
+    ///
+    /// An accept is allowed while the newest connection is still idle (it could make room), and that connection may
+    /// have begun a request by the time the next one arrives: then nothing can make room and the new connection is
+    /// one past the cap. It is kept (closing it would fail a client that did nothing wrong) but marked, so it allows
+    /// no further accept: the cap is overshot by one at most.
     public mutating func opened(_ id: UInt64) -> [UInt64] {
         sequence += 1
         entries[id] = Entry(opened: sequence, idle: true, closing: false)
         var evict: [UInt64] = []
         while live > capacity {
-            guard let victim = entries.filter({ $0.key != id && $0.value.idle && !$0.value.closing })
-                .min(by: { $0.value.opened < $1.value.opened })?.key else { break }
+            guard let victim = entries.filter({ $0.key != id && $0.value.canMakeRoom })
+                .min(by: { $0.value.opened < $1.value.opened })?.key else {
+                entries[id]?.excess = true
+                break
+            }
             entries[victim]?.closing = true
             closing += 1
             evict.append(victim)

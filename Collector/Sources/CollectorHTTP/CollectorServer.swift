@@ -121,6 +121,9 @@ public struct CollectorServer: Service {
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // A client that does not read its answer holds at most this much kernel memory (Linux doubles it) until
+            // WriteTimeoutSec= closes it, rather than the up to 4 MiB TCP autotuning would give each connection.
+            .childChannelOption(ChannelOptions.socketOption(.so_sndbuf), value: 128 * 1024)
         let tls = self.tls
         // HTTP1Channel.setup's pipeline, with the connection's guard around the HTTP codec: the raw-bytes tap
         // below it (after TLS), the HTTP-parts tap above it; Hummingbird's idle timeout is off (the guard's

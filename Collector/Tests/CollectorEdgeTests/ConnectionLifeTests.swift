@@ -103,6 +103,22 @@ struct ConnectionTableTests {
         #expect(table.mayAccept)
     }
 
+    @Test func aConnectionPastTheCapAllowsNoFurtherAccept() {
+        var table = ConnectionTable(capacity: 2)
+        _ = table.opened(1)
+        table.setIdle(1, false)
+        _ = table.opened(2)
+        #expect(table.mayAccept, "2 is idle and could make room")
+        table.setIdle(2, false)
+        do { let r = table.opened(3); #expect(r.isEmpty) }   // allowed while 2 was idle; nothing idle now
+        #expect(table.live == 3)
+        #expect(!table.mayAccept, "3 is idle but past the cap: no chain of accepts")
+        table.closed(1)
+        #expect(!table.mayAccept, "at the cap again, with nothing that can make room")
+        table.setIdle(2, true)
+        #expect(table.mayAccept)
+    }
+
     @Test func aConnectionBeingClosedIsNotChosenTwice() {
         var table = ConnectionTable(capacity: 1)
         _ = table.opened(1)

@@ -11,7 +11,9 @@ import NIOHTTPTypes
 /// The server channel's gate: holds the `read` that accepts the next connection while `ServerEdge` says every
 /// connection is busy at `MaxConnections=`, so new clients wait in the kernel's backlog instead of taking file
 /// descriptors. (Connections register themselves with `ServerEdge` as their pipeline is set up.)
-final class AcceptGate: ChannelOutboundHandler {
+final class AcceptGate: ChannelDuplexHandler {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
     typealias OutboundIn = Never
 
     private let edge: ServerEdge
@@ -28,6 +30,11 @@ final class AcceptGate: ChannelOutboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        edge.accepted(unwrapInboundIn(data))
+        context.fireChannelRead(data)
+    }
 
     func read(context: ChannelHandlerContext) {
         if edge.mayAccept {
@@ -62,7 +69,7 @@ final class ConnectionGuard {
     init(channel: any Channel, edge: ServerEdge) {
         self.channel = channel
         self.edge = edge
-        let (id, timeouts) = edge.accepted(channel)
+        let (id, timeouts) = edge.registration(of: channel)
         self.id = id
         self.life = ConnectionLife(timeouts: timeouts, now: Self.now())
         update()

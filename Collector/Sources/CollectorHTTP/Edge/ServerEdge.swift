@@ -26,6 +26,7 @@ public final class ServerEdge: Sendable {
         var table: ConnectionTable
         var timeouts: ConnectionTimeouts
         var channels: [UInt64: any Channel] = [:]
+        var ids: [ObjectIdentifier: UInt64] = [:]
         var nextID: UInt64 = 0
         /// Since when accepting is paused (every connection busy), nil while accepting.
         var pausedSince: NIODeadline?
@@ -56,29 +57,44 @@ public final class ServerEdge: Sendable {
 
     var mayAccept: Bool { shared.withLockedValue { $0.table.mayAccept } }
 
-    /// A new connection: its id and the timeouts it lives by; closes the oldest idle ones past the cap.
-    func accepted(_ channel: any Channel) -> (UInt64, ConnectionTimeouts) {
-        let (id, timeouts, evict) = shared.withLockedValue { s -> (UInt64, ConnectionTimeouts, [any Channel]) in
+    /// A connection was accepted (on the accepting loop, before the next accept is allowed, so the count is
+    /// never behind): registers it and closes the oldest idle ones past the cap.
+    func accepted(_ channel: any Channel) {
+        let (id, evict) = shared.withLockedValue { s -> (UInt64, [any Channel]) in
             s.nextID += 1
             let id = s.nextID
             s.channels[id] = channel
+            s.ids[ObjectIdentifier(channel)] = id
             let victims = s.table.opened(id)
             s.closed[.evicted, default: 0] += victims.count
-            return (id, s.timeouts, victims.compactMap { s.channels[$0] })
+            return (id, victims.compactMap { s.channels[$0] })
         }
         for c in evict {
             metrics?.connectionClosed(.evicted)
             c.close(promise: nil)
         }
-        channel.closeFuture.whenComplete { [self] _ in self.closed(id) }
+        channel.closeFuture.whenComplete { [self] _ in self.closed(id, channel: ObjectIdentifier(channel)) }
         metrics?.setOpenConnections(openConnections)
-        return (id, timeouts)
     }
 
-    func closed(_ id: UInt64) {
+    /// The id `accepted` gave a connection and the timeouts it lives by (its guard asks as its pipeline is set up).
+    func registration(of channel: any Channel) -> (UInt64, ConnectionTimeouts) {
+        shared.withLockedValue { s in
+            if let id = s.ids[ObjectIdentifier(channel)] { return (id, s.timeouts) }
+            // Not seen by the gate (a server without one, as in tests): registered here.
+            s.nextID += 1
+            s.channels[s.nextID] = channel
+            s.ids[ObjectIdentifier(channel)] = s.nextID
+            _ = s.table.opened(s.nextID)
+            return (s.nextID, s.timeouts)
+        }
+    }
+
+    func closed(_ id: UInt64, channel: ObjectIdentifier) {
         shared.withLockedValue { s in
             s.table.closed(id)
             s.channels[id] = nil
+            s.ids[channel] = nil
         }
         metrics?.setOpenConnections(openConnections)
         wake()
