@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorCoreTests",
-            dependencies: ["CollectorCore", .product(name: "TelemetryCore", package: "telemetryd")],
+            dependencies: ["CollectorCore", "CollectorEdge", .product(name: "TelemetryCore", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "CollectorHTTPTests",
             dependencies: [
-                "CollectorHTTP", "CollectorStore", "CollectorCore", "CollectorStoreConformance",
+                "CollectorHTTP", "CollectorStore", "CollectorCore", "CollectorEdge", "CollectorStoreConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
