@@ -155,6 +155,40 @@ def test_reload_and_stop(box):
     assert post(port, json.dumps(json.loads(show.stdout)).encode()) == 202, logs(c)
 
 
+def test_the_units_limits_hold_against_held_connections(box, binary, tmp_path):
+    import resource
+    c, port = box
+    show = subprocess.run([binary, "show", "--type", "keepalive", "--state-dir", str(tmp_path / "state")],
+                          capture_output=True, text=True, timeout=60)
+    report = json.loads(show.stdout)
+    assert post(port, json.dumps(report).encode()) in (200, 202), logs(c)
+    pid = prop(c, "MainPID")
+    assert prop(c, "LimitNOFILE") == "4096"
+    assert prop(c, "TasksMax") == "512"
+    assert prop(c, "MemoryMax") == str(1 << 30)
+    limits = c.run("cat", f"/proc/{pid}/limits", check=True).stdout
+    assert re.search(r"Max open files\s+4096\s+4096", limits), limits
+    # More idle connections than MaxConnections= (1024 by default): the oldest give way, a report still lands.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    held = []
+    try:
+        for _ in range(1500):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        time.sleep(1)
+        report["messageId"] = str(__import__("uuid").uuid4())
+        started = time.monotonic()
+        assert post(port, json.dumps(report).encode()) == 202, logs(c)
+        assert time.monotonic() - started < 2
+        files = c.run("sh", "-c", f"ls /proc/{pid}/fd | wc -l", check=True).stdout.strip()
+        assert int(files) <= 1024 + 64, files
+        assert prop(c, "MainPID") == pid and prop(c, "NRestarts") == "0"
+    finally:
+        for s in held:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_unit_exposure_is_at_most_2():
     out = subprocess.run(["systemd-analyze", "security", "--offline=yes", str(COLLECTOR_UNIT)],
                          capture_output=True, text=True, timeout=60)
