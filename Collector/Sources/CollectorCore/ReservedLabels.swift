@@ -1,0 +1,20 @@
+/// `unknown` and `other` are the collector's own labels (no value; the values that did not fit). A report
+/// carrying one of them (in any case, with or without surrounding spaces) as a label value is counted under
+/// the value in double quotes (`"unknown"`, `"other"`), so it can never be merged with, or pass for, the
+/// collector's own. A value that already starts with a double quote is quoted too, so no two report values
+/// share a label.
+public enum ReservedLabels {
+    public static let reserved: Set<String> = [Buckets.unknown, Buckets.other]
+
+    /// The label a report's value is counted under (nil stays nil: the collector's `unknown`).
+    public static func label(_ value: String?) -> String? {
+        guard let value else { return nil }
+        return needsQuotes(value) ? "\"" + value + "\"" : value
+    }
+
+    static func needsQuotes(_ value: String) -> Bool {
+        if value.hasPrefix("\"") { return true }
+        let trimmed = value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
+        return reserved.contains(String(trimmed.reversed()).lowercased())
+    }
+}
