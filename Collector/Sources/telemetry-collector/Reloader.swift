@@ -7,7 +7,7 @@ import Systemd
 import UnixSignals
 
 /// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins and TokenFile=, `READY=1`.
-/// Tokens, MaxBodyBytes= and RetainDays= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
+/// Tokens, MaxBodyBytes=, MaxDistinctValues= and RetainDays= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
 /// restart (said in the log and the status). A configuration that does not load keeps the running one.
 struct Reloader: Service {
     let options: CommonOptions
@@ -31,7 +31,7 @@ struct Reloader: Service {
             let context = try CollectorContext.load(options, logger: logger)
             let tokens = try context.readTokens()
             let c = context.config
-            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes))
+            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes, maxDistinctValues: c.maxDistinctValues))
             retainDays.withLockedValue { $0 = c.retainDays }
             var needRestart: [String] = []
             if c.listen != started.listen { needRestart.append("Listen=") }

@@ -36,7 +36,8 @@ struct Serve: AsyncParsableCommand {
         do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
         let store = try await context.openStore()
 
-        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
+        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes,
+                                                        maxDistinctValues: context.config.maxDistinctValues))
         let metrics = CollectorMetrics()
         let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger)
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)

@@ -20,6 +20,8 @@ public struct CollectorConfig: Sendable, Equatable {
     /// `TLSCertificate=` / `TLSKey=`: PEM files; both or neither.
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// `MaxDistinctValues=`: values a breakdown shows per day (page, API, /metrics); the rest counted as `other`.
+    public var maxDistinctValues = Summary.defaultMaxDistinctValues
 
     public init() {}
 }

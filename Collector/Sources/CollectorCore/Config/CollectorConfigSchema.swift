@@ -4,11 +4,12 @@ import TelemetryCore
 public enum CollectorConfigSchema {
     public static let section = "Collector"
     public static let keys = ["Listen", "Database", "PasswordFile", "TokenFile", "MaxBodyBytes", "RetainDays",
-                              "TLSCertificate", "TLSKey"]
+                              "TLSCertificate", "TLSKey", "MaxDistinctValues"]
     public static let keysBySection: [String: [String]] = [section: keys]
 
     public static let maxBodyBytesRange = 1024...(16 << 20)
     public static let retainDaysRange = 1...36_500
+    public static let maxDistinctValuesRange = 1...100_000
 
     /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
     /// the keys that go together.
@@ -46,6 +47,7 @@ public enum CollectorConfigSchema {
         case "RetainDays": c.retainDays = try a.parsed(or: d.retainDays) { integer($0, in: retainDaysRange) }
         case "TLSCertificate": c.tlsCertificate = try a.parsed(or: d.tlsCertificate) { path($0).map(Optional.some) }
         case "TLSKey": c.tlsKey = try a.parsed(or: d.tlsKey) { path($0).map(Optional.some) }
+        case "MaxDistinctValues": c.maxDistinctValues = try a.parsed(or: d.maxDistinctValues) { integer($0, in: maxDistinctValuesRange) }
         default:
             throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
         }
