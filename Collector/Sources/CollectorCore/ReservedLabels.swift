@@ -1,8 +1,8 @@
 /// `unknown` and `other` are the collector's own labels (no value; the values that did not fit). A report
 /// carrying one of them (in any case, with or without surrounding spaces) as a label value is counted under
 /// the value in double quotes (`"unknown"`, `"other"`), so it can never be merged with, or pass for, the
-/// collector's own. A value that already starts with a double quote is quoted too, so no two report values
-/// share a label.
+/// collector's own. Every other value is counted as sent (a report sending `"unknown"` with the quotes is counted
+/// with a report's own `unknown`: both are reports' values, neither the collector's).
 public enum ReservedLabels {
     public static let reserved: Set<String> = [Buckets.unknown, Buckets.other]
 
@@ -13,7 +13,6 @@ public enum ReservedLabels {
     }
 
     static func needsQuotes(_ value: String) -> Bool {
-        if value.hasPrefix("\"") { return true }
         let trimmed = value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
         return reserved.contains(String(trimmed.reversed()).lowercased())
     }
