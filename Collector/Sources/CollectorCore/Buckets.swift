@@ -2,6 +2,8 @@
 
 public enum Buckets {
     public static let unknown = "unknown"
+    /// The values a breakdown does not show one by one (`MaxDistinctValues=`, the page's short lists).
+    public static let other = "other"
 
     /// `cpu.logicalCores`: `1`, `2`, `3-4`, `5-8`, `9-16`, `17-32`, `33-64`, `65-128`, `129+`.
     public static func cores(_ n: Int?) -> String? {

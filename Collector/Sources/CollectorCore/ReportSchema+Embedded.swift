@@ -7,7 +7,7 @@ public enum ReportSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://github.com/telemetryd/telemetryd/schema/report-v1.schema.json",
   "title": "telemetryd report, schema version 1",
-  "description": "One keep-alive or diagnostics report as POSTed by telemetryd to its collector (Content-Type: application/json, optionally Content-Encoding: gzip). A field whose source is missing on the host is null, never absent. Nothing personal is ever carried: no hostname, addresses, user names, environment, paths, machine-id or boot ID.",
+  "description": "One keep-alive or diagnostics report as POSTed by telemetryd to its collector (Content-Type: application/json, optionally Content-Encoding: gzip). A field whose source is missing on the host is null, never absent. Nothing personal is ever carried: no hostname, addresses, user names, environment, paths, machine-id or boot ID. No string anywhere in a report holds a control or format character (Unicode categories Cc and Cf: NUL, bidi overrides, zero-width characters, ...): the collector refuses such a report, the agent cuts them out before sending.",
   "type": "object",
   "additionalProperties": false,
   "required": ["schemaVersion", "messageId", "type", "timestamp", "instanceId", "clusterId", "agent", "data"],
@@ -38,7 +38,7 @@ public enum ReportSchema {
       "required": ["name", "version"],
       "properties": {
         "name": { "const": "telemetryd" },
-        "version": { "type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" }
+        "version": { "type": "string", "maxLength": 64, "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" }
       }
     },
     "product": {
@@ -47,7 +47,7 @@ public enum ReportSchema {
       "required": ["name", "version"],
       "description": "The vendor's product this install reports for ([Product] Name=), in both report types; absent when none is configured.",
       "properties": {
-        "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$" },
+        "name": { "type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$" },
         "version": {
           "type": ["string", "null"],
           "maxLength": 64,
@@ -75,6 +75,11 @@ public enum ReportSchema {
     "count": { "type": ["integer", "null"], "minimum": 0 },
     "load": { "type": ["number", "null"], "minimum": 0 },
     "text": { "type": ["string", "null"], "maxLength": 256 },
+    "label": {
+      "description": "Free text that becomes a label of the collector's breakdowns: short, so a breakdown stays small.",
+      "type": ["string", "null"],
+      "maxLength": 64
+    },
     "factValue": {
       "description": "A boolean, a finite number, or a string that the vendor's facts schema lists in an enum.",
       "oneOf": [{ "type": "boolean" }, { "type": "number" }, { "type": "string", "maxLength": 64 }]
@@ -98,11 +103,11 @@ public enum ReportSchema {
           "additionalProperties": false,
           "required": ["id", "versionId", "prettyName", "kernel", "arch"],
           "properties": {
-            "id": { "$ref": "#/$defs/text", "description": "ID= of os-release, e.g. debian." },
-            "versionId": { "$ref": "#/$defs/text", "description": "VERSION_ID= of os-release, e.g. 12." },
+            "id": { "$ref": "#/$defs/label", "description": "ID= of os-release, e.g. debian." },
+            "versionId": { "$ref": "#/$defs/label", "description": "VERSION_ID= of os-release, e.g. 12." },
             "prettyName": { "$ref": "#/$defs/text", "description": "PRETTY_NAME= of os-release." },
             "kernel": { "$ref": "#/$defs/text", "description": "Kernel release, as uname -r." },
-            "arch": { "$ref": "#/$defs/text", "description": "Machine architecture, as uname -m (x86_64, aarch64, ...)." }
+            "arch": { "$ref": "#/$defs/label", "description": "Machine architecture, as uname -m (x86_64, aarch64, ...)." }
           }
         },
         "cpu": {
@@ -133,11 +138,13 @@ public enum ReportSchema {
         "uptimeSec": { "$ref": "#/$defs/count" },
         "virtualization": {
           "type": ["string", "null"],
+          "maxLength": 64,
           "pattern": "^[a-z0-9-]+$",
           "description": "As systemd-detect-virt --vm: none, kvm, qemu, vmware, microsoft, xen, oracle, amazon, ..."
         },
         "container": {
           "type": ["string", "null"],
+          "maxLength": 64,
           "pattern": "^[a-z0-9-]+$",
           "description": "As systemd-detect-virt --container: none, docker, podman, lxc, systemd-nspawn, ..."
         },
@@ -157,7 +164,7 @@ public enum ReportSchema {
           "type": ["object", "null"],
           "description": "The product's own facts (FactsFile=) after telemetryd's rules; null unless factsStatus is ok.",
           "maxProperties": 64,
-          "propertyNames": { "pattern": "^[a-z][A-Za-z0-9_]{0,63}$" },
+          "propertyNames": { "maxLength": 64, "pattern": "^[a-z][A-Za-z0-9_]{0,63}$" },
           "additionalProperties": { "$ref": "#/$defs/factValue" }
         },
         "factsStatus": {

@@ -16,7 +16,8 @@ public struct ValidatedReport: Sendable, Equatable {
     public var clusterId: String
     /// The attributes the breakdowns count, as this report carries them.
     public var facts: ReportFacts
-    /// The report as received (after gunzip), UTF-8 JSON: kept as the raw report until pruned.
+    /// The report re-serialized in minimal form (`JSONValue.minimalJSON`), never the bytes as sent: kept as the
+    /// raw report until pruned.
     public var json: String
 
     public init(messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,

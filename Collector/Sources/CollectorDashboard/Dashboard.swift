@@ -57,7 +57,7 @@ public enum Dashboard {
 
         let versions = versionSeries(days)
         html += card("versions", "Product versions over time", wide: true,
-                     legend(versions.map { ($0.label, $0.color, last.byProductVersion[$0.key].map(Format.count) ?? ($0.key == "other" ? Format.count($0.values.last ?? 0) : "0")) })
+                     legend(versions.map { ($0.label, $0.color, Format.count($0.values.last ?? 0)) })
                      + chart.stackedArea(versions.map { ($0.label, $0.values, $0.color) },
                                          label: "Active installs per product version, stacked", id: "svg-versions") { i in
                          let parts = versions.reversed().filter { $0.values[i] > 0 }.map { "\($0.label) \(Format.count($0.values[i]))" }
@@ -132,18 +132,21 @@ public enum Dashboard {
     }
 
     /// The most common versions over the range (oldest at the bottom), the rest as `other`, `unknown` last in grey.
+    /// The collector's own `other` (values over MaxDistinctValues=) is part of the `other` band, never a version;
+    /// a report's version `other` arrives quoted (`ReservedLabels`), so the keys cannot collide.
     static func versionSeries(_ days: [DaySummary]) -> [VersionSeries] {
         var totals: [String: Int] = [:]
         for d in days { for (v, n) in d.byProductVersion { totals[v, default: 0] += n } }
         let unknown = Buckets.unknown
-        let ranked = totals.filter { $0.key != unknown }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let ranked = totals.filter { $0.key != unknown && $0.key != Buckets.other }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         let kept = ranked.prefix(maxVersions).map(\.key).sorted(by: VersionOrder.less)
         let keptSet = Set(kept)
         var series = kept.enumerated().map { i, v in
             VersionSeries(key: v, label: v, values: days.map { $0.byProductVersion[v] ?? 0 }, color: Palette.color(i))
         }
-        if ranked.count > kept.count {
-            series.insert(VersionSeries(key: "other", label: "other versions", values: days.map { d in
+        if ranked.count > kept.count || totals[Buckets.other] != nil {
+            series.insert(VersionSeries(key: Buckets.other, label: "other versions", values: days.map { d in
                 d.byProductVersion.filter { $0.key != unknown && !keptSet.contains($0.key) }.reduce(0) { $0 + $1.value }
             }, color: "#9AA3AD"), at: 0)
         }
@@ -164,11 +167,11 @@ public enum Dashboard {
         return s + "</tbody></table></details>"
     }
 
-    /// A breakdown's rows: in `order` when given (buckets), else by count; `other` sums what does not fit,
-    /// `unknown` comes last.
+    /// A breakdown's rows: in `order` when given (buckets), else by count; `other` sums what does not fit (with
+    /// what MaxDistinctValues= already folded), `unknown` comes last.
     static func rows(_ counts: [String: Int], order: [String]?) -> [(label: String, count: Int)] {
         let unknown = Buckets.unknown
-        var known = counts.filter { $0.key != unknown && $0.value > 0 }.map { (label: $0.key, count: $0.value) }
+        var known = counts.filter { $0.key != unknown && $0.key != Buckets.other && $0.value > 0 }.map { (label: $0.key, count: $0.value) }
         if let order {
             let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
             known.sort { (rank[$0.label] ?? Int.max, $0.label) < (rank[$1.label] ?? Int.max, $1.label) }
@@ -178,9 +181,8 @@ public enum Dashboard {
         // Buckets are few and ordered: all of them. Free-form values: the most common, then the rest as `other`.
         let limit = order == nil ? maxRows : known.count
         var out = Array(known.prefix(limit))
-        if known.count > limit {
-            out.append((label: "other", count: known.dropFirst(limit).reduce(0) { $0 + $1.count }))
-        }
+        let other = (counts[Buckets.other] ?? 0) + known.dropFirst(limit).reduce(0) { $0 + $1.count }
+        if other > 0 { out.append((label: Buckets.other, count: other)) }
         if let n = counts[unknown], n > 0 { out.append((label: unknown, count: n)) }
         return out
     }

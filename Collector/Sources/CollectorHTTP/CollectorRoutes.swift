@@ -25,6 +25,8 @@ public enum CollectorRoutes {
     public static func router(ingest: Ingest, metrics: CollectorMetrics, now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let store = ingest.store
+        // MaxDistinctValues=: what every read serves of a summary (the current value, so a reload applies at once).
+        let capped: @Sendable (Summary) -> Summary = { $0.cappingDistinctValues(ingest.settings.current.maxDistinctValues) }
 
         router.post("/v1/reports") { request, context -> Response in
             // Before a byte of the body is read: the token, then the client network's rate. Either answer closes the
@@ -79,14 +81,14 @@ public enum CollectorRoutes {
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
             do {
-                return json(200, JSONText.encode(try await store.summary(days: days, asOf: now())))
+                return json(200, JSONText.encode(capped(try await store.summary(days: days, asOf: now()))))
             } catch {
                 return unavailable()
             }
         }
 
         router.get("/metrics") { _, _ -> Response in
-            let summary = try? await store.summary(days: CollectorMetrics.summaryDays, asOf: now())
+            let summary = (try? await store.summary(days: CollectorMetrics.summaryDays, asOf: now())).map(capped)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(summary: summary))))
         }
@@ -104,7 +106,7 @@ public enum CollectorRoutes {
                                                        body: .init(byteBuffer: ByteBuffer(string: reason.description + "\n")))
             }
             do {
-                let page = Dashboard.render(try await store.summary(days: days, asOf: now()))
+                let page = Dashboard.render(capped(try await store.summary(days: days, asOf: now())))
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
             } catch {
                 return unavailable()

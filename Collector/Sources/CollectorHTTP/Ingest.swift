@@ -12,7 +12,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// `POST /v1/reports`, without HTTP: what came in (headers that matter, the body as received) and what goes
-/// out (status, JSON, headers). The order of the checks is the order of the answers: 401, 415, 413, 400, 503.
+/// out (status, JSON, headers). The order of the checks is the order of the answers: 401, 415, 413, 400, 503
+/// (a value the database refuses is the report's fault: 400, and no outage).
 public struct Ingest: Sendable {
     /// How long an agent should wait before retrying while the database is unavailable.
     public static let retryAfterSeconds = 30
@@ -136,6 +137,9 @@ public struct Ingest: Sendable {
             case .new: return Response(status: 202, json: #"{"duplicate":false}"#, retryAfter: nil, result: .new)
             case .duplicate: return Response(status: 200, json: #"{"duplicate":true}"#, retryAfter: nil, result: .duplicate)
             }
+        } catch StoreError.rejected(let why) {
+            // The database answered: no outage starts or ends, and the agent must not retry it forever.
+            return .error(400, .invalid, "the database refused a value of the report: \(why)")
         } catch {
             availability.failed(reason: "\(error)")
             var r = Response.error(503, .unavailable, "the database is unavailable; keep the report and retry later")

@@ -5,9 +5,12 @@ import NIOConcurrencyHelpers
 public struct IngestSettings: Sendable, Equatable {
     public var tokens: BearerTokens
     public var maxBodyBytes: Int
-    public init(tokens: BearerTokens, maxBodyBytes: Int) {
+    /// `MaxDistinctValues=`, for the reads (`Summary.cappingDistinctValues`).
+    public var maxDistinctValues: Int
+    public init(tokens: BearerTokens, maxBodyBytes: Int, maxDistinctValues: Int = Summary.defaultMaxDistinctValues) {
         self.tokens = tokens
         self.maxBodyBytes = maxBodyBytes
+        self.maxDistinctValues = maxDistinctValues
     }
 }
 

@@ -114,14 +114,28 @@ public final class PostgresReportStore: ReportStore {
         return try await call("cannot store report \(report.messageId)") { [self] in
             try await ensurePartition(day)
             do {
-                return try await insertOnce(report, receivedAt: receivedAt, day: day)
-            } catch let e as PSQLError where e.sqlState == "23514" {
-                // "no partition of relation found for row": another collector pruned that day meanwhile.
-                partitions.withLockedValue { _ = $0.remove(day.daysSinceEpoch) }
-                try await ensurePartition(day)
-                return try await insertOnce(report, receivedAt: receivedAt, day: day)
+                do {
+                    return try await insertOnce(report, receivedAt: receivedAt, day: day)
+                } catch let e as PSQLError where e.sqlState == "23514" {
+                    // "no partition of relation found for row": another collector pruned that day meanwhile.
+                    partitions.withLockedValue { _ = $0.remove(day.daysSinceEpoch) }
+                    try await ensurePartition(day)
+                    return try await insertOnce(report, receivedAt: receivedAt, day: day)
+                }
+            } catch let e as PSQLError {
+                if let why = PostgresReportStore.rejection(sqlState: e.sqlState, message: e.serverInfo?[.message]) { throw StoreError.rejected(why) }
+                throw e
             }
         }
+    }
+
+    /// Why the server refused a report's values, when the SQLSTATE says the report is at fault rather than the
+    /// database: class 22 (data exception: 22P05 an escape it cannot store such as \u0000, 22021 a byte sequence
+    /// invalid in the encoding, 22001 a value too long, 22003 a number out of range, ...) and 54000 (a value over an
+    /// index's row size). Anything else (connections, locks, disk, permissions) is the database's: nil.
+    static func rejection(sqlState: String?, message: String?) -> String? {
+        guard let state = sqlState, state.hasPrefix("22") || state == "54000" else { return nil }
+        return "\(message ?? "data exception") (SQLSTATE \(state))"
     }
 
     private func insertOnce(_ report: ValidatedReport, receivedAt: Date, day: UTCDay) async throws -> InsertOutcome {

@@ -17,7 +17,8 @@ import CollectorCore
 /// - `prune(before:)` deletes raw reports received before that day; rollups and first/last-seen days stay,
 ///   so summaries do not change.
 /// - Any failure to reach or use the database throws `StoreError.unavailable` (the ingest answers 503 and
-///   the agent keeps the report spooled).
+///   the agent keeps the report spooled). A value of the report the database refuses is the report's fault,
+///   not an outage: `insert` throws `StoreError.rejected` (the ingest answers 400; a retry would fail again).
 public protocol ReportStore: Sendable {
     /// `sqlite` or `postgresql`, for logs and `/healthz`.
     var kind: String { get }
@@ -69,12 +70,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(String)
     /// The database holds something this version cannot read (a newer schema, a damaged row).
     case incompatible(String)
+    /// The database refused a value of this report (a character it cannot store, a value out of range): the
+    /// report's fault, answered 400, never an outage.
+    case rejected(String)
 
     public var description: String {
         switch self {
         case .unavailable(let s): return "database unavailable: \(s)"
         case .invalidRequest(let s): return s
         case .incompatible(let s): return "database incompatible: \(s)"
+        case .rejected(let s): return "the database refused a value of the report: \(s)"
         }
     }
 }

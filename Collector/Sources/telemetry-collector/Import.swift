@@ -60,13 +60,15 @@ struct Import: AsyncParsableCommand {
     static func store(_ input: (name: String, bytes: [UInt8]), into store: any ReportStore, validator: ReportValidator,
                       maxBodyBytes: Int) async throws -> ImportTally {
         var tally = ImportTally()
-        try await withThrowingTaskGroup(of: (instance: String, outcome: InsertOutcome).self) { group in
+        // outcome nil: the database refused a value of the report (said on stderr, counted as rejected).
+        try await withThrowingTaskGroup(of: (instance: String, outcome: InsertOutcome?).self) { group in
             var inFlight: [String: Int] = [:]   // instanceId → inserts of it in flight
             var total = 0
-            func count(_ done: (instance: String, outcome: InsertOutcome)) {
+            func count(_ done: (instance: String, outcome: InsertOutcome?)) {
                 switch done.outcome {
                 case .new: tally.new += 1
                 case .duplicate: tally.duplicate += 1
+                case nil: tally.rejected += 1
                 }
                 total -= 1
                 inFlight[done.instance, default: 1] -= 1
@@ -88,7 +90,10 @@ struct Import: AsyncParsableCommand {
                     }
                     let place = "\(input.name):\(line)"
                     group.addTask {
-                        do { return (report.instanceId, try await store.insert(report, receivedAt: report.timestamp)) } catch {
+                        do { return (report.instanceId, try await store.insert(report, receivedAt: report.timestamp)) } catch StoreError.rejected(let why) {
+                            StandardError.write("\(place): the database refused a value of the report: \(why)\n")
+                            return (report.instanceId, nil)
+                        } catch {
                             throw ImportStoreFailure(description: "\(place): \(error)")
                         }
                     }

@@ -8,10 +8,10 @@ import Systemd
 import UnixSignals
 
 /// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins and TokenFile=, `READY=1`.
-/// Tokens, MaxBodyBytes=, RetainDays=, the rate limits, TrustedProxies= and the timeouts take effect at once (the
-/// timeouts for new connections), and the TLS certificate and key are read again (a renewed certificate needs no
-/// restart); Listen=, Database=, PasswordFile=, MaxConnections= and turning TLS on or off need a restart (said in
-/// the log and the status). A configuration that does not load keeps the running one.
+/// Tokens, MaxBodyBytes=, MaxDistinctValues=, RetainDays=, the rate limits, TrustedProxies= and the timeouts take
+/// effect at once (the timeouts for new connections), and the TLS certificate and key are read again (a renewed
+/// certificate needs no restart); Listen=, Database=, PasswordFile=, MaxConnections= and turning TLS on or off need a
+/// restart (said in the log and the status). A configuration that does not load keeps the running one.
 struct Reloader: Service {
     let options: CommonOptions
     let logger: Logger
@@ -37,11 +37,11 @@ struct Reloader: Service {
             let context = try CollectorContext.load(options, logger: logger)
             let tokens = try context.readTokens()
             let c = context.config
-            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes))
             // The certificate first: a file that does not load fails the whole reload, keeping everything running.
             if let tls, let certificate = c.tlsCertificate, let key = c.tlsKey {
                 tls.replace(with: try CollectorServer.tlsContext(certificate: certificate, key: key))
             }
+            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes, maxDistinctValues: c.maxDistinctValues))
             retainDays.withLockedValue { $0 = c.retainDays }
             gate.update(limits: c.limits, trustedProxies: c.trustedProxies)
             edge.setTimeouts(c.timeouts)

@@ -42,7 +42,8 @@ struct Serve: AsyncParsableCommand {
         do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
         let store = try await context.openStore()
 
-        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes))
+        let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes,
+                                                        maxDistinctValues: context.config.maxDistinctValues))
         let metrics = CollectorMetrics()
         let gate = IngestGate(limits: config.limits, trustedProxies: config.trustedProxies)
         let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)

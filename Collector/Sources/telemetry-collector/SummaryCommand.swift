@@ -21,7 +21,7 @@ struct SummaryCommand: AsyncParsableCommand {
         let context = try CollectorContext.load(options, logger: logger)
         let store = try await context.openStore()
         let summary: Summary
-        do { summary = try await store.summary(days: days, asOf: Date()) } catch {
+        do { summary = try await store.summary(days: days, asOf: Date()).cappingDistinctValues(context.config.maxDistinctValues) } catch {
             await store.close()
             throw CLIFailure.runtime("\(error)")
         }

@@ -15,6 +15,7 @@ import Testing
         #expect(c.database.description == CollectorConfig.defaultDatabase)
         #expect(c.maxBodyBytes == 65_536)
         #expect(c.retainDays == 400)
+        #expect(c.maxDistinctValues == 100)
         #expect(w.isEmpty)
     }
 
@@ -29,6 +30,7 @@ import Testing
             RetainDays=30
             TLSCertificate=/etc/ssl/c.pem
             TLSKey=/etc/ssl/k.pem
+            MaxDistinctValues=5
             """)
         #expect(c.listen == ListenAddress(host: "::1", port: 9000))
         #expect(c.listen.description == "[::1]:9000")
@@ -37,6 +39,7 @@ import Testing
         #expect(c.retainDays == 30)
         #expect(c.tokenFile == "/etc/telemetry-collector/tokens")
         #expect(c.tlsKey == "/etc/ssl/k.pem")
+        #expect(c.maxDistinctValues == 5)
     }
 
     @Test func laterWinsAndEmptyResets() throws {
@@ -55,6 +58,8 @@ import Testing
         ("MaxBodyBytes=17M", "expected a size from 1K to 16M"),
         ("MaxBodyBytes=99999999999999999K", "expected a size"),
         ("RetainDays=0", "expected a whole number from 1 to 36500"),
+        ("MaxDistinctValues=0", "expected a whole number from 1 to 100000"),
+        ("MaxDistinctValues=many", "expected a whole number from 1 to 100000"),
         ("TokenFile=tokens", "expected an absolute path"),
         ("TLSKey=/k.pem", "TLSKey= is set but TLSCertificate= is not"),
     ])

@@ -65,7 +65,7 @@ final class PostgresTestServer: @unchecked Sendable {
                                           "--pwfile=\(pwfile)", "--auth-local=trust", "--auth-host=scram-sha-256",
                                           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
         unlink(pwfile)
-        guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.output.suffix(2000))") }
+        guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.errors.suffix(2000))\(initdb.output.suffix(1000))") }
         var lastError = ""
         for _ in 0..<3 {
             let port = try Self.freePort()
@@ -79,7 +79,7 @@ final class PostgresTestServer: @unchecked Sendable {
                 self.pid = pid_t(pidLine) ?? 0
                 return
             }
-            lastError = r.output
+            lastError = r.errors + r.output
         }
         throw Failure(description: "pg_ctl start failed: \(lastError.suffix(2000))")
     }
@@ -100,7 +100,7 @@ final class PostgresTestServer: @unchecked Sendable {
     func psql(_ sql: String, database: String) throws -> String {
         let r = try runAsServerUser(["\(Self.binDir)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory,
                                      "-p", "\(port)", "-U", Self.role, "-d", database, "-c", sql])
-        guard r.status == 0 else { throw Failure(description: "psql \(sql): \(r.output)") }
+        guard r.status == 0 else { throw Failure(description: "psql \(sql): \(r.errors)") }
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -124,17 +124,24 @@ final class PostgresTestServer: @unchecked Sendable {
     }
 
     /// posix_spawn + waitpid (Foundation's Process can miss the exit of a child under the test runner), output to
-    /// a file, not a pipe: the server pg_ctl starts would inherit a pipe's write end and keep it open.
-    private func runAsServerUser(_ argv: [String]) throws -> (status: Int32, output: String) {
-        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv
-        let outPath = "\(directory)/command-\(UUID().uuidString).log"
-        defer { unlink(outPath) }
+    /// files, not pipes: the server pg_ctl starts would inherit a pipe's write end and keep it open.
+    ///
+    /// The command starts in the server's own directory (`env -C`; glibc's posix_spawn_file_actions_addchdir_np is
+    /// not visible to Swift): the test process's working directory is the checkout, which the `postgres` user
+    /// usually cannot enter, and psql then warns "could not change directory". Standard error is kept apart from
+    /// standard output, so a warning never ends up among the rows a query returns.
+    func runAsServerUser(_ argv: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let inDirectory = ["/usr/bin/env", "-C", directory, "--"] + argv
+        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + inDirectory : inDirectory
+        let name = "\(directory)/command-\(UUID().uuidString)"
+        let outPath = name + ".out", errPath = name + ".err"
+        defer { unlink(outPath); unlink(errPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var cArgs = full.map { strdup($0) } + [nil]
         defer { for a in cArgs { free(a) } }
         var pid: pid_t = 0
@@ -142,9 +149,10 @@ final class PostgresTestServer: @unchecked Sendable {
         guard rc == 0 else { throw Failure(description: "posix_spawn \(full[0]): errno \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output, errors)
     }
 
     private static func freePort() throws -> Int {

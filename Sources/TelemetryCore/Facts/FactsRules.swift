@@ -28,7 +28,7 @@ public enum FactsRules {
 
     public static func isValidKey(_ key: String) -> Bool {
         let b = Array(key.utf8)
-        guard let first = b.first, b.count <= 64, first >= 0x61 && first <= 0x7A else { return false }
+        guard let first = b.first, b.count <= TextLimit.factKey, first >= 0x61 && first <= 0x7A else { return false }
         return b.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
     }
 

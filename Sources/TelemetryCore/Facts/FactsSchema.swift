@@ -24,7 +24,7 @@ public struct FactsSchema: Sendable, Equatable {
     }
 
     public static let maxEnumValues = 32
-    public static let maxEnumValueLength = 64
+    public static let maxEnumValueLength = TextLimit.factValue
 
     public var facts: [String: Declaration]
 
@@ -82,6 +82,11 @@ public struct FactsSchema: Sendable, Equatable {
                 guard e.type == .string else { throw Invalid(description: "\(key): enum is only allowed with type string") }
                 guard values.count <= maxEnumValues, values.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.count <= maxEnumValueLength }) else {
                     throw Invalid(description: "\(key): enum allows at most \(maxEnumValues) values of 1 to \(maxEnumValueLength) characters")
+                }
+                // A value is sent as it is listed (cutting it would no longer match the file's); the collector
+                // refuses control and format characters, so a schema listing one is unusable.
+                guard !values.contains(where: TextLimit.hasControlOrFormat) else {
+                    throw Invalid(description: "\(key): an enum value holds a control or format character (such as a zero-width space or a bidi override)")
                 }
             } else if e.type == .string {
                 throw Invalid(description: "\(key): a string fact needs an enum of its allowed values")

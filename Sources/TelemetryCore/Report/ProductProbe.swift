@@ -10,13 +10,14 @@ public struct ProductProbe: Sendable {
     /// The version: `VersionFile=`'s first line (trimmed, cut to the schema's limit), else `Version=`.
     /// An unreadable or empty file gives nil and a reason.
     public static func version(_ settings: ProductSettings) -> (version: String?, problem: String?) {
-        guard let path = settings.versionFile else { return (settings.version.map { TextLimit.cut($0, to: TextLimit.productVersion) }, nil) }
+        guard let path = settings.versionFile else { return (settings.version.map { TextLimit.sendable($0, limit: TextLimit.productVersion) }, nil) }
         switch firstLine(path) {
         case .value(let v):
             guard v.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
                 return (nil, "VersionFile=\(path): the first line holds control characters")
             }
-            return (TextLimit.cut(v, to: TextLimit.productVersion), nil)
+            // Format characters (a byte order mark, a zero-width space) are cut; controls refused above.
+            return (TextLimit.sendable(v, limit: TextLimit.productVersion), nil)
         case .unavailable(let why): return (nil, "VersionFile=\(path): \(why); sending version null")
         }
     }

@@ -89,8 +89,8 @@ public struct ReportBuilder: Sendable {
                 cpu: probe.cpuInfo(limits: limits).cutToLimits(),
                 memory: probe.memoryInfo(limits: limits),
                 uptimeSec: probe.uptimeSec(),
-                virtualization: probe.virtualization(),
-                container: container,
+                virtualization: TextLimit.cutLabel(probe.virtualization()),
+                container: TextLimit.cutLabel(container),
                 config: features,
                 facts: facts.facts,
                 factsStatus: facts.status
@@ -102,7 +102,7 @@ public struct ReportBuilder: Sendable {
             timestamp: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             instanceId: identity.instanceId,
             clusterId: clusterId(),
-            agent: Agent(name: AgentInfo.name, version: AgentInfo.version),
+            agent: Agent(name: AgentInfo.name, version: TextLimit.sendable(AgentInfo.version, limit: TextLimit.label)),
             product: productBlock(),
             data: data
         )
@@ -132,7 +132,7 @@ public struct ReportBuilder: Sendable {
         if notices.changed("VersionFile", to: problem ?? "") {
             probe.logger.warning("\(problem ?? "")", metadata: TelemetryEvent.productFileProblem.metadata)
         }
-        return Product(name: TextLimit.cut(name, to: ConfigValues.productNameLimit), version: version)
+        return Product(name: TextLimit.sendable(name, limit: ConfigValues.productNameLimit), version: version)
     }
 
     func readFacts(now: Date) -> FactsOutcome {

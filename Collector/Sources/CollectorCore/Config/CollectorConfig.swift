@@ -21,6 +21,8 @@ public struct CollectorConfig: Sendable, Equatable {
     /// `TLSCertificate=` / `TLSKey=`: PEM files; both or neither.
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// `MaxDistinctValues=`: values a breakdown shows per day (page, API, /metrics); the rest counted as `other`.
+    public var maxDistinctValues = Summary.defaultMaxDistinctValues
 
     // The HTTP edge: what an internet-facing server must bound (README, "Running it on the internet").
     /// `MaxConnections=`: open connections at most; at the cap the oldest idle one makes room, and when every

@@ -7,7 +7,8 @@ public enum CollectorConfigSchema {
     public static let keys = ["Listen", "Database", "PasswordFile", "TokenFile", "MaxBodyBytes", "RetainDays",
                               "TLSCertificate", "TLSKey",
                               "MaxConnections", "RequestTimeoutSec", "IdleTimeoutSec", "WriteTimeoutSec",
-                              "NetworkReportsPerMinute", "NetworkNewInstallsPerDay", "InstanceReportsPerDay", "TrustedProxies"]
+                              "NetworkReportsPerMinute", "NetworkNewInstallsPerDay", "InstanceReportsPerDay", "TrustedProxies",
+                              "MaxDistinctValues"]
     public static let keysBySection: [String: [String]] = [section: keys]
 
     public static let maxBodyBytesRange = 1024...(16 << 20)
@@ -16,6 +17,7 @@ public enum CollectorConfigSchema {
     /// 0 turns a rate limit off.
     public static let limitRange = 0...100_000_000
     public static let edgeTimeoutRange = TimeSpan(seconds: 1)...TimeSpan(seconds: 3600)
+    public static let maxDistinctValuesRange = 1...100_000
 
     /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
     /// the keys that go together.
@@ -64,6 +66,7 @@ public enum CollectorConfigSchema {
         case "InstanceReportsPerDay":
             c.limits.instanceReportsPerDay = try a.parsed(or: d.limits.instanceReportsPerDay) { integer($0, in: limitRange) }
         case "TrustedProxies": c.trustedProxies = try a.parsed(or: d.trustedProxies, trustedProxies)
+        case "MaxDistinctValues": c.maxDistinctValues = try a.parsed(or: d.maxDistinctValues) { integer($0, in: maxDistinctValuesRange) }
         default:
             throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
         }

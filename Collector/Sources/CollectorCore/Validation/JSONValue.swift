@@ -244,7 +244,8 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if integral, let n = Int64(text) { return .integer(n) }
-        guard let d = Double(text) else { throw error("a number out of range") }
+        // Double("1e999") is infinity: not a number JSON can carry back out (minimalJSON), so out of range.
+        guard let d = Double(text), d.isFinite else { throw error("a number out of range") }
         return .double(d)
     }
 }

@@ -34,7 +34,7 @@ public struct ReportValidator: Sendable {
     }
 
     public func validate(_ body: [UInt8]) -> Result<ValidatedReport, ReportRejection> {
-        guard let text = String(validating: body, as: UTF8.self) else {
+        guard String(validating: body, as: UTF8.self) != nil else {
             return .failure(ReportRejection(reason: "the body is not UTF-8 text"))
         }
         let document: JSONValue
@@ -48,17 +48,24 @@ public struct ReportValidator: Sendable {
         if let v = top["schemaVersion"]?.number, v > Double(Report.currentSchemaVersion) {
             return .failure(ReportRejection(reason: "schemaVersion \(JSONValue.format(v)) is newer than this collector understands (\(Report.currentSchemaVersion)); upgrade telemetry-collector"))
         }
+        if let found = document.firstControlOrFormat() {
+            return .failure(ReportRejection(reason: "the report does not match report-v1", violations: [found.violation]))
+        }
         let violations = schema.validate(document)
         guard violations.isEmpty else {
             return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
         }
+        // What is kept is the document as validated, in minimal form, never the bytes as sent: whitespace padding
+        // costs the sender nothing once gzipped and would cost the store its full size.
+        let minimal = document.minimalJSON
+        let minimalData = Data(minimal.utf8)
         // The daemon's own model reads what the schema let through (timestamps as the daemon writes them). The
         // schema's pattern lets "2026-13-45T99:99:99Z" through; the model's date decoding does not.
         let report: Report
-        do { report = try Report.makeDecoder().decode(Report.self, from: Data(body)) } catch {
+        do { report = try Report.makeDecoder().decode(Report.self, from: minimalData) } catch {
             // Only on this (rare) path is the timestamp decoded alone, to name it as the reason.
             struct Timestamp: Decodable { var timestamp: Date }
-            if (try? Report.makeDecoder().decode(Timestamp.self, from: Data(body))) == nil {
+            if (try? Report.makeDecoder().decode(Timestamp.self, from: minimalData)) == nil {
                 return .failure(ReportRejection(reason: "the report does not match report-v1",
                                                 violations: [SchemaViolation(path: "/timestamp", message: "not a date and time that exists")]))
             }
@@ -66,16 +73,17 @@ public struct ReportValidator: Sendable {
         }
         return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,
                                         instanceId: report.instanceId, clusterId: report.clusterId,
-                                        facts: ReportValidator.facts(report), json: text))
+                                        facts: ReportValidator.facts(report), json: minimal))
     }
 
+    /// The labels a report is counted under; a report's own `unknown` or `other` quoted (`ReservedLabels`).
     static func facts(_ report: Report) -> ReportFacts {
-        var f = ReportFacts(productVersion: report.product?.version)
+        var f = ReportFacts(productVersion: ReservedLabels.label(report.product?.version))
         if case .diagnostics(let d) = report.data {
-            f.os = Buckets.os(id: d.os.id, versionId: d.os.versionId)
-            f.arch = d.os.arch
-            f.virtualization = d.virtualization
-            f.container = d.container
+            f.os = ReservedLabels.label(Buckets.os(id: d.os.id, versionId: d.os.versionId))
+            f.arch = ReservedLabels.label(d.os.arch)
+            f.virtualization = ReservedLabels.label(d.virtualization)
+            f.container = ReservedLabels.label(d.container)
             f.cores = Buckets.cores(d.cpu.logicalCores)
             f.memory = Buckets.memory(d.memory.totalBytes.map { Int64(clamping: $0) })
         }

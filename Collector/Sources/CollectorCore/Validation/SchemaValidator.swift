@@ -14,6 +14,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryCore
 
 public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
@@ -378,7 +379,8 @@ extension JSONValue {
     }
 
     static func clip(_ s: String) -> String {
-        let clean = String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0 == "\"" || $0 == "\\" ? "?" : $0 }))
+        // Controls and format characters (a bidi override would reorder the message around it) as "?".
+        let clean = String(String.UnicodeScalarView(s.unicodeScalars.map { TextLimit.isControlOrFormat($0) || $0 == "\"" || $0 == "\\" ? "?" : $0 }))
         return clean.count > 40 ? String(clean.prefix(40)) + "…" : clean
     }
 
