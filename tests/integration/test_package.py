@@ -164,6 +164,24 @@ def test_lintian_reports_no_error_or_warning(spec, debs):
     assert p.returncode == 0 and not tags, f"lintian on {debs[0].name}:\n{p.stdout}{p.stderr}"
 
 
+def test_copyright_is_machine_readable_apache_and_names_what_the_binary_embeds(spec, debs):
+    with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE) as tar:
+        text = subprocess.run(["tar", "-xO", f"./usr/share/doc/{spec.name}/copyright"], stdin=tar.stdout,
+                              capture_output=True, text=True, check=True).stdout
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    assert paragraphs[0].startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+    fields = [dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", p, re.M)) for p in paragraphs[1:]]
+    own = next(f for f in fields if f.get("Files") == "*")
+    assert own["License"] == "Apache-2.0"
+    # Every license a Files paragraph names by its short name has its text in a stand-alone paragraph.
+    used = {f["License"] for f in fields if "Files" in f}
+    given = {f["License"] for f in fields if "Files" not in f}
+    assert used <= given, f"no license text for {used - given}"
+    for embedded in ("BoringSSL", "zlib", "Swift runtime", "swift-nio-ssl", "CNIOExtrasZlib"):
+        assert embedded in text, f"debian/copyright does not name {embedded}"
+    assert (ROOT / "LICENSE").read_text().count("Apache License") >= 1
+
+
 def test_metadata_depends_conffiles_and_systemd_scripts(spec, debs):
     deb = str(debs[0])
     depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True, check=True).stdout
