@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Systemd
 import TelemetryCore
 
 struct Status: AsyncParsableCommand {
@@ -110,7 +111,7 @@ struct StatusReport: Encodable {
             reloadError = nil
         }
         disabledBy = enabled ? nil : decidedBy
-        ignoredCallerVariables = ConfigSchema.disableVariables.filter { ctx.environment[$0].map { !$0.isEmpty && $0 != "0" } ?? false }
+        ignoredCallerVariables = ConfigSchema.disableVariables.filter { EnvironmentFlag(ctx.environment[$0]).isSet }
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
         // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
