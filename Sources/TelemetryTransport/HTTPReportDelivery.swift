@@ -96,6 +96,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         }
         do {
             let added = try spool.add(body: body, type: type, messageId: id, maxReports: config.maxReports)
+            logDiscards(added.discarded)
             if spoolBroken {
                 spoolBroken = false
                 logger.notice("The spool in \(spool.directory) is writable again; reports survive restarts again",

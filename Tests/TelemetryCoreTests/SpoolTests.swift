@@ -104,6 +104,17 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
         #expect(spool.purge() == 0)
     }
 
+    @Test func addReturnsWhatItsScanDeleted() throws {
+        let dir = try tempDir()
+        let spool = Spool(stateDirectory: dir)
+        try spool.enqueue(report(), maxReports: 10)
+        try Array("x".utf8).write(to: spool.directory + "/stray.txt")
+        try Array("x".utf8).write(to: spool.directory + "/000000000000001-keepalive-0a.json.tmp.1")
+        let added = try spool.add(body: Array(try report().jsonData()), type: .keepalive, messageId: "0b", maxReports: 10)
+        #expect(added.discarded.map(\.fileName).sorted() == ["000000000000001-keepalive-0a.json.tmp.1", "stray.txt"])
+        #expect(spool.entries().count == 2)
+    }
+
     @Test func missingDirectoryIsAnEmptySpool() {
         let spool = Spool(stateDirectory: "/nonexistent-\(UUID().uuidString)")
         #expect(spool.entries().isEmpty)

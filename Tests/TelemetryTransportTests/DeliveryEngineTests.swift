@@ -304,6 +304,21 @@ import Testing
         await engine.shutdown()
     }
 
+    @Test func submitLogsWhatTheSpoolScanDeletes() async throws {
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try FileManager.default.createDirectory(atPath: dir + "/spool", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/spool/stray.txt"))
+        // No worker: only the submit's own scan can find the stray file.
+        try await withEngine(testConfig(endpoint: "http://127.0.0.1:1/r"), stateDirectory: dir, log: log, run: false) { engine in
+            await engine.submit(makeReport())
+        }
+        let lines = log.all.filter { $0.message.contains("stray.txt") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.level == .warning)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/spool/stray.txt"))
+    }
+
     @Test func shutdownStopsTheWorkerAndKeepsTheReportSpooled() async throws {
         let refused = try await closedPort()
         let dir = try tempDir("engine")
