@@ -229,7 +229,7 @@ public final class Daemon: Service, Sendable {
             return nil
         } catch {
             logger.error("State directory \(settings.stateDirectory) is not writable (\(error.description)): reports cannot be spooled and the schedule is not kept across restarts; give it to the daemon's user (StateDirectory= in the unit) or pass --state-dir",
-                         metadata: TelemetryEvent.spoolError.metadata)
+                         metadata: TelemetryEvent.stateDirectoryUnwritable.metadata)
             return "state directory \(settings.stateDirectory) not writable"
         }
     }
@@ -251,7 +251,7 @@ public final class Daemon: Service, Sendable {
             try record.write(stateDirectory: settings.stateDirectory)
         } catch {
             logger.warning("Could not record the daemon's decision in \(settings.stateDirectory): \(error.description); `telemetryd status` will show what the files alone decide",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.daemonRecordNotWritten.metadata)
         }
     }
 

@@ -100,7 +100,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             if spoolBroken {
                 spoolBroken = false
                 logger.notice("The spool in \(spool.directory) is writable again; reports survive restarts again",
-                              metadata: TelemetryEvent.spoolError.metadata)
+                              metadata: TelemetryEvent.spoolWritable.metadata)
             }
             logger.info("Queued \(type.rawValue) report \(id)", metadata: .report(.queued, type: type, messageId: id))
             for old in added.dropped {
@@ -110,7 +110,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             for (old, error) in added.notDropped {
                 // The new report is spooled; only the bound is exceeded until the old file can be deleted.
                 logger.warning("Spool full (MaxReports=\(config.maxReports)): cannot drop the oldest unsent \(old.type.rawValue) report \(old.messageId): \(error); it stays queued",
-                               metadata: TelemetryEvent.spoolError.metadata)
+                               metadata: TelemetryEvent.spoolDropFailed.metadata)
             }
         } catch {
             var m = TelemetryEvent.spoolError.metadata

@@ -251,11 +251,18 @@ import Testing
             // error, not one per report).
             await engine.submit(makeReport(.diagnostics))
             _ = try await collector.waitFor(2)
+            // Fixed: the next report is spooled, and that notice has an ID of its own, not the error's.
+            try FileManager.default.removeItem(atPath: dir + "/spool")
+            await engine.submit(makeReport())
+            _ = try await collector.waitFor(3)
         }
         await collector.stop()
         let spoolErrors = log.event(.spoolError)
         #expect(spoolErrors.count == 2)
         #expect(spoolErrors.filter { $0.level == .error }.count == 1)
+        let writable = log.event(.spoolWritable)
+        #expect(writable.count == 1)
+        #expect(writable.first?.level == .notice)
     }
 
     @Test func sendOnceDeliversWithoutTheSpool() async throws {
@@ -313,8 +320,9 @@ import Testing
         try await withEngine(testConfig(endpoint: "http://127.0.0.1:1/r"), stateDirectory: dir, log: log, run: false) { engine in
             await engine.submit(makeReport())
         }
-        let lines = log.all.filter { $0.message.contains("stray.txt") }
+        let lines = log.event(.spoolFileDiscarded)
         #expect(lines.count == 1)
+        #expect(lines.first?.message.contains("stray.txt") == true)
         #expect(lines.first?.level == .warning)
         #expect(!FileManager.default.fileExists(atPath: dir + "/spool/stray.txt"))
     }

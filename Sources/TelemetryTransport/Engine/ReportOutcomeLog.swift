@@ -49,7 +49,7 @@ struct ReportOutcomeLog {
             try store.update { $0.record(record, for: type) }
         } catch {
             logger.warning("Cannot record the \(type.rawValue) result in \(store.path): \(error); `telemetryd status` will not show it",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.resultNotRecorded.metadata)
         }
     }
 
