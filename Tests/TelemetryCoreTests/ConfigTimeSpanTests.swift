@@ -25,6 +25,10 @@ struct ConfigTimeSpanTests {
         ("+5s", 5 * s), ("10min", 10 * min), ("1d 1h 1min 1s", d + h + min + s),
         ("9223372036854775807us", UInt64(Int64.max)),
         ("infinity", UInt64.max), ("  infinity  ", UInt64.max),
+        // Microseconds with the micro sign (U+00B5) and the Greek mu (U+03BC): systemd 252 reads both
+        // (`systemd-analyze timespan` gives these values).
+        ("5\u{00B5}s", 5), ("5\u{03BC}s", 5), ("1.5\u{00B5}s", 1), ("2 \u{00B5}s", 2),
+        ("1s 5\u{00B5}s", 1_000_005), ("7 \u{03BC}s 3ms", 3007),
     ]
 
     @Test("accepts systemd time spans", arguments: valid)
