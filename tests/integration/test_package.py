@@ -23,6 +23,7 @@ import nspawn
 from collector import Collector
 from conftest import BIN, ROOT
 from debroot import DebianRoot, rootfs_tarball
+from test_version import project_version
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ def test_copyright_is_machine_readable_apache_and_names_what_the_binary_embeds(s
 
 def test_metadata_depends_conffiles_and_systemd_scripts(spec, debs):
     deb = str(debs[0])
+    # The upstream version is the project's one version (ProjectVersion.swift), revision 1.
+    version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True, text=True, check=True).stdout
+    assert version.strip() == f"{project_version()}-1"
     depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True, check=True).stdout
     # Computed by dpkg-shlibdeps from what the binary links, not written by hand.
     for lib in ("libc6", "libsystemd0"):

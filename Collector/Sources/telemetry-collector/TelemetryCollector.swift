@@ -1,8 +1,9 @@
 import ArgumentParser
 import CollectorCore
+import TelemetryCore
 
 struct TelemetryCollector: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = ProjectVersion.string
     static let configuration = CommandConfiguration(
         commandName: "telemetry-collector",
         abstract: "Receives telemetryd's reports, counts installs and shows the answers.",

@@ -7,7 +7,7 @@ import Systemd
 
 public enum AgentInfo {
     public static let name = "telemetryd"
-    public static let version = "0.1.0"
+    public static let version = ProjectVersion.string
     public static var userAgent: String { "\(name)/\(version)" }
 }
 
