@@ -1,11 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
-private func tempDir() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idtest-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+private func tempDir(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try TemporaryDirectories.make("idtest", sourceLocation: sourceLocation)
 }
 
 private func contents(_ path: String) -> String? {
@@ -26,7 +25,7 @@ private final class Counter: @unchecked Sendable {
 private let machineA = "11111111-1111-4111-8111-111111111111"
 private let machineB = "22222222-2222-4222-8222-222222222222"
 
-@Suite struct IdentityTests {
+@Suite(.removesTemporaryDirectories) struct IdentityTests {
     @Test func firstLoadCreatesAndPersistsBothIDs() throws {
         let dir = try tempDir()
         let store = IdentityStore(stateDirectory: dir, machineAppID: { machineA })
@@ -152,7 +151,7 @@ private let machineB = "22222222-2222-4222-8222-222222222222"
     }
 }
 
-@Suite struct AtomicFileTests {
+@Suite(.removesTemporaryDirectories) struct AtomicFileTests {
     @Test func writeReplacesContentAndLeavesNoTemp() throws {
         let dir = try tempDir()
         let path = dir + "/f"

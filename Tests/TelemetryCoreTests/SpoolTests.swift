@@ -1,11 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
-private func tempDir() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spooltest-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+private func tempDir(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try TemporaryDirectories.make("spooltest", sourceLocation: sourceLocation)
 }
 
 private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidString.lowercased()) -> Report {
@@ -13,7 +12,7 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
            agent: Agent(version: "0.1.0"), data: .keepalive(KeepAliveData(uptimeSec: 5, agentUptimeSec: 1)))
 }
 
-@Suite struct DeliverySpoolTests {
+@Suite(.removesTemporaryDirectories) struct DeliverySpoolTests {
     @Test func entryNamesSortOldestFirstAndRoundTrip() {
         let a = SpoolEntry(spooledAtMs: 9, type: .keepalive, messageId: "0a-1")
         let b = SpoolEntry(spooledAtMs: 10, type: .diagnostics, messageId: "0b")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import TelemetryCore
 @testable import TelemetryDaemon
 
@@ -34,17 +35,18 @@ actor RecordingDelivery: ReportDelivery {
     }
 }
 
-@Suite("Daemon loop", .serialized)
+@Suite("Daemon loop", .serialized, .removesTemporaryDirectories)
 struct DaemonLoopTests {
     let dir: String
 
     init() throws {
-        dir = NSTemporaryDirectory() + "telemetryd-daemon-\(UUID().uuidString)"
+        dir = try TemporaryDirectories.make("telemetryd-daemon")
         try FileManager.default.createDirectory(atPath: dir + "/state", withIntermediateDirectories: true)
     }
 
     func writeConfig(_ text: String) throws {
-        try text.write(toFile: dir + "/telemetry.conf", atomically: true, encoding: .utf8)
+        // AtomicFile, not Foundation's atomic write, which leaves a TemporaryDirectory.* behind in $TMPDIR.
+        try AtomicFile.write(Array(text.utf8), to: dir + "/telemetry.conf")
     }
 
     func makeDaemon(_ delivery: RecordingDelivery) -> Daemon {

@@ -3,10 +3,11 @@ import Logging
 import Synchronization
 import TelemetryCore
 import Testing
+import TestSupport
 @testable import TelemetryTransport
 
 /// The engine end to end against a real collector on 127.0.0.1.
-@Suite struct DeliveryEngineTests {
+@Suite(.removesTemporaryDirectories) struct DeliveryEngineTests {
     /// Runs `body` with an engine whose worker runs, then stops it (bounded).
     private func withEngine(
         _ loaded: LoadedConfig, stateDirectory: String, log: LogCapture, run: Bool = true,

@@ -2,9 +2,10 @@ import Foundation
 import NIOSSL
 import TelemetryCore
 import Testing
+import TestSupport
 @testable import TelemetryTransport
 
-@Suite struct DeliveryTransportTests {
+@Suite(.removesTemporaryDirectories) struct DeliveryTransportTests {
     private func settings(_ endpoint: String, compress: Bool = true, caFile: String? = nil) -> TransportSettings {
         TransportSettings(endpoint: endpoint, timeout: TimeSpan(seconds: 5), proxy: nil, caFile: caFile, compress: compress)
     }

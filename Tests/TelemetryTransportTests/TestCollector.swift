@@ -6,6 +6,8 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 import TelemetryCore
+import Testing
+import TestSupport
 @testable import TelemetryTransport
 
 /// A real HTTP(S) collector on 127.0.0.1 with scripted answers; records what it received.
@@ -208,10 +210,9 @@ struct TestPKI: Sendable {
     }
 }
 
-func tempDir(_ prefix: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+/// A directory removed after the test (its suite needs `.removesTemporaryDirectories`).
+func tempDir(_ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try TemporaryDirectories.make(prefix, sourceLocation: sourceLocation)
 }
 
 func makeReport(_ type: ReportType = .keepalive) -> Report {
