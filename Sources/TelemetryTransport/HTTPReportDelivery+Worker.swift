@@ -87,7 +87,6 @@ extension HTTPReportDelivery {
             let fresh = Credential.load(tokenFile: config.tokenFile, environment: environment)
             if fresh != settings.credential {
                 settings.credential = fresh
-                flags.withLock { $0.token = fresh.isConfigured }
                 if let old = transport {
                     transport = nil
                     await old.shutdown()

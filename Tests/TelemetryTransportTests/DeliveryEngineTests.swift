@@ -283,10 +283,6 @@ import TestSupport
         let state = try DeliveryStateStore(stateDirectory: dir).load()
         #expect(state.lastResult(.keepalive)?.result == .retrying)
         #expect(state.lastResult(.diagnostics)?.result == .sent)
-        let dry = await HTTPReportDelivery.sendOnce(makeReport(), loaded: testConfig(endpoint: collector.url) { $0.dryRun = true },
-                                                    stateDirectory: dir, environment: [:], logger: log.logger)
-        #expect(dry == nil)
-        #expect(collector.received.count == 2)
     }
 
     @Test func proxyInUseFollowsTheConfiguration() async throws {
