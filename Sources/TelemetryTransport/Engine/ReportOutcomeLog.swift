@@ -61,10 +61,3 @@ struct ReportOutcomeLog {
         logger.info("[telemetry] \(String(decoding: body, as: UTF8.self))", metadata: m)
     }
 }
-
-extension TimeSpan {
-    /// A non-negative duration, rounded to microseconds.
-    init(duration: Duration) {
-        self.init(microseconds: UInt64(max(0, duration.inSeconds * 1_000_000).rounded()))
-    }
-}
