@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Systemd
 import UnixSignals
 
-/// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins and TokenFile=, `READY=1`.
-/// Tokens, MaxBodyBytes= and RetainDays= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
+/// SIGHUP (`systemctl reload`): `RELOADING=1`, re-read collector.conf, its drop-ins, TokenFile= and ReadTokenFile=,
+/// `READY=1`. Tokens, MaxBodyBytes=, RetainDays= and ReadCacheSec= take effect at once; Listen=, Database=, PasswordFile= and TLS need a
 /// restart (said in the log and the status). A configuration that does not load keeps the running one.
 struct Reloader: Service {
     let options: CommonOptions
@@ -16,22 +16,26 @@ struct Reloader: Service {
     let started: CollectorConfig
     let status: Status
     let retainDays: NIOLockedValueBox<Int>
+    let reads: Reads
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             Notify.reloading()
-            reload()
+            await reload()
             Notify.ready(status: status.text)
         }
     }
 
-    func reload() {
+    func reload() async {
         do {
             let context = try CollectorContext.load(options, logger: logger)
             let tokens = try context.readTokens()
+            let readTokens = try context.readReadTokens()
             let c = context.config
             settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes))
+            reads.access.replace(with: readTokens)
+            await reads.model.setTimeToLive(c.readCache.duration)
             retainDays.withLockedValue { $0 = c.retainDays }
             var needRestart: [String] = []
             if c.listen != started.listen { needRestart.append("Listen=") }
@@ -39,7 +43,7 @@ struct Reloader: Service {
             if c.passwordFile != started.passwordFile { needRestart.append("PasswordFile=") }
             if c.tlsCertificate != started.tlsCertificate || c.tlsKey != started.tlsKey { needRestart.append("TLSCertificate=/TLSKey=") }
             let note = needRestart.isEmpty ? nil : "\(needRestart.joined(separator: ", ")) changed: restart to apply"
-            status.reloaded(tokens: tokens, note: note)
+            status.reloaded(tokens: tokens, readTokens: readTokens, note: note)
             logger.notice("configuration reloaded\(note.map { "; \($0)" } ?? "")", metadata: CollectorEvent.reloaded.metadata)
         } catch {
             status.reloadFailed("reload failed, running configuration kept: \(error)")
