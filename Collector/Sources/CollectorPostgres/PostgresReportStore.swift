@@ -175,7 +175,7 @@ public final class PostgresReportStore: ReportStore {
         var hi = lastDay
         while hi >= firstDay, !Task.isCancelled {
             let lo = max(firstDay, hi - 30)
-            let toCache = try await call("cannot count closed days for the day cache") { [client, logger] in
+            let toCache = try await call("cannot count closed days for the day cache") { [client, logger, lo, hi] in
                 try await client.withConnection { conn in
                     try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                     do {

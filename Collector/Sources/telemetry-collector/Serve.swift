@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
         let database = context.config.database.description
         let status = Status(database: database, tokens: tokens, readTokens: readTokens)
         // What /healthz does not say (it answers ok or unavailable) goes to the journal and STATUS=.
-        let health = HealthCheck(store: store, availability: ingest.availability) { h in
+        let health = HealthCheck(store: store, availability: ingest.availability, onChange: { h in
             if h.available {
                 logger.notice("health check: the database answers again", metadata: CollectorEvent.databaseAvailable.metadata)
             } else {
@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
             }
             status.health(h.available ? nil : h.detail)
             Notify.status(status.text)
-        }
+        })
         let reads = Reads(model: ReadModel(store: store, timeToLive: context.config.readCache.duration),
                           health: health, access: ReadAccess(readTokens))
         let router = CollectorRoutes.router(ingest: ingest, metrics: metrics, reads: reads)

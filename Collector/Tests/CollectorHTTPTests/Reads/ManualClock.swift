@@ -34,6 +34,6 @@ final class Gate: Sendable {
 /// Counts calls from concurrent tasks.
 final class Counter: Sendable {
     private let n = Mutex(0)
-    func next() -> Int { n.withLock { $0 += 1; return $0 } }
+    @discardableResult func next() -> Int { n.withLock { $0 += 1; return $0 } }
     var value: Int { n.withLock { $0 } }
 }
