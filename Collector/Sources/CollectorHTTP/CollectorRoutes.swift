@@ -59,7 +59,10 @@ public enum CollectorRoutes {
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
             do {
-                return json(200, JSONText.encode(try await reads.model.summary(days: days)))
+                let body = try await reads.model.rendered(days: days, form: "json") { Array(JSONText.encode($0).utf8) }
+                var headers: HTTPFields = [.contentType: "application/json"]
+                SecurityHeaders.add(SecurityHeaders.data, to: &headers)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
                 return unavailable(error)
             }
@@ -89,10 +92,10 @@ public enum CollectorRoutes {
             case .failure(let reason): return text(400, reason.description + "\n")
             }
             do {
-                let page = Dashboard.render(try await reads.model.summary(days: days))
+                let page = try await reads.model.rendered(days: days, form: "html") { Array(Dashboard.render($0).utf8) }
                 var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
                 SecurityHeaders.add(SecurityHeaders.page, to: &headers)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
             } catch {
                 return unavailable(error)
             }
@@ -126,7 +129,7 @@ public enum CollectorRoutes {
 
     static func unavailable(_ error: any Error) -> Response {
         // Every slot busy computing other answers: retry soon. Else the database: retry as agents do.
-        let busy = error is SingleFlightCache<ReadModel.Key, Summary>.Full
+        let busy = error is SingleFlightCacheFull
         var r = json(503, JSONText.encode(ReportRejection(reason: busy ? "busy computing other answers; retry in a few seconds" : "the database is unavailable")))
         r.headers[.retryAfter] = String(busy ? 5 : Ingest.retryAfterSeconds)
         return r

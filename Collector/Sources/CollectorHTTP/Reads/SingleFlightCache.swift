@@ -5,11 +5,6 @@
 /// Failures are not kept: every caller waiting on a failed computation gets its error, the next call computes again
 /// (still one at a time per key). The clock is passed in, so tests move time instead of sleeping.
 public actor SingleFlightCache<Key: Hashable & Sendable, Value: Sendable> {
-    /// Every slot holds a computation in flight: the caller should answer "busy" (503) and retry later.
-    public struct Full: Error, CustomStringConvertible {
-        public var maxKeys: Int
-        public var description: String { "all \(maxKeys) read slots are busy computing; retry later" }
-    }
 
     private enum Entry {
         case computing(Task<Value, any Error>)
@@ -82,7 +77,14 @@ public actor SingleFlightCache<Key: Hashable & Sendable, Value: Sendable> {
         for (key, entry) in entries {
             if case .ready(_, _, let used) = entry, used < oldest?.used ?? .max { oldest = (key, used) }
         }
-        guard let oldest else { throw Full(maxKeys: maxKeys) }
+        guard let oldest else { throw SingleFlightCacheFull(maxKeys: maxKeys) }
         entries[oldest.key] = nil
     }
+}
+
+/// Every slot of a `SingleFlightCache` holds a computation in flight: the caller should answer "busy" (503) and
+/// retry later.
+public struct SingleFlightCacheFull: Error, CustomStringConvertible {
+    public var maxKeys: Int
+    public var description: String { "all \(maxKeys) slots are busy computing; retry later" }
 }

@@ -77,7 +77,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for k in 1...2 { group.addTask { _ = try await cache.value(for: k) { started.next(); await gate.wait(); return k } } }
             await Self.until { started.value == 2 }
-            await #expect(throws: SingleFlightCache<Int, Int>.Full.self) { try await cache.value(for: 3) { 3 } }
+            await #expect(throws: SingleFlightCacheFull.self) { try await cache.value(for: 3) { 3 } }
             gate.open()
             try await group.waitForAll()
         }
