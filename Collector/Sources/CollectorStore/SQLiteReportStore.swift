@@ -5,12 +5,19 @@ import Foundation
 #endif
 import CollectorCore
 import Logging
+import NIOPosix
 import SQLiteNIO
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The embedded store for one machine: one SQLite file in WAL mode, one connection, one operation at a time.
+/// The embedded store for one machine: one SQLite file in WAL mode, a writer connection and a reader connection,
+/// each with its own thread and its own bounded queue of operations (one at a time on each).
+///
+/// Reads never slow ingest: summaries and the health check run on the reader connection in a deferred read
+/// transaction, which in WAL mode reads a snapshot beside the writer and never takes the write lock
+/// (`PRAGMA query_only` makes sure), so a summary neither waits for inserts nor makes them wait. Only the writer
+/// writes: reports, and `refreshDayCache` (the collector's own scheduled work), never a summary.
 ///
 /// Tables: `reports` (raw reports with the breakdown values they were counted under, unique `message_id`, pruned
 /// after RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown
@@ -18,42 +25,76 @@ import Glibc
 /// closed day's counts, `DayTotals` as JSON), `meta` (schema version). Triggers keep the rollups: a new row in
 /// `reports` updates `install_days` and `installs`, and any change to a day's `install_days` rows drops that day's
 /// `day_cache` row. So storing a report is one statement (one trip to SQLite's thread, atomic by itself), and a
-/// late `import` into a closed day is counted again at the next summary.
+/// late `import` into a closed day is counted from `install_days` by every summary until the day is cached again.
 public final class SQLiteReportStore: ReportStore {
     public static var schemaVersion: Int { migrations.count }
+    /// Operations that may wait for the writer (inserts, prune, the day cache): beyond, `StoreError.unavailable`.
+    public static let maxWaitingWrites = 256
+    /// Summaries and health checks that may wait for the reader (the read model sends one per key at a time).
+    public static let maxWaitingReads = 32
     public let kind = "sqlite"
     public let path: String
     private let connection: SQLiteConnection
-    private let gate = AsyncSerialGate()
+    private let reader: SQLiteConnection
+    /// One thread each: a long summary on the reader never holds the thread an insert needs.
+    private let pools: [NIOThreadPool]
+    private let gate = AsyncSerialGate(name: "writer", maxWaiting: SQLiteReportStore.maxWaitingWrites)
+    private let readGate = AsyncSerialGate(name: "reader", maxWaiting: SQLiteReportStore.maxWaitingReads)
     /// The machine's clock, for which days are closed (cacheable); tests move it.
     private let today: @Sendable () -> UTCDay
 
-    private init(path: String, connection: SQLiteConnection, today: @escaping @Sendable () -> UTCDay) {
+    private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, pools: [NIOThreadPool],
+                 today: @escaping @Sendable () -> UTCDay) {
         self.path = path
         self.connection = connection
+        self.reader = reader
+        self.pools = pools
         self.today = today
     }
 
     /// Opens (creating) the database file; `migrate()` creates the tables.
     public static func open(path: String, logger: Logger = Logger(label: "telemetry-collector.sqlite"),
                             today: @escaping @Sendable () -> UTCDay = { UTCDay(Date()) }) async throws -> SQLiteReportStore {
+        let pools = [NIOThreadPool(numberOfThreads: 1), NIOThreadPool(numberOfThreads: 1)]
+        for pool in pools { pool.start() }
+        func shutDown() async { for pool in pools { try? await pool.shutdownGracefully() } }
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pools[0], logger: logger, on: loop)
         } catch {
+            await shutDown()
             throw StoreError.unavailable("\(path): cannot open: \(SQLiteReportStore.describe(error))")
         }
-        let store = SQLiteReportStore(path: path, connection: connection, today: today)
-        store.giveFilesToDirectoryOwner()
         do {
-            // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
+            // WAL first (it is a property of the file): readers never block the writer, nor the writer readers;
+            // NORMAL is durable across process crashes in WAL mode.
             _ = try await connection.query("PRAGMA journal_mode=WAL")
             _ = try await connection.query("PRAGMA synchronous=NORMAL")
             _ = try await connection.query("PRAGMA busy_timeout=5000")
         } catch {
             try? await connection.close()
-            throw store.wrap(error, "cannot configure")
+            await shutDown()
+            throw StoreError.unavailable("\(path): cannot configure: \(SQLiteReportStore.describe(error))")
         }
+        let reader: SQLiteConnection
+        do {
+            reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pools[1], logger: logger, on: loop)
+            do {
+                _ = try await reader.query("PRAGMA busy_timeout=5000")
+                // A bug that made a read write would fail here instead of taking the write lock.
+                _ = try await reader.query("PRAGMA query_only=1")
+            } catch {
+                try? await reader.close()
+                throw error
+            }
+        } catch {
+            try? await connection.close()
+            await shutDown()
+            throw StoreError.unavailable("\(path): cannot open a reader connection: \(SQLiteReportStore.describe(error))")
+        }
+        let store = SQLiteReportStore(path: path, connection: connection, reader: reader, pools: pools, today: today)
+        store.giveFilesToDirectoryOwner()
         return store
     }
 
@@ -187,17 +228,16 @@ public final class SQLiteReportStore: ReportStore {
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
         // Closed: two days or more before today; a report stored into one later drops its cache row (triggers).
         let closed = today().adding(days: -2)
-        return try await serially { [self] in
+        return try await reading { [self] in
             var a = range
             do {
-                // One write transaction: every number sees the same snapshot, and the counts cached at the end
-                // are of that snapshot (no other process can change a day in between).
-                try await exec("BEGIN IMMEDIATE")
+                // One read transaction on the reader: every number sees the same snapshot, beside the writer.
+                _ = try await reader.query("BEGIN DEFERRED")
                 do {
-                    try await count(into: &a, closed: closed)
-                    try await exec("COMMIT")
+                    try await count(into: &a, closed: closed, on: reader)
+                    _ = try await reader.query("COMMIT")
                 } catch {
-                    try? await exec("ROLLBACK")
+                    _ = try? await reader.query("ROLLBACK")
                     throw error
                 }
                 return a.build()
@@ -208,50 +248,27 @@ public final class SQLiteReportStore: ReportStore {
     }
 
     /// The summary's reads, inside its transaction: closed days from `day_cache` where it has them, the others
-    /// counted from `install_days` (and cached when closed), new installs, lost ones and clusters.
-    private func count(into a: inout SummaryAssembler, closed: UTCDay) async throws {
+    /// counted from `install_days` (in memory only: a read writes nothing), new installs, lost ones and clusters.
+    private func count(into a: inout SummaryAssembler, closed: UTCDay, on db: SQLiteConnection) async throws {
         let first = a.firstDay, last = a.lastDay
         let text = { (d: UTCDay) in SQLiteData.text(d.description) }
         var totals: [UTCDay: DayTotals] = [:]
         if first <= closed {
             let decoder = JSONDecoder()
-            for row in try await connection.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
-                                                  [text(first), text(min(last, closed))]) {
+            for row in try await db.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
+                                          [text(first), text(min(last, closed))]) {
                 guard let d = row.day, let json = row.column("totals")?.string else { continue }
-                // A row this version cannot read is counted again (and overwritten) below.
+                // A row this version cannot read is counted again below (and rewritten by refreshDayCache).
                 if let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) { totals[d] = t }
             }
         }
         let missing = (first.daysSinceEpoch...last.daysSinceEpoch).map { UTCDay(daysSinceEpoch: $0) }.filter { totals[$0] == nil }
         if let lo = missing.first, let hi = missing.last {
-            var counted: [UTCDay: DayTotals] = [:]
-            let bounds = [text(lo), text(hi)]
-            for row in try await connection.query(
-                "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", bounds) {
-                if let d = row.day, totals[d] == nil { counted[d, default: DayTotals()].active += row.count }
-            }
-            for dim in SQLiteReportStore.dims {
-                for row in try await connection.query("""
-                    SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2
-                    GROUP BY day, \(dim.column)
-                    """, bounds) {
-                    if let d = row.day, totals[d] == nil {
-                        counted[d, default: DayTotals()].add(dim, label: row.column("label")?.string, count: row.count)
-                    }
-                }
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            for day in missing where day <= closed {
-                let t = counted[day] ?? DayTotals()
-                try await exec("INSERT OR REPLACE INTO day_cache (day, totals) VALUES (?1, ?2)",
-                               [text(day), .text(String(decoding: try encoder.encode(t), as: UTF8.self))])
-            }
-            for (day, t) in counted { totals[day] = t }
+            for (day, t) in try await SQLiteReportStore.countDays(lo...hi, on: db) where totals[day] == nil { totals[day] = t }
         }
         for (day, t) in totals { t.apply(to: &a, day: day) }
 
-        for row in try await connection.query(
+        for row in try await db.query(
             "SELECT first_day AS day, COUNT(*) AS n FROM installs WHERE first_day BETWEEN ?1 AND ?2 GROUP BY first_day",
             [text(first), text(last)]) {
             if let d = row.day { a.addNew(day: d, count: row.count) }
@@ -259,7 +276,7 @@ public final class SQLiteReportStore: ReportStore {
         // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is in
         // the range that is installs.last_day (indexed); only installs also seen after the range (a summary of the
         // past) need their last day as of then, from install_days.
-        for row in try await connection.query("""
+        for row in try await db.query("""
             SELECT seen AS day, COUNT(*) AS n FROM (
                 SELECT last_day AS seen FROM installs WHERE last_day BETWEEN ?1 AND ?3
                 UNION ALL
@@ -269,7 +286,7 @@ public final class SQLiteReportStore: ReportStore {
             """, [text(first), text(last), text(a.lostCutoff)]) {
             if let d = row.day { a.addLost(day: d, count: row.count) }
         }
-        for row in try await connection.query("""
+        for row in try await db.query("""
             SELECT size, COUNT(*) AS n FROM (SELECT COUNT(*) AS size FROM install_days WHERE day = ?1 GROUP BY cluster_id HAVING COUNT(*) >= 2)
             GROUP BY size
             """, [text(last)]) {
@@ -277,14 +294,88 @@ public final class SQLiteReportStore: ReportStore {
         }
     }
 
+    /// On the reader connection: the lookup never waits for the writer.
     public func knowsInstall(_ instanceId: String) async throws -> Bool {
-        try await serially { [self] in
+        try await reading { [self] in
             do {
-                return try await !connection.query("SELECT 1 FROM installs WHERE instance_id = ?1", [.text(instanceId)]).isEmpty
+                return try await !reader.query("SELECT 1 FROM installs WHERE instance_id = ?1", [.text(instanceId)]).isEmpty
             } catch {
                 throw wrap(error, "cannot look up an install")
             }
         }
+    }
+
+    /// Active installs and every breakdown of each day in `days`, counted from `install_days` (days without any
+    /// install are absent).
+    private static func countDays(_ days: ClosedRange<UTCDay>, on db: SQLiteConnection) async throws -> [UTCDay: DayTotals] {
+        var counted: [UTCDay: DayTotals] = [:]
+        let bounds: [SQLiteData] = [.text(days.lowerBound.description), .text(days.upperBound.description)]
+        for row in try await db.query(
+            "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", bounds) {
+            if let d = row.day { counted[d, default: DayTotals()].active += row.count }
+        }
+        for dim in dims {
+            for row in try await db.query("""
+                SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2
+                GROUP BY day, \(dim.column)
+                """, bounds) {
+                if let d = row.day { counted[d, default: DayTotals()].add(dim, label: row.column("label")?.string, count: row.count) }
+            }
+        }
+        return counted
+    }
+
+    /// Counts each closed day of the range that `day_cache` lacks and stores it, newest first, one short write
+    /// transaction per day (an insert waits at most for one day's count, never for the whole range).
+    @discardableResult
+    public func refreshDayCache(days: Int, asOf: Date) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        let closed = today().adding(days: -2)
+        let first = range.firstDay, last = min(range.lastDay, closed)
+        guard first <= last else { return 0 }
+        // Which days need counting, from the reader (no write lock for the common case: nothing to do).
+        let decoder = JSONDecoder()
+        let cached: Set<UTCDay> = try await reading { [self] in
+            do {
+                var have = Set<UTCDay>()
+                for row in try await reader.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
+                                                  [.text(first.description), .text(last.description)]) {
+                    guard let d = row.day, let json = row.column("totals")?.string,
+                          (try? decoder.decode(DayTotals.self, from: Data(json.utf8))) != nil else { continue }
+                    have.insert(d)
+                }
+                return have
+            } catch {
+                throw wrap(error, "cannot read the day cache")
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var stored = 0
+        for n in stride(from: last.daysSinceEpoch, through: first.daysSinceEpoch, by: -1) where !cached.contains(UTCDay(daysSinceEpoch: n)) {
+            if Task.isCancelled { break }
+            let day = UTCDay(daysSinceEpoch: n)
+            try await serially { [self] in
+                do {
+                    // Counted and stored in one write transaction: no report can change the day in between.
+                    try await exec("BEGIN IMMEDIATE")
+                    do {
+                        let t = try await SQLiteReportStore.countDays(day...day, on: connection)[day] ?? DayTotals()
+                        try await exec("INSERT OR REPLACE INTO day_cache (day, totals) VALUES (?1, ?2)",
+                                       [.text(day.description), .text(String(decoding: try encoder.encode(t), as: UTF8.self))])
+                        try await exec("COMMIT")
+                    } catch {
+                        try? await exec("ROLLBACK")
+                        throw error
+                    }
+                } catch {
+                    throw wrap(error, "cannot store the counts of \(day) in the day cache")
+                }
+            }
+            stored += 1
+        }
+        return stored
     }
 
     @discardableResult
@@ -302,16 +393,19 @@ public final class SQLiteReportStore: ReportStore {
 
     public func health() async -> StoreHealth {
         do {
-            let v = try await serially { [self] in try await storedSchemaVersion() }
+            // On the reader: a health check never waits behind inserts.
+            let v = try await reading { [self] in try await storedSchemaVersion(on: reader) }
             guard v != nil else { return StoreHealth(available: false, detail: "\(path): not migrated") }
             return StoreHealth(available: true, detail: "ok")
         } catch {
-            return StoreHealth(available: false, detail: "\(error)")
+            return StoreHealth(available: false, detail: "\(wrap(error, "cannot read the schema version"))")
         }
     }
 
     public func close() async {
+        _ = try? await reading { [self] in try await reader.close() }
         _ = try? await serially { [self] in try await connection.close() }
+        for pool in pools { try? await pool.shutdownGracefully() }
         giveFilesToDirectoryOwner()
     }
 
@@ -330,13 +424,19 @@ public final class SQLiteReportStore: ReportStore {
 
     // MARK: - Helpers
 
+    /// On the writer connection, after the writes queued before.
     private func serially<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await gate.run(body)
     }
 
+    /// On the reader connection, never behind a write.
+    private func reading<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await readGate.run(body)
+    }
+
     /// `meta.schema_version`, nil when the file has none (not migrated).
-    private func storedSchemaVersion() async throws -> Int? {
-        try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string.flatMap { Int($0) }
+    private func storedSchemaVersion(on db: SQLiteConnection? = nil) async throws -> Int? {
+        try await (db ?? connection).query("SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string.flatMap { Int($0) }
     }
 
     private func exec(_ sql: String, _ binds: [SQLiteData] = []) async throws {

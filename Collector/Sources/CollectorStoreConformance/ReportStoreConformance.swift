@@ -19,7 +19,27 @@ import TelemetryCore
 public enum ReportStoreConformance {
     public struct Check: Sendable {
         public var name: String
-        public var body: @Sendable (any ReportStore) async throws -> Void
+        public var body: @Sendable (any ReportStore, Probe) async throws -> Void
+
+        public init(name: String, body: @escaping @Sendable (any ReportStore) async throws -> Void) {
+            self.name = name
+            self.body = { store, _ in try await body(store) }
+        }
+
+        /// A check that also looks into the database through `Probe`.
+        public init(name: String, probing body: @escaping @Sendable (any ReportStore, Probe) async throws -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+
+    /// What a test target can tell about its store's database from outside the store (its own connection).
+    public struct Probe: Sendable {
+        /// The number of rows of each of the store's tables (for "this wrote nothing").
+        public var tableRows: @Sendable () async throws -> [String: Int]
+        public init(tableRows: @escaping @Sendable () async throws -> [String: Int]) { self.tableRows = tableRows }
+        /// For checks that need no probe.
+        public static let none = Probe { throw Failure(description: "this check needs a Probe of the store's tables") }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -28,12 +48,12 @@ public enum ReportStoreConformance {
 
     /// Runs the named check on a store made by `makeStore` (already migrated or not: the check migrates),
     /// closing it afterwards.
-    public static func run(_ name: String, makeStore: () async throws -> any ReportStore) async throws {
+    public static func run(_ name: String, probe: Probe = .none, makeStore: () async throws -> any ReportStore) async throws {
         guard let check = checks.first(where: { $0.name == name }) else { throw Failure(description: "no check named \(name)") }
         let store = try await makeStore()
         do {
             try await store.migrate()
-            try await check.body(store)
+            try await check.body(store, probe)
         } catch {
             await store.close()
             throw error
@@ -216,6 +236,39 @@ public enum ReportStoreConformance {
             // Pruning the raw reports of closed days changes none of their counts.
             _ = try await store.prune(before: on(3))
             try expect(try await store.summary(days: 3, asOf: on(2)), s, "after prune")
+        },
+        Check(name: "aSummaryWritesNothing", probing: { store, probe in
+            // Closed days of last month and today, then the longest summary the HTTP API allows: not one row more.
+            let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+            for d in 0..<3 {
+                let t = base.addingTimeInterval(Double(d) * 86_400)
+                _ = try await store.insert(report(instance: d, message: d, at: t, facts: debian), receivedAt: t)
+            }
+            _ = try await store.insert(report(instance: 9, message: 9, at: Date()), receivedAt: Date())
+            let before = try await probe.tableRows()
+            let long = try await store.summary(days: 3660, asOf: Date())
+            try expect(long.days.count, 3660, "days of the summary")
+            try expect(long.days.map(\.activeInstalls).reduce(0, +), 4, "installs active over the range")
+            _ = try await store.summary(days: 31, asOf: Date())
+            try expect(try await probe.tableRows(), before, "rows of every table after summaries")
+        }),
+        Check(name: "refreshDayCacheKeepsTheAnswersAndCountsEachClosedDayOnce") { store in
+            let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+            func on(_ d: Int) -> Date { base.addingTimeInterval(Double(d) * 86_400) }
+            _ = try await store.insert(report(instance: 1, message: 1, at: on(0), facts: debian), receivedAt: on(0))
+            _ = try await store.insert(report(instance: 2, message: 2, at: on(1)), receivedAt: on(1))
+            let counted = try await store.summary(days: 5, asOf: on(4))
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 5, "closed days counted")
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 0, "nothing left to count")
+            try expect(try await store.summary(days: 5, asOf: on(4)), counted, "the summary from the cache")
+            // A late import into a cached day: summaries see it at once, the next refresh counts that day again.
+            _ = try await store.insert(report(instance: 3, message: 3, at: on(1)), receivedAt: on(1))
+            let after = try await store.summary(days: 5, asOf: on(4))
+            try expect(after.days.map(\.activeInstalls), [1, 2, 0, 0, 0], "active per day after the import")
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 1, "the changed day counted again")
+            try expect(try await store.summary(days: 5, asOf: on(4)), after, "the summary from the refreshed cache")
+            // Open days (today, yesterday) are never cached.
+            try expect(try await store.refreshDayCache(days: 2, asOf: Date()), 0, "today and yesterday")
         },
         Check(name: "healthOfAMigratedStore") { store in
             let h = await store.health()

@@ -51,6 +51,18 @@ struct CollectorContext {
     }
 }
 
+extension CollectorContext {
+    /// The tokens of ReadTokenFile= (none configured: reads open).
+    func readReadTokens() throws -> BearerTokens {
+        guard let path = config.readTokenFile else { return .open }
+        let text: String
+        do { text = try readSmallTextFile(path) } catch { throw CLIFailure.usage("ReadTokenFile=\(path): \(error)") }
+        let tokens = BearerTokens(fileText: text)
+        if tokens.isOpen { throw CLIFailure.usage("ReadTokenFile=\(path): no token in the file (one a line); to let anyone read, leave ReadTokenFile= empty") }
+        return tokens
+    }
+}
+
 struct FileReadError: Error, CustomStringConvertible {
     var description: String
 }

@@ -16,7 +16,7 @@ import UnixSignals
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive reports over HTTP and answer the dashboard, the JSON API and /metrics (the unit's ExecStart).",
-        discussion: "Listens on Listen=, or on the socket systemd passes (telemetry-collector.socket). SIGHUP re-reads the configuration and TokenFile=; SIGTERM stops.")
+        discussion: "Listens on Listen=, or on the socket systemd passes (telemetry-collector.socket). SIGHUP re-reads the configuration, TokenFile= and ReadTokenFile=; SIGTERM stops.")
 
     @OptionGroup var options: CommonOptions
 
@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
         let context = try CollectorContext.load(options, logger: logger)
         // Everything that can fail on a bad configuration comes before the database is opened.
         let tokens = try context.readTokens()
+        let readTokens = try context.readReadTokens()
         let listener = try Self.listener(context.config)
         var tls: TLSContextBox?
         if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
@@ -48,11 +49,23 @@ struct Serve: AsyncParsableCommand {
         let gate = IngestGate(limits: config.limits, trustedProxies: config.trustedProxies)
         let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)
         let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger, gate: gate)
-        let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
+        let database = context.config.database.description
+        let status = Status(database: database, tokens: tokens, readTokens: readTokens)
+        // What /healthz does not say (it answers ok or unavailable) goes to the journal and STATUS=.
+        let health = HealthCheck(store: store, availability: ingest.availability, onChange: { h in
+            if h.available {
+                logger.notice("health check: the database answers again", metadata: CollectorEvent.databaseAvailable.metadata)
+            } else {
+                logger.error("health check: \(h.detail); /healthz answers unavailable", metadata: CollectorEvent.databaseUnavailable.metadata)
+            }
+            status.health(h.available ? nil : h.detail)
+            Notify.status(status.text)
+        })
+        let reads = Reads(model: ReadModel(store: store, timeToLive: context.config.readCache.duration),
+                          health: health, access: ReadAccess(readTokens))
+        let router = CollectorRoutes.router(ingest: ingest, metrics: metrics, reads: reads)
         // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
         let watchdog = Watchdog.interval().map { $0 / 2 }
-        let database = context.config.database.description
-        let status = Status(database: database, tokens: tokens)
         let retainDays = NIOLockedValueBox(context.config.retainDays)
 
         let server = CollectorServer(
@@ -65,11 +78,13 @@ struct Serve: AsyncParsableCommand {
                 Notify.ready(status: status.text)
             })
         let reloader = Reloader(options: options, logger: logger, settings: settings, started: context.config,
-                                status: status, retainDays: retainDays, gate: gate, edge: edge, tls: tls)
+                                status: status, retainDays: retainDays, reads: reads, gate: gate, edge: edge, tls: tls)
         let pruner = Pruner(store: store, retainDays: retainDays, logger: logger)
+        let dayCache = DayCacheRefresher(store: store, retainDays: retainDays, logger: logger)
         let reporter = EdgeReporter(edge: edge, gate: gate, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: reloader), .init(service: pruner), .init(service: reporter)],
+            services: [.init(service: server), .init(service: reloader), .init(service: pruner), .init(service: dayCache),
+                       .init(service: reporter)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -98,30 +113,38 @@ final class Status: Sendable {
         var address: String?
         var database: String
         var tokens: BearerTokens
+        var readTokens: BearerTokens
+        /// What the last health check found wrong with the database; nil: fine.
+        var unhealthy: String?
         var note: String?
     }
     private let state: NIOLockedValueBox<State>
 
-    init(database: String, tokens: BearerTokens) {
-        state = NIOLockedValueBox(State(address: nil, database: database, tokens: tokens))
+    init(database: String, tokens: BearerTokens, readTokens: BearerTokens) {
+        state = NIOLockedValueBox(State(address: nil, database: database, tokens: tokens, readTokens: readTokens))
     }
 
     var text: String {
         state.withLockedValue { s in
             let place = s.address.map { "Listening on \($0)" } ?? "Starting"
             let auth = s.tokens.isOpen ? "open ingest (no TokenFile=)" : "\(s.tokens.tokens.count) token\(s.tokens.tokens.count == 1 ? "" : "s")"
-            return "\(place); database \(s.database); \(auth)" + (s.note.map { "; \($0)" } ?? "")
+            let reads = s.readTokens.isOpen ? "open reads" : "reads need one of \(s.readTokens.tokens.count) token\(s.readTokens.tokens.count == 1 ? "" : "s")"
+            let db = s.unhealthy.map { "database \(s.database) UNAVAILABLE: \($0)" } ?? "database \(s.database)"
+            return "\(place); \(db); \(auth); \(reads)" + (s.note.map { "; \($0)" } ?? "")
         }
     }
 
     func listening(on address: String) { state.withLockedValue { $0.address = address } }
 
-    func reloaded(tokens: BearerTokens, note: String?) {
+    func reloaded(tokens: BearerTokens, readTokens: BearerTokens, note: String?) {
         state.withLockedValue {
             $0.tokens = tokens
+            $0.readTokens = readTokens
             $0.note = note
         }
     }
+
+    func health(_ problem: String?) { state.withLockedValue { $0.unhealthy = problem } }
 
     func reloadFailed(_ note: String) { state.withLockedValue { $0.note = note } }
 }

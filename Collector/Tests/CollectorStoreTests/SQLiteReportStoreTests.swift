@@ -34,24 +34,50 @@ private typealias C = ReportStoreConformance
         _ = try await store.insert(C.report(instance: 2, message: 3, at: C.at(day: 9)), receivedAt: C.at(day: 9))
         let s = try await store.summary(days: 10, asOf: C.at(day: 9))
         #expect(s.days.map(\.activeInstalls) == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
-        // Days 0…8 were counted once and kept; day 9 (yesterday) is still open.
+        // A summary writes nothing; the refresh counts days 0…8 once and keeps them; day 9 (yesterday) is open.
+        #expect(try await sql(path, "SELECT day FROM day_cache").isEmpty)
+        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 9)
+        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 0)
         let cached = try await sql(path, "SELECT day FROM day_cache ORDER BY day").compactMap { $0.column("day")?.string }
         #expect(cached == (0...8).map { UTCDay(C.at(day: $0)).description })
+        #expect(try await store.summary(days: 10, asOf: C.at(day: 9)) == s)
 
         // The cache answers: a (deliberately) wrong row shows through.
         let day1 = UTCDay(C.at(day: 1)).description
         _ = try await sql(path, #"UPDATE day_cache SET totals = '{"active":99,"by":{}}' WHERE day = '\#(day1)'"#)
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)).days[1].activeInstalls == 99)
 
-        // A report stored into day 1 drops its row (trigger), so day 1 is counted again, and cached again.
+        // A report stored into day 1 drops its row (trigger), so day 1 is counted by each summary until refreshed.
         _ = try await store.insert(C.report(instance: 3, message: 4, at: C.at(day: 1)), receivedAt: C.at(day: 1))
         #expect(try await sql(path, "SELECT day FROM day_cache WHERE day = '\(day1)'").isEmpty)
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)).days[1].activeInstalls == 2)
+        #expect(try await sql(path, "SELECT day FROM day_cache WHERE day = '\(day1)'").isEmpty)
+        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 1)
         #expect(try await sql(path, "SELECT day FROM day_cache WHERE day = '\(day1)'").count == 1)
 
-        // A cache row this version cannot read is counted again rather than trusted or fatal.
+        // A cache row this version cannot read is counted again rather than trusted or fatal, and rewritten.
         _ = try await sql(path, "UPDATE day_cache SET totals = 'not json' WHERE day = '\(day1)'")
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)).days[1].activeInstalls == 2)
+        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 1)
+        await store.close()
+    }
+
+    @Test func aSummaryRunsBesideAnOpenWriteTransaction() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/reports.db"
+        let store = try await SQLiteReportStore.open(path: path)
+        try await store.migrate()
+        _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0))
+        // Another process holds the write lock (as a long import would): the reader does not wait for it.
+        let other = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await other.query("BEGIN IMMEDIATE")
+        _ = try await other.query("DELETE FROM day_cache")
+        // A reader that needed the lock would wait busy_timeout (5 s) and then fail.
+        #expect(try await store.summary(days: 1, asOf: C.at(day: 0)).activeInstalls == 1)
+        #expect(await store.health().available)
+        _ = try await other.query("ROLLBACK")
+        try await other.close()
         await store.close()
     }
 

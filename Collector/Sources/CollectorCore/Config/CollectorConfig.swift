@@ -14,6 +14,11 @@ public struct CollectorConfig: Sendable, Equatable {
     public var passwordFile: String?
     /// `TokenFile=`: bearer tokens accepted, one a line; nil: ingest is open.
     public var tokenFile: String?
+    /// `ReadTokenFile=`: bearer tokens that may read `/`, `/api/v1/summary` and `/metrics`, one a line; nil: reads
+    /// are open. `/healthz` is always open.
+    public var readTokenFile: String?
+    /// `ReadCacheSec=`: how long a computed answer of the reads is served from memory before it is computed again.
+    public var readCache = TimeSpan(seconds: 10)
     /// `MaxBodyBytes=`: the largest request body taken, before and after gunzip.
     public var maxBodyBytes = 64 * 1024
     /// `RetainDays=`: raw reports older than this are pruned (rollups stay).

@@ -8,7 +8,7 @@ public enum CollectorConfigSchema {
                               "TLSCertificate", "TLSKey",
                               "MaxConnections", "RequestTimeoutSec", "IdleTimeoutSec", "WriteTimeoutSec",
                               "NetworkReportsPerMinute", "NetworkNewInstallsPerDay", "InstanceReportsPerDay", "TrustedProxies",
-                              "MaxDistinctValues"]
+                              "MaxDistinctValues", "ReadTokenFile", "ReadCacheSec"]
     public static let keysBySection: [String: [String]] = [section: keys]
 
     public static let maxBodyBytesRange = 1024...(16 << 20)
@@ -18,6 +18,8 @@ public enum CollectorConfigSchema {
     public static let limitRange = 0...100_000_000
     public static let edgeTimeoutRange = TimeSpan(seconds: 1)...TimeSpan(seconds: 3600)
     public static let maxDistinctValuesRange = 1...100_000
+    /// ReadCacheSec=: at least a second (a shorter one would let readers load the database again), at most an hour.
+    public static let readCacheRange = TimeSpan(seconds: 1)...TimeSpan(seconds: 3600)
 
     /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
     /// the keys that go together.
@@ -67,6 +69,8 @@ public enum CollectorConfigSchema {
             c.limits.instanceReportsPerDay = try a.parsed(or: d.limits.instanceReportsPerDay) { integer($0, in: limitRange) }
         case "TrustedProxies": c.trustedProxies = try a.parsed(or: d.trustedProxies, trustedProxies)
         case "MaxDistinctValues": c.maxDistinctValues = try a.parsed(or: d.maxDistinctValues) { integer($0, in: maxDistinctValuesRange) }
+        case "ReadTokenFile": c.readTokenFile = try a.parsed(or: d.readTokenFile) { path($0).map(Optional.some) }
+        case "ReadCacheSec": c.readCache = try a.parsed(or: d.readCache) { timeSpan($0, in: readCacheRange) }
         default:
             throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
         }
@@ -141,6 +145,13 @@ public enum CollectorConfigSchema {
         let (v, overflow) = n.multipliedReportingOverflow(by: factor)
         guard !overflow, range.contains(v) else { return .failure(expected) }
         return .success(v)
+    }
+
+    /// A systemd time span (`10s`, `1min`, `500ms`; the agent's parser) within `range`.
+    public static func timeSpan(_ s: String, in range: ClosedRange<TimeSpan>) -> Result<TimeSpan, ConfigValues.Expected> {
+        let expected = ConfigValues.Expected("expected a time span from \(range.lowerBound) to \(range.upperBound), like 10s or 1min")
+        guard let t = try? TimeSpan(parsing: s), range.contains(t) else { return .failure(expected) }
+        return .success(t)
     }
 
     public static func integer(_ s: String, in range: ClosedRange<Int>) -> Result<Int, ConfigValues.Expected> {
