@@ -45,11 +45,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Where reports live: the ReportStore protocol and its SQLite implementation.
+        // Where reports live: the ReportStore protocol and what every store answers with (InsertOutcome,
+        // StoreHealth, StoreError). The stores themselves are CollectorSQLite and CollectorPostgres, side by side.
         .target(
             name: "CollectorStore",
+            dependencies: ["CollectorCore"],
+            swiftSettings: strict
+        ),
+        // The SQLite ReportStore: one collector on one machine.
+        .target(
+            name: "CollectorSQLite",
             dependencies: [
-                "CollectorCore",
+                "CollectorCore", "CollectorStore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,6 +127,7 @@ let package = Package(
                 .product(name: "CommandLineSupport", package: "telemetryd"),
                 "CollectorCore",
                 "CollectorStore",
+                "CollectorSQLite",
                 "CollectorPostgres",
                 "CollectorHTTP",
                 .product(name: "Systemd", package: "telemetryd"),
@@ -142,15 +150,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "CollectorStoreTests",
-            dependencies: ["CollectorStore", "CollectorCore", "CollectorStoreConformance",
+            name: "CollectorSQLiteTests",
+            dependencies: ["CollectorSQLite", "CollectorStore", "CollectorCore", "CollectorStoreConformance",
                            .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CollectorHTTPTests",
             dependencies: [
-                "CollectorHTTP", "CollectorStore", "CollectorCore", "CollectorEdge", "CollectorStoreConformance",
+                "CollectorHTTP", "CollectorStore", "CollectorSQLite", "CollectorCore", "CollectorEdge", "CollectorStoreConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import Foundation
 import CollectorCore
 import CollectorHTTP
+import CollectorSQLite
 import CollectorStore
 import CollectorStoreConformance
 import Hummingbird

@@ -6,6 +6,8 @@
 // `StoreError.unavailable` (an ingest answers 503 + Retry-After, a read 503) instead of piling up memory and
 // latency behind a database that cannot keep up.
 
+import CollectorStore
+
 actor AsyncSerialGate {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []

@@ -1,5 +1,6 @@
 import Foundation
 import CollectorStore
+import CollectorSQLite
 import CollectorStoreConformance
 import SQLiteNIO
 import Testing

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import CollectorCore
+import CollectorStore
 import Logging
 import NIOPosix
 import SQLiteNIO

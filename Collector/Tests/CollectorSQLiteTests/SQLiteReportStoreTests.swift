@@ -1,6 +1,7 @@
 import Foundation
 import CollectorCore
-@testable import CollectorStore
+import CollectorStore
+@testable import CollectorSQLite
 import CollectorStoreConformance
 import SQLiteNIO
 import Testing
