@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import ReportValidation
+import CollectorEvents
 import CollectorEdge
 import CollectorStore
 import CompressNIO

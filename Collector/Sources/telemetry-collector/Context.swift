@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
-import CollectorCore
+import CollectorConfiguration
+import CollectorEvents
 import CollectorStore
 import Logging
 import TelemetryCore

@@ -1,7 +1,7 @@
 import Systemd
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import ReportValidation
 import CollectorStore
 import Foundation
 

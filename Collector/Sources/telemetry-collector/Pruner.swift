@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorEvents
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers

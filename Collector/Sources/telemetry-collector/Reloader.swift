@@ -1,4 +1,5 @@
-import CollectorCore
+import CollectorConfiguration
+import CollectorEvents
 import CollectorHTTP
 import CollectorEdge
 import Logging

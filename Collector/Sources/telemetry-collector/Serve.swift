@@ -1,6 +1,8 @@
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import ReportValidation
+import CollectorConfiguration
+import CollectorEvents
 import CollectorHTTP
 import CollectorStore
 import Foundation

@@ -1,5 +1,5 @@
 import CommandLineSupport
-import CollectorCore
+import CollectorConfiguration
 import CollectorPostgres
 import CollectorSQLite
 import CollectorStore

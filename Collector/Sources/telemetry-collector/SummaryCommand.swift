@@ -1,6 +1,6 @@
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import CollectorSummary
 import Foundation
 
 struct SummaryCommand: AsyncParsableCommand {

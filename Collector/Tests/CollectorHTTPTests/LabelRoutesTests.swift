@@ -1,5 +1,7 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
+import ReportValidation
+import CollectorConfiguration
 import CollectorHTTP
 import CollectorSQLite
 import CollectorStore

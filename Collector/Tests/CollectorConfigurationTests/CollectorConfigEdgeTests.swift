@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorConfiguration
 import CollectorEdge
 import TelemetryCore
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
 import Testing
 
 @Suite struct DayCacheScheduleTests {

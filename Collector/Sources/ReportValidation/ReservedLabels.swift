@@ -1,3 +1,5 @@
+import CollectorSummary
+
 /// `unknown` and `other` are the collector's own labels (no value; the values that did not fit). A report
 /// carrying one of them (in any case, with or without surrounding spaces) as a label value is counted under
 /// the value in double quotes (`"unknown"`, `"other"`), so it can never be merged with, or pass for, the

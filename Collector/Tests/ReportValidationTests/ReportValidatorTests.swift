@@ -1,5 +1,5 @@
 import Foundation
-import CollectorCore
+import ReportValidation
 import TelemetryCore
 import Testing
 

@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 import Testing
 
 /// `MaxDistinctValues=`: `Summary.cappingDistinctValues`.

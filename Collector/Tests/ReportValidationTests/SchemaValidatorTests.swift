@@ -1,5 +1,5 @@
 import Foundation
-import CollectorCore
+import ReportValidation
 import Testing
 
 @Suite struct SchemaValidatorTests {
@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func embeddedSchemaIsTheRepositorysFile() throws {
-        // Collector/Tests/CollectorCoreTests/ -> repository root
+        // Collector/Tests/ReportValidationTests/ -> repository root
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let file = try String(contentsOf: root.appendingPathComponent("schema/report-v1.schema.json"), encoding: .utf8)

@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorConfiguration
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import CollectorCore
+import ReportValidation
 import Testing
 
 /// The collector's own JSON parser (JSONValue.parse): RFC 8259 exactly, with its depth limit.

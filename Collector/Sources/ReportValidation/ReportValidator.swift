@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
+import CollectorSummary
 
 /// Why a body is not a report the collector takes: the ingest answers 400 with this as JSON, `import` prints it.
 public struct ReportRejection: Error, Sendable, Equatable, CustomStringConvertible, Codable {

@@ -1,4 +1,4 @@
-import CollectorCore
+import ReportValidation
 import Testing
 
 /// `JSONValue.minimalJSON`: what a store keeps of a report. Parsing it gives back the same value; it holds no
