@@ -68,6 +68,14 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // What the commands decide, pure of I/O and systemd: the words of STATUS=, which reloaded keys need a
+        // restart, the import's windowing and tally, the schedules of pruning and of the day cache, the summary
+        // table. The executable only parses arguments and wires these up.
+        .target(
+            name: "CollectorService",
+            dependencies: ["CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore"],
+            swiftSettings: strict
+        ),
         // Where reports live: the ReportStore protocol and what every store answers with (InsertOutcome,
         // StoreHealth, StoreError). The stores themselves are CollectorSQLite and CollectorPostgres, side by side.
         .target(
@@ -151,6 +159,7 @@ let package = Package(
             name: "telemetry-collector",
             dependencies: [
                 .product(name: "CommandLineSupport", package: "telemetryd"),
+                "CollectorService",
                 "CollectorSummary",
                 "ReportValidation",
                 "CollectorConfiguration",
@@ -186,6 +195,12 @@ let package = Package(
         .testTarget(
             name: "CollectorConfigurationTests",
             dependencies: ["CollectorConfiguration", "CollectorEdge", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorServiceTests",
+            dependencies: ["CollectorService", "CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore",
+                           .product(name: "TelemetryCore", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,9 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorSummary
 import CollectorEvents
 import CollectorHTTP
+import CollectorService
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers

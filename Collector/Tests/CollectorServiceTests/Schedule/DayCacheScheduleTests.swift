@@ -1,4 +1,5 @@
 import Foundation
+import CollectorService
 import CollectorSummary
 import Testing
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CollectorSummary
 
 /// When and over which days the collector stores the counts of closed days (the day cache), its own work and
 /// never a request's: at start, a minute after each UTC midnight (when a day closes), and every hour in between

@@ -1,4 +1,4 @@
-import ReportValidation
+import CollectorService
 import Testing
 
 @Suite struct ImportSplitterTests {

@@ -1,3 +1,5 @@
+import ReportValidation
+
 /// The reports in an import file: the whole file when it is one JSON object (a report file, pretty-printed or
 /// not), else every non-blank line (JSON lines, as `telemetryd export` prints). Each with its 1-based line.
 public enum ImportSplitter {
