@@ -344,7 +344,7 @@ struct InsertReport: PostgresPreparedStatement {
         binds.append(report.clusterId)
         binds.append(receivedAt)
         binds.append(Int32(day.daysSinceEpoch))
-        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
+        for dim in Dimension.allCases { binds.append(report.breakdown[dim]) }
         binds.append(report.json)
         return binds
     }

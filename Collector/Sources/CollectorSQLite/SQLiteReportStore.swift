@@ -212,7 +212,7 @@ public final class SQLiteReportStore: ReportStore {
             .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
             .text(report.instanceId), .text(report.clusterId),
         ]
-        binds += SQLiteReportStore.dims.map { report.facts[$0].map(SQLiteData.text) ?? .null }
+        binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
         binds.append(.text(report.json))
         return try await serially { [self, binds] in
             do {

@@ -6,23 +6,6 @@ import Foundation
 import TelemetryCore
 import CollectorSummary
 
-/// Why a body is not a report the collector takes: the ingest answers 400 with this as JSON, `import` prints it.
-public struct ReportRejection: Error, Sendable, Equatable, CustomStringConvertible, Codable {
-    /// One line for people.
-    public var reason: String
-    /// Where the document breaks the schema, when it does.
-    public var violations: [SchemaViolation]
-
-    public init(reason: String, violations: [SchemaViolation] = []) {
-        self.reason = reason
-        self.violations = violations
-    }
-
-    public var description: String {
-        violations.isEmpty ? reason : reason + ": " + violations.map(\.description).joined(separator: "; ")
-    }
-}
-
 /// Checks a body against `report-v1` and turns it into a `ValidatedReport`. Pure and Sendable: one per process.
 public struct ReportValidator: Sendable {
     /// The report schema nests 4 levels; anything much deeper is not a report.
@@ -74,12 +57,12 @@ public struct ReportValidator: Sendable {
         }
         return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,
                                         instanceId: report.instanceId, clusterId: report.clusterId,
-                                        facts: ReportValidator.facts(report), json: minimal))
+                                        breakdown: ReportValidator.breakdown(report), json: minimal))
     }
 
     /// The labels a report is counted under; a report's own `unknown` or `other` quoted (`ReservedLabels`).
-    static func facts(_ report: Report) -> ReportFacts {
-        var f = ReportFacts(productVersion: ReservedLabels.label(report.product?.version))
+    static func breakdown(_ report: Report) -> BreakdownValues {
+        var f = BreakdownValues(productVersion: ReservedLabels.label(report.product?.version))
         if case .diagnostics(let d) = report.data {
             f.os = ReservedLabels.label(Buckets.os(id: d.os.id, versionId: d.os.versionId))
             f.arch = ReservedLabels.label(d.os.arch)

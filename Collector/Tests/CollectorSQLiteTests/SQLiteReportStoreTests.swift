@@ -89,8 +89,8 @@ private typealias C = ReportStoreConformance
         let path = dir.path + "/reports.db"
         let store = try await SQLiteReportStore.open(path: path)
         try await store.migrate()
-        let facts = ReportFacts(productVersion: "4.2.1", os: "debian 12", arch: "x86_64")
-        _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0), facts: facts), receivedAt: C.at(day: 0))
+        let breakdown = BreakdownValues(productVersion: "4.2.1", os: "debian 12", arch: "x86_64")
+        _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0), breakdown: breakdown), receivedAt: C.at(day: 0))
         let raw = try await sql(path, "SELECT product_version, os, arch, memory FROM reports")
         #expect(raw.count == 1)
         #expect(raw.first?.column("product_version")?.string == "4.2.1")

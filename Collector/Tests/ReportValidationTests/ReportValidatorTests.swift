@@ -46,7 +46,7 @@ import Testing
         #expect(r.messageId == Self.diagnostics.messageId)
         #expect(r.type == .diagnostics)
         #expect(r.timestamp == Self.diagnostics.timestamp)
-        #expect(r.facts == ReportFacts(productVersion: nil, os: "debian 12", arch: "x86_64", virtualization: "kvm",
+        #expect(r.breakdown == BreakdownValues(productVersion: nil, os: "debian 12", arch: "x86_64", virtualization: "kvm",
                                        container: "none", cores: "3-4", memory: "8-16GiB"))
         #expect(r.json == String(decoding: try Self.diagnostics.jsonData(), as: UTF8.self))
     }
@@ -55,7 +55,7 @@ import Testing
         var t = try tree(Self.keepalive)
         t["product"] = ["name": "acme-db", "version": "4.2.1"]
         let r = try validator.validate(bytes(t)).get()
-        #expect(r.facts == ReportFacts(productVersion: "4.2.1"))
+        #expect(r.breakdown == BreakdownValues(productVersion: "4.2.1"))
     }
 
     @Test func extendedDiagnosticsFieldsAreAccepted() throws {

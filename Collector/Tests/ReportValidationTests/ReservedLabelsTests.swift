@@ -33,10 +33,10 @@ import Testing
         data["os"] = ["id": "other", "versionId": NSNull(), "prettyName": NSNull(), "kernel": NSNull(), "arch": "unknown"]
         t["data"] = data
         let r = try validator.validate(Array(try JSONSerialization.data(withJSONObject: t))).get()
-        #expect(r.facts.productVersion == "\"unknown\"")
-        #expect(r.facts.os == "\"other\"")
-        #expect(r.facts.arch == "\"unknown\"")
-        #expect(r.facts.virtualization == "\"other\"")
-        #expect(r.facts.container == "\"unknown\"")
+        #expect(r.breakdown.productVersion == "\"unknown\"")
+        #expect(r.breakdown.os == "\"other\"")
+        #expect(r.breakdown.arch == "\"unknown\"")
+        #expect(r.breakdown.virtualization == "\"other\"")
+        #expect(r.breakdown.container == "\"unknown\"")
     }
 }

@@ -40,13 +40,3 @@ public struct BearerTokens: Sendable, Equatable {
         return diff == 0
     }
 }
-
-extension StringProtocol {
-    /// Without leading and trailing Unicode white space (no Foundation needed).
-    public func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
-    }
-}
