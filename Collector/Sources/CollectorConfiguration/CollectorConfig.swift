@@ -5,12 +5,15 @@ import CollectorSummary
 /// `collector.conf`, after merging the main file and its drop-ins. Every key with its default; the shipped
 /// etc/telemetry-collector/collector.conf documents each one.
 public struct CollectorConfig: Sendable, Equatable {
-    public static let defaultDatabase = "sqlite:///var/lib/telemetry-collector/reports.db"
+    /// Where the SQLite database is unless `Database=` says otherwise (the unit's StateDirectory=).
+    public static let defaultDatabasePath = "/var/lib/telemetry-collector/reports.db"
+    /// The default `Database=` as written in collector.conf.
+    public static let defaultDatabase = DatabaseURL.sqlite(path: defaultDatabasePath).description
 
     /// `[Collector] Listen=`: where `serve` listens when systemd passes no socket.
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     /// `Database=`.
-    public var database = DatabaseURL.sqlite(path: "/var/lib/telemetry-collector/reports.db")   // = defaultDatabase
+    public var database = DatabaseURL.sqlite(path: CollectorConfig.defaultDatabasePath)
     /// `PasswordFile=`: the PostgreSQL password (first line), read at start and reload.
     public var passwordFile: String?
     /// `TokenFile=`: bearer tokens accepted, one a line; nil: ingest is open.

@@ -13,6 +13,8 @@ import Testing
         #expect(c.listen == ListenAddress(host: "127.0.0.1", port: 8080))
         #expect(c.database == .sqlite(path: "/var/lib/telemetry-collector/reports.db"))
         #expect(c.database.description == CollectorConfig.defaultDatabase)
+        #expect(CollectorConfig.defaultDatabasePath == "/var/lib/telemetry-collector/reports.db")
+        #expect(CollectorConfig.defaultDatabase == "sqlite:///var/lib/telemetry-collector/reports.db")
         #expect(c.maxBodyBytes == 65_536)
         #expect(c.retainDays == 400)
         #expect(c.maxDistinctValues == 100)
