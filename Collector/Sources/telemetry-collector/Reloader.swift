@@ -38,8 +38,8 @@ struct Reloader: Service {
     func reload() async {
         do {
             let context = try CollectorContext.load(options, logger: logger)
-            let tokens = try context.readTokens()
-            let readTokens = try context.readReadTokens()
+            let tokens = try context.readTokens(.ingest)
+            let readTokens = try context.readTokens(.reads)
             let c = context.config
             // The certificate first: a file that does not load fails the whole reload, keeping everything running.
             if let tls, let certificate = c.tlsCertificate, let key = c.tlsKey {

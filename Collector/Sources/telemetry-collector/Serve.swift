@@ -27,8 +27,8 @@ struct Serve: AsyncParsableCommand {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
         // Everything that can fail on a bad configuration comes before the database is opened.
-        let tokens = try context.readTokens()
-        let readTokens = try context.readReadTokens()
+        let tokens = try context.readTokens(.ingest)
+        let readTokens = try context.readTokens(.reads)
         let listener = try Self.listener(context.config)
         var tls: TLSContextBox?
         if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
