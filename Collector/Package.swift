@@ -35,7 +35,14 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
-        // The modules in the order a report flows (Collector/README.md, "Modules"). Pure unless said otherwise.
+        // The modules, roughly in the order a report flows (Collector/README.md, "Modules", says which are pure).
+        // The HTTP edge's policies, pure: client address behind trusted proxies, per-network and per-install
+        // rate limits, connection deadlines and the connection cap. The NIO handlers that apply them are in
+        // CollectorHTTP.
+        .target(
+            name: "CollectorEdge",
+            swiftSettings: strict
+        ),
         // The answers: UTC days, the breakdowns' labels and dimensions, the Summary and how stores assemble it.
         .target(
             name: "CollectorSummary",
@@ -68,14 +75,6 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // What the commands decide, pure of I/O and systemd: the words of STATUS=, which reloaded keys need a
-        // restart, the import's windowing and tally, the schedules of pruning and of the day cache, the summary
-        // table. The executable only parses arguments and wires these up.
-        .target(
-            name: "CollectorService",
-            dependencies: ["CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore"],
-            swiftSettings: strict
-        ),
         // Where reports live: the ReportStore protocol and what every store answers with (InsertOutcome,
         // StoreHealth, StoreError). The stores themselves are CollectorSQLite and CollectorPostgres, side by side.
         .target(
@@ -99,13 +98,6 @@ let package = Package(
         .target(
             name: "CollectorStoreConformance",
             dependencies: ["CollectorSummary", "ReportValidation", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
-            swiftSettings: strict
-        ),
-        // The HTTP edge's policies, pure: client address behind trusted proxies, per-network and per-install
-        // rate limits, connection deadlines and the connection cap. The NIO handlers that apply them are in
-        // CollectorHTTP.
-        .target(
-            name: "CollectorEdge",
             swiftSettings: strict
         ),
         // Summary -> the dashboard page (HTML with SVG charts).
@@ -153,6 +145,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        // What the commands decide, with no I/O or systemd of its own (the import stores through the ReportStore it
+        // is given): the words of STATUS=, which reloaded keys need a restart, the import's windowing and tally, the
+        // schedules of pruning and of the day cache, the summary table. The executable parses arguments and wires.
+        .target(
+            name: "CollectorService",
+            dependencies: ["CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore"],
             swiftSettings: strict
         ),
         .executableTarget(
