@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
@@ -64,7 +65,8 @@ public final class PostgresReportStore: ReportStore {
         self.runner = Task { await client.run() }
     }
 
-    /// Reads the password from `passwordFile` (first line; a trailing newline is not part of it).
+    /// Reads the password from `passwordFile`: its first line, without the line ending (LF, or CRLF as a file
+    /// written on Windows has it). Nothing else is trimmed: a password may begin or end with spaces.
     public static func readPassword(_ passwordFile: String?) throws -> String? {
         guard let passwordFile, !passwordFile.isEmpty else { return nil }
         let text: String
@@ -73,7 +75,10 @@ public final class PostgresReportStore: ReportStore {
         } catch {
             throw StoreError.unavailable("PasswordFile=\(passwordFile): cannot read it (\(error.localizedDescription)); it must be readable by the collector")
         }
-        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        // By bytes: as Characters, "\r\n" is one grapheme and never equal to "\n".
+        var line = text.utf8.prefix(while: { $0 != 0x0A })
+        if line.last == 0x0D { line = line.dropLast() }
+        return String(Substring(line))
     }
 
     // MARK: - ReportStore
@@ -343,7 +348,7 @@ struct InsertReport: PostgresPreparedStatement {
         binds.append(report.clusterId)
         binds.append(receivedAt)
         binds.append(Int32(day.daysSinceEpoch))
-        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
+        for dim in Dimension.allCases { binds.append(report.breakdown[dim]) }
         binds.append(report.json)
         return binds
     }

@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 
 /// Where the collector keeps reports and how it answers from them. One protocol, two implementations
 /// (SQLite for one machine, PostgreSQL for many collectors behind a load balancer), held to the same

@@ -3,8 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorEvents
 import CollectorHTTP
+import CollectorService
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers

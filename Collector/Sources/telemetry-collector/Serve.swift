@@ -1,7 +1,10 @@
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import ReportValidation
+import CollectorConfiguration
+import CollectorEvents
 import CollectorHTTP
+import CollectorService
 import CollectorStore
 import Foundation
 import Logging
@@ -24,8 +27,8 @@ struct Serve: AsyncParsableCommand {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
         // Everything that can fail on a bad configuration comes before the database is opened.
-        let tokens = try context.readTokens()
-        let readTokens = try context.readReadTokens()
+        let tokens = try context.readTokens(.ingest)
+        let readTokens = try context.readTokens(.reads)
         let listener = try Self.listener(context.config)
         var tls: TLSContextBox?
         if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
@@ -50,7 +53,8 @@ struct Serve: AsyncParsableCommand {
         let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)
         let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger, gate: gate)
         let database = context.config.database.description
-        let status = Status(database: database, tokens: tokens, readTokens: readTokens)
+        // The words of STATUS=, changed by the health check, the listener and reloads.
+        let status = NIOLockedValueBox(ServiceStatus(database: database, tokens: tokens, readTokens: readTokens))
         // What /healthz does not say (it answers ok or unavailable) goes to the journal and STATUS=.
         let health = HealthCheck(store: store, availability: ingest.availability, onChange: { h in
             if h.available {
@@ -58,8 +62,10 @@ struct Serve: AsyncParsableCommand {
             } else {
                 logger.error("health check: \(h.detail); /healthz answers unavailable", metadata: CollectorEvent.databaseUnavailable.metadata)
             }
-            status.health(h.available ? nil : h.detail)
-            Notify.status(status.text)
+            Notify.status(status.withLockedValue { s in
+                s.health(h.available ? nil : h.detail)
+                return s.text
+            })
         })
         let reads = Reads(model: ReadModel(store: store, timeToLive: context.config.readCache.duration),
                           health: health, access: ReadAccess(readTokens))
@@ -74,8 +80,10 @@ struct Serve: AsyncParsableCommand {
             heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in
                 logger.notice("listening on \(address); database \(database)", metadata: CollectorEvent.listening.metadata)
-                status.listening(on: address)
-                Notify.ready(status: status.text)
+                Notify.ready(status: status.withLockedValue { s in
+                    s.listening(on: address)
+                    return s.text
+                })
             })
         let reloader = Reloader(options: options, logger: logger, settings: settings, started: context.config,
                                 status: status, retainDays: retainDays, reads: reads, gate: gate, edge: edge, tls: tls)
@@ -105,46 +113,4 @@ struct Serve: AsyncParsableCommand {
         guard SocketActivation.isListeningStream(fd) else { throw CLIFailure.usage("the socket systemd passed (fd \(fd)) is not a listening stream socket; use ListenStream= in the .socket unit") }
         return .inherited(fd: fd)
     }
-}
-
-/// The words of `STATUS=` (`systemctl status` shows them): where it listens, the database, how ingest is guarded.
-final class Status: Sendable {
-    private struct State {
-        var address: String?
-        var database: String
-        var tokens: BearerTokens
-        var readTokens: BearerTokens
-        /// What the last health check found wrong with the database; nil: fine.
-        var unhealthy: String?
-        var note: String?
-    }
-    private let state: NIOLockedValueBox<State>
-
-    init(database: String, tokens: BearerTokens, readTokens: BearerTokens) {
-        state = NIOLockedValueBox(State(address: nil, database: database, tokens: tokens, readTokens: readTokens))
-    }
-
-    var text: String {
-        state.withLockedValue { s in
-            let place = s.address.map { "Listening on \($0)" } ?? "Starting"
-            let auth = s.tokens.isOpen ? "open ingest (no TokenFile=)" : "\(s.tokens.tokens.count) token\(s.tokens.tokens.count == 1 ? "" : "s")"
-            let reads = s.readTokens.isOpen ? "open reads" : "reads need one of \(s.readTokens.tokens.count) token\(s.readTokens.tokens.count == 1 ? "" : "s")"
-            let db = s.unhealthy.map { "database \(s.database) UNAVAILABLE: \($0)" } ?? "database \(s.database)"
-            return "\(place); \(db); \(auth); \(reads)" + (s.note.map { "; \($0)" } ?? "")
-        }
-    }
-
-    func listening(on address: String) { state.withLockedValue { $0.address = address } }
-
-    func reloaded(tokens: BearerTokens, readTokens: BearerTokens, note: String?) {
-        state.withLockedValue {
-            $0.tokens = tokens
-            $0.readTokens = readTokens
-            $0.note = note
-        }
-    }
-
-    func health(_ problem: String?) { state.withLockedValue { $0.unhealthy = problem } }
-
-    func reloadFailed(_ note: String) { state.withLockedValue { $0.note = note } }
 }

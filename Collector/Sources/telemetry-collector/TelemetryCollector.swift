@@ -1,5 +1,4 @@
 import ArgumentParser
-import CollectorCore
 
 struct TelemetryCollector: AsyncParsableCommand {
     static let version = "0.1.0"

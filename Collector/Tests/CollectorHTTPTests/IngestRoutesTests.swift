@@ -1,6 +1,9 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
+import ReportValidation
+import CollectorConfiguration
 import CollectorHTTP
+import CollectorSQLite
 import CollectorStore
 import CollectorStoreConformance
 import CompressNIO

@@ -2,7 +2,6 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorCore
 import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance

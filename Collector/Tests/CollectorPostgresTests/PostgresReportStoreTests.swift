@@ -2,7 +2,7 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorCore
+import CollectorSummary
 import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance

@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorConfiguration
 import NIOConcurrencyHelpers
 
 /// Who may read `/`, `/api/v1/summary` and `/metrics`: the tokens of `ReadTokenFile=` (none: everyone). Replaced

@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
 import CollectorStore
 
 /// What the reads (`/`, `/api/v1/summary`, `/metrics`) answer from: each summary computed at most once per

@@ -1,5 +1,6 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorHTTP
 import CollectorStore
 import Synchronization
