@@ -80,9 +80,11 @@ test: deps
 	$(SWIFT) test --skip-build --package-path Collector
 	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) scripts/check-tmp python3 -m pytest -q -ra tests/integration
 
+# Both packages' Swift tests: the daemon's and the collector's (its own package in Collector/).
 unit-test: deps
 	$(SWIFT) build --build-tests
 	scripts/check-tmp $(SWIFT) test --skip-build
+	$(SWIFT) test --package-path Collector
 
 integration-test: build collector-build
 	@scripts/install-deps --test

@@ -35,21 +35,58 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
-        // Pure: configuration, report validation against report-v1, the definitions and the Summary model.
+        // The modules, roughly in the order a report flows (Collector/README.md, "Modules", says which are pure).
+        // The HTTP edge's policies, pure: client address behind trusted proxies, per-network and per-install
+        // rate limits, connection deadlines and the connection cap. The NIO handlers that apply them are in
+        // CollectorHTTP.
         .target(
-            name: "CollectorCore",
+            name: "CollectorEdge",
+            swiftSettings: strict
+        ),
+        // The answers: UTC days, the breakdowns' labels and dimensions, the Summary and how stores assemble it.
+        .target(
+            name: "CollectorSummary",
+            swiftSettings: strict
+        ),
+        // A body -> a ValidatedReport or a ReportRejection: the JSON parser, report-v1 (embedded), the labels a
+        // report is counted under.
+        .target(
+            name: "ReportValidation",
             dependencies: [
-                "CollectorEdge",
+                "CollectorSummary",
                 .product(name: "TelemetryCore", package: "telemetryd"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        // Where reports live: the ReportStore protocol and its SQLite implementation.
+        // collector.conf and its drop-ins -> CollectorConfig; the bearer tokens of TokenFile= and ReadTokenFile=.
+        .target(
+            name: "CollectorConfiguration",
+            dependencies: [
+                "CollectorEdge",
+                "CollectorSummary",
+                .product(name: "TelemetryCore", package: "telemetryd"),
+            ],
+            swiftSettings: strict
+        ),
+        // What the collector logs at notice level or above, each with its journal MESSAGE_ID, and the state
+        // machines that decide when (once per outage, not once per report).
+        .target(
+            name: "CollectorEvents",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Where reports live: the ReportStore protocol and what every store answers with (InsertOutcome,
+        // StoreHealth, StoreError). The stores themselves are CollectorSQLite and CollectorPostgres, side by side.
         .target(
             name: "CollectorStore",
+            dependencies: ["CollectorSummary", "ReportValidation"],
+            swiftSettings: strict
+        ),
+        // The SQLite ReportStore: one collector on one machine.
+        .target(
+            name: "CollectorSQLite",
             dependencies: [
-                "CollectorCore",
+                "CollectorSummary", "ReportValidation", "CollectorStore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -60,27 +97,20 @@ let package = Package(
         // The behaviour every ReportStore must show, run by the SQLite and PostgreSQL test targets alike.
         .target(
             name: "CollectorStoreConformance",
-            dependencies: ["CollectorCore", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
-            swiftSettings: strict
-        ),
-        // The HTTP edge's policies, pure: client address behind trusted proxies, per-network and per-install
-        // rate limits, connection deadlines and the connection cap. The NIO handlers that apply them are in
-        // CollectorHTTP.
-        .target(
-            name: "CollectorEdge",
+            dependencies: ["CollectorSummary", "ReportValidation", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
             swiftSettings: strict
         ),
         // Summary -> the dashboard page (HTML with SVG charts).
         .target(
             name: "CollectorDashboard",
-            dependencies: ["CollectorCore"],
+            dependencies: ["CollectorSummary"],
             swiftSettings: strict
         ),
         // The PostgreSQL ReportStore: many stateless collectors behind a load balancer on one database.
         .target(
             name: "CollectorPostgres",
             dependencies: [
-                "CollectorCore", "CollectorStore",
+                "CollectorSummary", "ReportValidation", "CollectorStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,7 +123,10 @@ let package = Package(
         .target(
             name: "CollectorHTTP",
             dependencies: [
-                "CollectorCore",
+                "CollectorSummary",
+                "ReportValidation",
+                "CollectorConfiguration",
+                "CollectorEvents",
                 "CollectorEdge",
                 "CollectorStore",
                 "CollectorDashboard",
@@ -114,12 +147,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the commands decide, with no I/O or systemd of its own (the import stores through the ReportStore it
+        // is given): the words of STATUS=, which reloaded keys need a restart, the import's windowing and tally, the
+        // schedules of pruning and of the day cache, the summary table. The executable parses arguments and wires.
+        .target(
+            name: "CollectorService",
+            dependencies: ["CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "telemetry-collector",
             dependencies: [
                 .product(name: "CommandLineSupport", package: "telemetryd"),
-                "CollectorCore",
+                "CollectorService",
+                "CollectorSummary",
+                "ReportValidation",
+                "CollectorConfiguration",
+                "CollectorEvents",
                 "CollectorStore",
+                "CollectorSQLite",
                 "CollectorPostgres",
                 "CollectorHTTP",
                 .product(name: "Systemd", package: "telemetryd"),
@@ -137,20 +183,42 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "CollectorCoreTests",
-            dependencies: ["CollectorCore", "CollectorEdge", .product(name: "TelemetryCore", package: "telemetryd")],
+            name: "CollectorSummaryTests",
+            dependencies: ["CollectorSummary"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "CollectorStoreTests",
-            dependencies: ["CollectorStore", "CollectorCore", "CollectorStoreConformance",
+            name: "ReportValidationTests",
+            dependencies: ["ReportValidation", "CollectorSummary", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorConfigurationTests",
+            dependencies: ["CollectorConfiguration", "CollectorEdge", .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorServiceTests",
+            dependencies: ["CollectorService", "CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore",
+                           .product(name: "TelemetryCore", package: "telemetryd")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorEventsTests",
+            dependencies: ["CollectorEvents"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorSQLiteTests",
+            dependencies: ["CollectorSQLite", "CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance",
                            .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CollectorHTTPTests",
             dependencies: [
-                "CollectorHTTP", "CollectorStore", "CollectorCore", "CollectorEdge", "CollectorStoreConformance",
+                "CollectorHTTP", "CollectorStore", "CollectorSQLite", "CollectorSummary", "ReportValidation", "CollectorConfiguration",
+                "CollectorEdge", "CollectorStoreConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -161,7 +229,7 @@ let package = Package(
         // Runs ReportStoreConformance and its own tests against a throwaway PostgreSQL server (PostgresTestServer).
         .testTarget(
             name: "CollectorPostgresTests",
-            dependencies: ["CollectorPostgres", "CollectorStore", "CollectorCore", "CollectorStoreConformance"],
+            dependencies: ["CollectorPostgres", "CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -171,7 +239,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorDashboardTests",
-            dependencies: ["CollectorDashboard", "CollectorCore"],
+            dependencies: ["CollectorDashboard", "CollectorSummary"],
             swiftSettings: strict
         ),
     ],

@@ -1,6 +1,6 @@
 -- wrk script: POSTs real, gzip'd report bodies to a collector, each body once (so every answer is a "new" 202).
 --
---   wrk -t2 -c16 -d20s -s scripts/bench/ingest.lua http://127.0.0.1:PORT/v1/reports -- BODIES [RATE] [TOKEN] [THREADS]
+--   wrk -t2 -c16 -d20s -s scripts/bench/ingest.lua http://127.0.0.1:PORT/v1/reports -- BODIES [RATE] [TOKEN] [THREADS] [NETBASE]
 --
 -- BODIES: the file fleet.write_bodies() makes (4-byte big-endian length, then the body; repeated). Thread i of n
 -- sends bodies i, i+n, i+2n, ... and wraps around at the end (those answers are then duplicates: 200).
@@ -11,8 +11,9 @@
 -- THREADS: the -t count. Pass it: wrk may run a thread's init() before setup() has seen the later threads, so a
 -- count gathered in setup() can be short for the first thread (it then sends the others' bodies as duplicates).
 -- Each body comes "from" a client network of its own through the trusted loopback proxy (X-Forwarded-For
--- 10.X.Y.1, 200 bodies a /24), as a fleet's reports would: the collector's per-network limits are on and counted,
--- and none refuses (three runs of 200 stay within the burst of NetworkReportsPerMinute=600).
+-- 10.X.Y.1, 200 bodies a /24, counted from network number NETBASE so that runs do not share networks), as a
+-- fleet's reports would: the collector's per-network limits are on and counted, and none refuses (a run that wraps
+-- around its bodies twice stays within the burst of NetworkReportsPerMinute=600).
 -- At the end it prints one line, "RESULT {json}": requests, seconds, answers by status, latency percentiles (ms).
 
 local ffi = require("ffi")
@@ -53,12 +54,13 @@ function init(args)
   local data = f:read("*a")
   f:close()
   local pos, k, n = 1, 0, tonumber(args[4] or "") or nthreads or 1
+  local netbase = tonumber(args[5] or "") or 0
   while pos + 4 <= #data do
     local b1, b2, b3, b4 = data:byte(pos, pos + 3)
     local len = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
     if k % n == id then
       table.insert(bodies, data:sub(pos + 4, pos + 3 + len))
-      local net = math.floor(k / 200)
+      local net = netbase + math.floor(k / 200)
       table.insert(forwarded, string.format("10.%d.%d.1", math.floor(net / 256) % 256, net % 256))
     end
     k = k + 1

@@ -56,7 +56,7 @@ def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: s
         shutil.rmtree(d, ignore_errors=True)
 
 
-# The SQLiteReportStore's statement per report (Collector/Sources/CollectorStore/SQLiteReportStore.swift, insertSQL):
+# The SQLiteReportStore's statement per report (Collector/Sources/CollectorSQLite/SQLiteReportStore.swift, insertSQL):
 # keep in step with it. One INSERT into reports, autocommitted; the store's triggers (made by the collector's own
 # migration of the file) write the rollups.
 _DIMS = ["product_version", "os", "arch", "virtualization", "container", "cores", "memory"]

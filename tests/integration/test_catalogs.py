@@ -13,7 +13,7 @@ from conftest import ROOT
 CATALOGS = [
     ("telemetryd", ROOT / "systemd/telemetryd.catalog", ROOT / "Sources/TelemetryCore/Events/TelemetryEvent.swift"),
     ("telemetry-collector", ROOT / "systemd/telemetry-collector.catalog",
-     ROOT / "Collector/Sources/CollectorCore/CollectorEvent.swift"),
+     ROOT / "Collector/Sources/CollectorEvents/CollectorEvent.swift"),
 ]
 
 

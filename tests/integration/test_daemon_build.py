@@ -11,7 +11,7 @@ import pytest
 from conftest import BIN, ROOT
 
 COLLECTOR_ONLY = ("hummingbird", "postgres-nio", "sqlite-nio", "swift-prometheus")
-COLLECTOR_MODULES = (b"Hummingbird", b"PostgresNIO", b"SQLiteNIO", b"Prometheus", b"CollectorCore")
+COLLECTOR_MODULES = (b"Hummingbird", b"PostgresNIO", b"SQLiteNIO", b"Prometheus", b"CollectorStore")
 
 
 def _names(node: dict) -> set[str]:

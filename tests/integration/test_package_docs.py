@@ -217,7 +217,7 @@ def test_collector_page_has_every_command_and_option(tmp_path):
     check_commands_and_options("telemetry-collector", dump_help(COLLECTOR_BIN), page)
 
 
-COLLECTOR_SCHEMA = ROOT / "Collector/Sources/CollectorCore/Config/CollectorConfigSchema.swift"
+COLLECTOR_SCHEMA = ROOT / "Collector/Sources/CollectorConfiguration/CollectorConfigSchema.swift"
 
 
 @pytest.mark.skipif(not COLLECTOR_SCHEMA.exists(), reason=f"no {COLLECTOR_SCHEMA.relative_to(ROOT)}")

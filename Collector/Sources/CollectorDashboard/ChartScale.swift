@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 
 /// A y axis from 0 to a round maximum, with 3 to 6 round ticks (1, 2 or 5 times a power of ten).
 struct ChartScale: Equatable {

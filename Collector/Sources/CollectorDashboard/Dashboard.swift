@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 
 /// The dashboard page (`GET /`): one self-contained HTML document with inline SVG charts and CSS, no script,
 /// no external resource, so it reads the same without JavaScript, in a text browser and in a screenshot. Every

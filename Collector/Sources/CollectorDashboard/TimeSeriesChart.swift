@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 
 /// SVG charts over the summary's days (x: one band per day, oldest left). Each day also carries a `<title>`
 /// (the browser's tooltip, read by screen readers), so the exact numbers are on the page without JavaScript.

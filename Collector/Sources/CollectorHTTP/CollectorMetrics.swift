@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 import Prometheus
 
 /// `GET /metrics`: the ingest counters since start, plus the current answers as gauges, in the Prometheus

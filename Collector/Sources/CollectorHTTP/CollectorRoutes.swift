@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorDashboard
 import CollectorEdge
 import CollectorStore
@@ -14,17 +15,20 @@ import Logging
 ///   POST /v1/reports        ingest (Ingest)
 ///   GET  /api/v1/summary    the answers as JSON (?days=N, default 30)
 ///   GET  /metrics           Prometheus text
-///   GET  /healthz           200 when the database answers, else 503
+///   GET  /healthz           200 `ok` when the database answers, else 503 `unavailable` (nothing more)
 ///   GET  /                  the dashboard page
+/// The reads (all GETs but /healthz) need a token of ReadTokenFile= when it is set, and answer from `ReadModel`
+/// (computed at most once per ReadCacheSec=), never from a database query per request.
 /// Nothing here logs or stores the client's address: the request context carries none (BasicRequestContext)
 /// and no request-logging middleware is installed.
 public enum CollectorRoutes {
     public static let defaultSummaryDays = 30
     public static let maxSummaryDays = 3660
 
-    public static func router(ingest: Ingest, metrics: CollectorMetrics, now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
+    /// `reads` nil: reads open, answers cached for the default ReadCacheSec= (tests).
+    public static func router(ingest: Ingest, metrics: CollectorMetrics, reads: Reads? = nil,
+                              now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        let store = ingest.store
         // MaxDistinctValues=: what every read serves of a summary (the current value, so a reload applies at once).
         let capped: @Sendable (Summary) -> Summary = { $0.cappingDistinctValues(ingest.settings.current.maxDistinctValues) }
 
@@ -74,51 +78,65 @@ public enum CollectorRoutes {
             return response
         }
 
+        let reads = reads ?? Reads(ingest: ingest, now: now)
+
         router.get("/api/v1/summary") { request, _ -> Response in
+            if let denied = readDenied(request, reads) { return denied }
             let days: Int
             switch parseDays(request.uri.queryParameters.get("days")) {
             case .success(let d): days = d
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
             do {
-                return json(200, JSONText.encode(capped(try await store.summary(days: days, asOf: now()))))
+                // The cap in the key: a reload that changes MaxDistinctValues= applies at once.
+                let cap = ingest.settings.current.maxDistinctValues
+                let body = try await reads.model.rendered(days: days, form: "json/\(cap)") {
+                    Array(JSONText.encode($0.cappingDistinctValues(cap)).utf8)
+                }
+                var headers: HTTPFields = [.contentType: "application/json"]
+                SecurityHeaders.add(SecurityHeaders.data, to: &headers)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
-                return unavailable()
+                return unavailable(error)
             }
         }
 
-        router.get("/metrics") { _, _ -> Response in
-            let summary = (try? await store.summary(days: CollectorMetrics.summaryDays, asOf: now())).map(capped)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(summary: summary))))
+        router.get("/metrics") { request, _ -> Response in
+            if let denied = readDenied(request, reads) { return denied }
+            let summary = (try? await reads.model.summary(days: CollectorMetrics.summaryDays)).map(capped)
+            var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
+            SecurityHeaders.add(SecurityHeaders.data, to: &headers)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(summary: summary))))
         }
 
+        // Always open (load balancers, monitoring); says nothing but ok or unavailable.
         router.get("/healthz") { _, _ -> Response in
-            let h = await store.health()
-            return json(h.available ? 200 : 503, JSONText.encode(Health(status: h.available ? "ok" : "unavailable", database: store.kind, detail: h.detail)))
+            let answer = HealthCheck.answer(available: await reads.health.isAvailable())
+            var r = text(answer.status, answer.body)
+            r.headers[.cacheControl] = "no-store"
+            return r
         }
 
         router.get("/") { request, _ -> Response in
+            if let denied = readDenied(request, reads) { return denied }
             let days: Int
             switch parseDays(request.uri.queryParameters.get("days")) {
             case .success(let d): days = d
-            case .failure(let reason): return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"],
-                                                       body: .init(byteBuffer: ByteBuffer(string: reason.description + "\n")))
+            case .failure(let reason): return text(400, reason.description + "\n")
             }
             do {
-                let page = Dashboard.render(capped(try await store.summary(days: days, asOf: now())))
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+                let cap = ingest.settings.current.maxDistinctValues
+                let page = try await reads.model.rendered(days: days, form: "html/\(cap)") {
+                    Array(Dashboard.render($0.cappingDistinctValues(cap)).utf8)
+                }
+                var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+                SecurityHeaders.add(SecurityHeaders.page, to: &headers)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
             } catch {
-                return unavailable()
+                return unavailable(error)
             }
         }
         return router
-    }
-
-    struct Health: Encodable {
-        var status: String
-        var database: String
-        var detail: String
     }
 
     struct BadRequest: Error, CustomStringConvertible {
@@ -134,13 +152,30 @@ public enum CollectorRoutes {
     }
 
     static func json(_ status: Int, _ text: String) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        SecurityHeaders.add(SecurityHeaders.data, to: &headers)
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func unavailable() -> Response {
-        var r = json(503, JSONText.encode(ReportRejection(reason: "the database is unavailable")))
-        r.headers[.retryAfter] = String(Ingest.retryAfterSeconds)
+    static func text(_ status: Int, _ body: String) -> Response {
+        var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+        SecurityHeaders.add(SecurityHeaders.data, to: &headers)
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func unavailable(_ error: any Error) -> Response {
+        // Every slot busy computing other answers: retry soon. Else the database: retry as agents do.
+        let busy = error is SingleFlightCacheFull
+        var r = json(503, JSONText.encode(ReportRejection(reason: busy ? "busy computing other answers; retry in a few seconds" : "the database is unavailable")))
+        r.headers[.retryAfter] = String(busy ? 5 : Ingest.retryAfterSeconds)
+        return r
+    }
+
+    /// 401 unless ReadTokenFile= is empty or the request carries one of its tokens.
+    static func readDenied(_ request: Request, _ reads: Reads) -> Response? {
+        guard !reads.access.allows(authorization: request.headers[.authorization]) else { return nil }
+        var r = json(401, JSONText.encode(ReportRejection(reason: "missing or unknown bearer token (Authorization: Bearer TOKEN, one of ReadTokenFile=)")))
+        r.headers[.wwwAuthenticate] = "Bearer"
         return r
     }
 }

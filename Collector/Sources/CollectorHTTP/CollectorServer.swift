@@ -1,4 +1,5 @@
-import CollectorCore
+import CollectorConfiguration
+import CollectorEvents
 import CollectorEdge
 import Hummingbird
 import HummingbirdCore

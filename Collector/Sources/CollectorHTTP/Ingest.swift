@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import ReportValidation
+import CollectorEvents
 import CollectorEdge
 import CollectorStore
 import CompressNIO
@@ -149,77 +150,14 @@ public struct Ingest: Sendable {
     }
 }
 
-/// `DatabaseAvailability` behind a lock, logging its changes: one error line when an outage starts, one notice when
-/// it ends (with how many reports were answered 503), never a line per report.
-public final class AvailabilityMonitor: Sendable {
-    private let state = NIOLockedValueBox(DatabaseAvailability())
-    private let logger: Logger?
-    private let origin = ContinuousClock.now
-
-    public init(logger: Logger?) {
-        self.logger = logger
-    }
-
-    public var isAvailable: Bool { state.withLockedValue { $0.isAvailable } }
-
-    public func failed(reason: String) {
-        log(state.withLockedValue { $0.failed(reason: reason, now: seconds()) })
-    }
-
-    public func succeeded() {
-        // The common case takes no lock for long and changes nothing.
-        log(state.withLockedValue { $0.succeeded(now: seconds()) })
-    }
-
-    private func seconds() -> Double {
-        let d = ContinuousClock.now - origin
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    private func log(_ change: DatabaseAvailability.Change?) {
-        guard let change, let logger else { return }
-        switch change {
-        case .becameUnavailable(let reason):
-            logger.error("\(reason); answering reports 503 with Retry-After: \(Ingest.retryAfterSeconds) until it is back",
-                         metadata: CollectorEvent.databaseUnavailable.metadata)
-        case .becameAvailable(let failed, let seconds):
-            logger.notice("database available again after \(seconds) s; \(failed) report\(failed == 1 ? " was" : "s were") answered 503 meanwhile (their agents keep and resend them)",
-                          metadata: CollectorEvent.databaseAvailable.metadata)
-        }
-    }
-}
-
 public enum IngestFailure: Error, Sendable, Equatable {
     case tooLarge
     case badGzip
     case unsupportedEncoding(String)
 }
 
-/// Every way a POST ends, as `telemetry_reports_total{result=…}` counts it.
-public enum IngestResult: String, Sendable, CaseIterable {
-    case new
-    case duplicate
-    case invalid
-    case unauthorized
-    case tooLarge = "too_large"
-    case unsupportedMediaType = "unsupported_media_type"
-    case unavailable
-    /// 429: over `NetworkReportsPerMinute=`, `NetworkNewInstallsPerDay=` or `InstanceReportsPerDay=`.
-    case rateLimited = "rate_limited"
-}
-
 extension Ingest.Response {
     static func error(_ status: Int, _ result: IngestResult, _ reason: String) -> Ingest.Response {
         Ingest.Response(status: status, json: JSONText.encode(ReportRejection(reason: reason)), retryAfter: nil, result: result)
-    }
-}
-
-enum JSONText {
-    static func encode<T: Encodable>(_ value: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        guard let data = try? e.encode(value) else { return #"{"reason":"internal error encoding the answer"}"# }
-        return String(decoding: data, as: UTF8.self)
     }
 }

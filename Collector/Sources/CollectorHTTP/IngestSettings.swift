@@ -1,4 +1,5 @@
-import CollectorCore
+import CollectorSummary
+import CollectorConfiguration
 import NIOConcurrencyHelpers
 
 /// What the ingest checks each request against; replaced as a whole on reload (SIGHUP), read per request.

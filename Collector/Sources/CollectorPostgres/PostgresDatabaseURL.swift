@@ -1,6 +1,6 @@
 /// `Database=postgresql://user@host:port/dbname?sslmode=…` taken apart, as libpq reads such a URL (the parts this
 /// collector uses). The password never comes from the URL: it is read from `PasswordFile=`, so the URL can be
-/// logged and shown by `/healthz` as it is.
+/// logged and shown in `systemctl status` as it is.
 public struct PostgresDatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public enum TLSMode: String, Sendable, Equatable, CaseIterable {
         /// Plain TCP (a database on the same host or a private network).

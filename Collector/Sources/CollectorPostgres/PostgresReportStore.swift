@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
@@ -64,7 +65,8 @@ public final class PostgresReportStore: ReportStore {
         self.runner = Task { await client.run() }
     }
 
-    /// Reads the password from `passwordFile` (first line; a trailing newline is not part of it).
+    /// Reads the password from `passwordFile`: its first line, without the line ending (LF, or CRLF as a file
+    /// written on Windows has it). Nothing else is trimmed: a password may begin or end with spaces.
     public static func readPassword(_ passwordFile: String?) throws -> String? {
         guard let passwordFile, !passwordFile.isEmpty else { return nil }
         let text: String
@@ -73,7 +75,10 @@ public final class PostgresReportStore: ReportStore {
         } catch {
             throw StoreError.unavailable("PasswordFile=\(passwordFile): cannot read it (\(error.localizedDescription)); it must be readable by the collector")
         }
-        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        // By bytes: as Characters, "\r\n" is one grapheme and never equal to "\n".
+        var line = text.utf8.prefix(while: { $0 != 0x0A })
+        if line.last == 0x0D { line = line.dropLast() }
+        return String(Substring(line))
     }
 
     // MARK: - ReportStore
@@ -172,13 +177,8 @@ public final class PostgresReportStore: ReportStore {
                     throw error
                 }
             }
-            // The closed days counted just now, for the next summary; failing that only costs the next one time.
-            do {
-                try await PostgresSummaryQueries.cache(outcome.toCache, client: client, logger: logger)
-            } catch {
-                logger.warning("cannot cache the counts of \(outcome.toCache.count) closed days (the next summary counts them again): \(PostgresReportStore.describe(error))",
-                               metadata: CollectorEvent.dayCacheFailed.metadata)
-            }
+            // A read writes nothing: the closed days counted now are stored by refreshDayCache, on the collector's
+            // own schedule, never because of a request.
             return outcome.summary
         }
     }
@@ -191,6 +191,41 @@ public final class PostgresReportStore: ReportStore {
             }
             return false
         }
+    }
+
+    /// Counts the closed days of the range missing from `day_cache` (or cached at an older version) and stores
+    /// them, newest first, a month at a time: each step is one read-only snapshot and one write, within `deadline`.
+    @discardableResult
+    public func refreshDayCache(days: Int, asOf: Date) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let lastDay = Int32(UTCDay(asOf).daysSinceEpoch)
+        let firstDay = lastDay - Int32(days - 1)
+        var stored = 0
+        var hi = lastDay
+        while hi >= firstDay, !Task.isCancelled {
+            let lo = max(firstDay, hi - 30)
+            let toCache = try await call("cannot count closed days for the day cache") { [client, logger, lo, hi] in
+                try await client.withConnection { conn in
+                    try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                    do {
+                        let t = try await PostgresSummaryQueries(connection: conn, logger: logger).dayTotals(first: lo, last: hi).toCache
+                        try await conn.query("COMMIT", logger: logger)
+                        return t
+                    } catch {
+                        _ = try? await conn.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
+            if !toCache.isEmpty {
+                try await call("cannot store \(toCache.count) days in the day cache") { [client, logger] in
+                    try await PostgresSummaryQueries.cache(toCache, client: client, logger: logger)
+                }
+                stored += toCache.count
+            }
+            hi = lo - 1
+        }
+        return stored
     }
 
     @discardableResult
@@ -210,7 +245,8 @@ public final class PostgresReportStore: ReportStore {
 
     public func health() async -> StoreHealth {
         do {
-            let version = try await call("cannot read the schema version", explainingTimeout: true) { [client, logger] in
+            // Through the pool only: a health check during an outage must not open a connection of its own.
+            let version = try await call("cannot read the schema version") { [client, logger] in
                 var v = 0
                 for try await x in try await client.query(
                     "SELECT coalesce(max(version), 0)::int8 FROM collector_migrations", logger: logger).decode(Int.self) {
@@ -226,8 +262,8 @@ public final class PostgresReportStore: ReportStore {
     }
 
     /// Why a connection cannot be made (wrong password, unknown database, refused, TLS), from one attempt of its
-    /// own outside the pool; nil when it connects. Only for start-up and `/healthz`, never per report: an outage
-    /// must not turn every POST into a new connection attempt.
+    /// own outside the pool; nil when it connects. Only for start-up (`migrate()`), never per report nor per health
+    /// check: an outage must not turn every request into a new connection attempt.
     func diagnose() async -> String? {
         do {
             let connection = try await withDeadline(.seconds(3), onTimeout: { StoreError.unavailable("no answer within 3 s") }) { [direct, logger] in
@@ -251,7 +287,7 @@ public final class PostgresReportStore: ReportStore {
 
     /// Runs one store operation within `deadline`; every failure to reach or use the database becomes
     /// `StoreError.unavailable` naming the database and what failed (never the password). With `explainingTimeout`
-    /// (start-up and `/healthz` only, see `diagnose()`), a deadline that passed is followed by one direct connection
+    /// (start-up only, see `diagnose()`), a deadline that passed is followed by one direct connection
     /// attempt whose error says why: the pool retries a refused login quietly until the deadline.
     private func call<T: Sendable>(_ what: String, explainingTimeout: Bool = false,
                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
@@ -271,7 +307,7 @@ public final class PostgresReportStore: ReportStore {
     /// `call`'s deadline passed (turned into `StoreError.unavailable` there).
     private struct DeadlinePassed: Error {}
 
-    /// What went wrong, for logs and `/healthz`: the SQLSTATE and server message, or the connection error.
+    /// What went wrong, for logs and STATUS= (never for an HTTP answer): the SQLSTATE and server message, or the connection error.
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
             if let info = e.serverInfo {
@@ -312,7 +348,7 @@ struct InsertReport: PostgresPreparedStatement {
         binds.append(report.clusterId)
         binds.append(receivedAt)
         binds.append(Int32(day.daysSinceEpoch))
-        for dim in Dimension.allCases { binds.append(report.facts[dim]) }
+        for dim in Dimension.allCases { binds.append(report.breakdown[dim]) }
         binds.append(report.json)
         return binds
     }

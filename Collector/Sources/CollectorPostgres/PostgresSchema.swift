@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 
 /// The collector's PostgreSQL schema as a list of numbered migrations, applied in order by `migrate()` and
 /// recorded in `collector_migrations`. Never edit a shipped step: add the next one.

@@ -3,14 +3,15 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
 import CollectorStore
 import Logging
 import PostgresNIO
 
 /// The reads behind `summary(days:asOf:)`, on one connection inside one snapshot. Only rollups are read
 /// (`day_cache`, `install_days`, `installs`), never raw reports: closed days come from `day_cache` when it holds
-/// their current version, the other days are counted from `install_days` and, when closed, handed back to be cached.
+/// their current version, the other days are counted from `install_days`; the closed ones among them are handed
+/// back, and only `refreshDayCache` (never a summary) stores them.
 struct PostgresSummaryQueries {
     let connection: PostgresConnection
     let logger: Logger
@@ -41,7 +42,50 @@ struct PostgresSummaryQueries {
         var a = start
         let first = Int32(a.firstDay.daysSinceEpoch), last = Int32(a.lastDay.daysSinceEpoch)
         let cutoff = Int32(a.lostCutoff.daysSinceEpoch)
+        let (totals, toCache) = try await dayTotals(first: first, last: last)
+        for (day, t) in totals { t.apply(to: &a, day: UTCDay(daysSinceEpoch: Int(day))) }
 
+        for try await (day, n) in try await connection.query("""
+            SELECT (first_day - DATE '1970-01-01')::int4, count(*)::int8 FROM installs
+            WHERE first_day BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(last)::int4
+            GROUP BY first_day
+            """, logger: logger).decode((Int32, Int64).self) {
+            a.addNew(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(n))
+        }
+
+        // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is
+        // within the range that day is installs.last_day (the index answers); only installs also seen after the
+        // range's end (a summary of the past) need their last day as of then, from install_days.
+        for try await (day, n) in try await connection.query("""
+            SELECT (seen - DATE '1970-01-01')::int4, count(*)::int8 FROM (
+                SELECT last_day AS seen FROM installs
+                WHERE last_day BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(cutoff)::int4
+                UNION ALL
+                SELECT (SELECT max(d.day) FROM install_days d
+                        WHERE d.instance_id = i.instance_id AND d.day <= DATE '1970-01-01' + \(last)::int4) AS seen
+                FROM installs i
+                WHERE i.last_day > DATE '1970-01-01' + \(last)::int4 AND i.first_day <= DATE '1970-01-01' + \(cutoff)::int4
+            ) s
+            WHERE seen BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(cutoff)::int4
+            GROUP BY seen
+            """, logger: logger).decode((Int32, Int64).self) {
+            a.addLost(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(n))
+        }
+
+        for try await (size, n) in try await connection.query("""
+            SELECT size, count(*)::int8 FROM (
+                SELECT count(*)::int8 AS size FROM install_days WHERE day = DATE '1970-01-01' + \(last)::int4
+                GROUP BY cluster_id HAVING count(*) >= 2
+            ) c GROUP BY size
+            """, logger: logger).decode((Int64, Int64).self) {
+            a.addClusters(size: Int(size), clusters: Int(n))
+        }
+        return Outcome(summary: a.build(), toCache: toCache)
+    }
+
+    /// Each day's counts from `first` to `last` (days since 1970): from `day_cache` where it holds the day's current
+    /// version, else counted from `install_days`; the closed ones counted are also returned, for `cache`.
+    func dayTotals(first: Int32, last: Int32) async throws -> (totals: [Int32: DayTotals], toCache: [(day: Int32, version: Int64, totals: DayTotals)]) {
         var closed: Int32 = .min
         for try await c in try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.closedDaySQL), logger: logger).decode(Int32.self) {
             closed = c
@@ -90,44 +134,7 @@ struct PostgresSummaryQueries {
             }
             for (day, t) in counted { totals[day] = t }
         }
-        for (day, t) in totals { t.apply(to: &a, day: UTCDay(daysSinceEpoch: Int(day))) }
-
-        for try await (day, n) in try await connection.query("""
-            SELECT (first_day - DATE '1970-01-01')::int4, count(*)::int8 FROM installs
-            WHERE first_day BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(last)::int4
-            GROUP BY first_day
-            """, logger: logger).decode((Int32, Int64).self) {
-            a.addNew(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(n))
-        }
-
-        // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is
-        // within the range that day is installs.last_day (the index answers); only installs also seen after the
-        // range's end (a summary of the past) need their last day as of then, from install_days.
-        for try await (day, n) in try await connection.query("""
-            SELECT (seen - DATE '1970-01-01')::int4, count(*)::int8 FROM (
-                SELECT last_day AS seen FROM installs
-                WHERE last_day BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(cutoff)::int4
-                UNION ALL
-                SELECT (SELECT max(d.day) FROM install_days d
-                        WHERE d.instance_id = i.instance_id AND d.day <= DATE '1970-01-01' + \(last)::int4) AS seen
-                FROM installs i
-                WHERE i.last_day > DATE '1970-01-01' + \(last)::int4 AND i.first_day <= DATE '1970-01-01' + \(cutoff)::int4
-            ) s
-            WHERE seen BETWEEN DATE '1970-01-01' + \(first)::int4 AND DATE '1970-01-01' + \(cutoff)::int4
-            GROUP BY seen
-            """, logger: logger).decode((Int32, Int64).self) {
-            a.addLost(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(n))
-        }
-
-        for try await (size, n) in try await connection.query("""
-            SELECT size, count(*)::int8 FROM (
-                SELECT count(*)::int8 AS size FROM install_days WHERE day = DATE '1970-01-01' + \(last)::int4
-                GROUP BY cluster_id HAVING count(*) >= 2
-            ) c GROUP BY size
-            """, logger: logger).decode((Int64, Int64).self) {
-            a.addClusters(size: Int(size), clusters: Int(n))
-        }
-        return Outcome(summary: a.build(), toCache: toCache)
+        return (totals, toCache)
     }
 
     /// Stores counted closed days in `day_cache` (a newer count of a day replaces an older one).

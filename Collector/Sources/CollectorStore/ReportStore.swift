@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 
 /// Where the collector keeps reports and how it answers from them. One protocol, two implementations
 /// (SQLite for one machine, PostgreSQL for many collectors behind a load balancer), held to the same
@@ -16,6 +17,9 @@ import CollectorCore
 ///   the report's own timestamp). Per install and day the store keeps one rollup row; reads use only rollups.
 /// - `prune(before:)` deletes raw reports received before that day; rollups and first/last-seen days stay,
 ///   so summaries do not change.
+/// - `summary` only reads: it writes nothing, whatever `days` is (an anonymous `?days=3660` must not grow the
+///   database). Counts of closed days kept for later summaries (a day cache) are written only by
+///   `refreshDayCache`, which the collector runs on its own schedule over a range it chooses.
 /// - Any failure to reach or use the database throws `StoreError.unavailable` (the ingest answers 503 and
 ///   the agent keeps the report spooled). A value of the report the database refuses is the report's fault,
 ///   not an outage: `insert` throws `StoreError.rejected` (the ingest answers 400; a retry would fail again).
@@ -33,8 +37,13 @@ public protocol ReportStore: Sendable {
     /// once per install and day).
     func knowsInstall(_ instanceId: String) async throws -> Bool
 
-    /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1).
+    /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1). Reads only; writes nothing.
     func summary(days: Int, asOf: Date) async throws -> Summary
+
+    /// Counts the closed days among the `days` UTC days ending with `asOf`'s day that the store's day cache lacks
+    /// (or holds outdated) and keeps them for later summaries; returns how many days it stored. The only writer of
+    /// the day cache; a summary answers the same with or without it, only faster.
+    @discardableResult func refreshDayCache(days: Int, asOf: Date) async throws -> Int
 
     /// Deletes raw reports received before the UTC day of `before`; returns how many.
     @discardableResult func prune(before: Date) async throws -> Int
@@ -44,6 +53,11 @@ public protocol ReportStore: Sendable {
 
     /// Closes connections; the store is unusable afterwards.
     func close() async
+}
+
+extension ReportStore {
+    /// A store that keeps no day cache has nothing to refresh.
+    @discardableResult public func refreshDayCache(days: Int, asOf: Date) async throws -> Int { 0 }
 }
 
 public enum InsertOutcome: String, Sendable, Equatable {

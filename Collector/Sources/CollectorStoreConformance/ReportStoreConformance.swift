@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorStore
 import TelemetryCore
 
@@ -19,7 +20,27 @@ import TelemetryCore
 public enum ReportStoreConformance {
     public struct Check: Sendable {
         public var name: String
-        public var body: @Sendable (any ReportStore) async throws -> Void
+        public var body: @Sendable (any ReportStore, Probe) async throws -> Void
+
+        public init(name: String, body: @escaping @Sendable (any ReportStore) async throws -> Void) {
+            self.name = name
+            self.body = { store, _ in try await body(store) }
+        }
+
+        /// A check that also looks into the database through `Probe`.
+        public init(name: String, probing body: @escaping @Sendable (any ReportStore, Probe) async throws -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+
+    /// What a test target can tell about its store's database from outside the store (its own connection).
+    public struct Probe: Sendable {
+        /// The number of rows of each of the store's tables (for "this wrote nothing").
+        public var tableRows: @Sendable () async throws -> [String: Int]
+        public init(tableRows: @escaping @Sendable () async throws -> [String: Int]) { self.tableRows = tableRows }
+        /// For checks that need no probe.
+        public static let none = Probe { throw Failure(description: "this check needs a Probe of the store's tables") }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -28,12 +49,12 @@ public enum ReportStoreConformance {
 
     /// Runs the named check on a store made by `makeStore` (already migrated or not: the check migrates),
     /// closing it afterwards.
-    public static func run(_ name: String, makeStore: () async throws -> any ReportStore) async throws {
+    public static func run(_ name: String, probe: Probe = .none, makeStore: () async throws -> any ReportStore) async throws {
         guard let check = checks.first(where: { $0.name == name }) else { throw Failure(description: "no check named \(name)") }
         let store = try await makeStore()
         do {
             try await store.migrate()
-            try await check.body(store)
+            try await check.body(store, probe)
         } catch {
             await store.close()
             throw error
@@ -61,15 +82,15 @@ public enum ReportStoreConformance {
 
     /// A validated report as the ingest would hand it over (the JSON is a stand-in: stores keep it, never parse it).
     public static func report(instance: Int, cluster: Int? = nil, message: Int, type: ReportType = .keepalive,
-                              at timestamp: Date, facts: ReportFacts = ReportFacts()) -> ValidatedReport {
+                              at timestamp: Date, breakdown: BreakdownValues = BreakdownValues()) -> ValidatedReport {
         let id = uuid(message, prefix: "aaaaaaaa")
         return ValidatedReport(messageId: id, type: type, timestamp: timestamp,
                                instanceId: uuid(instance, prefix: "11111111"),
                                clusterId: uuid(cluster ?? instance, prefix: "cccccccc"),
-                               facts: facts, json: "{\"messageId\":\"\(id)\"}")
+                               breakdown: breakdown, json: "{\"messageId\":\"\(id)\"}")
     }
 
-    static let debian = ReportFacts(productVersion: "4.2.1", os: "debian 12", arch: "x86_64", virtualization: "kvm",
+    static let debian = BreakdownValues(productVersion: "4.2.1", os: "debian 12", arch: "x86_64", virtualization: "kvm",
                                     container: "none", cores: "3-4", memory: "8-16GiB")
 
     // MARK: - The checks
@@ -141,9 +162,9 @@ public enum ReportStoreConformance {
             var arm = debian
             arm.arch = "aarch64"; arm.productVersion = "4.3.0"; arm.virtualization = "none"; arm.container = "docker"
             arm.cores = "1"; arm.memory = "<2GiB"
-            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), facts: debian), receivedAt: at(day: 0))
-            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), facts: ReportFacts(productVersion: "4.2.1")), receivedAt: at(day: 0))
-            _ = try await store.insert(report(instance: 2, message: 3, type: .diagnostics, at: at(day: 0), facts: arm), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), breakdown: debian), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), breakdown: BreakdownValues(productVersion: "4.2.1")), receivedAt: at(day: 0))
+            _ = try await store.insert(report(instance: 2, message: 3, type: .diagnostics, at: at(day: 0), breakdown: arm), receivedAt: at(day: 0))
             // Install 3 sent only a keep-alive without product: unknown everywhere.
             _ = try await store.insert(report(instance: 3, message: 4, at: at(day: 0)), receivedAt: at(day: 0))
             let d = try await store.summary(days: 1, asOf: at(day: 0)).days[0]
@@ -157,15 +178,15 @@ public enum ReportStoreConformance {
             try expect(d.byMemory, ["8-16GiB": 1, "<2GiB": 1, "unknown": 1], "byMemory")
         },
         Check(name: "lastArrivalWinsAndValuesCarryForward") { store in
-            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), facts: debian), receivedAt: at(day: 0, hour: 1))
-            var upgraded = ReportFacts(productVersion: "4.3.0")
-            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), facts: upgraded), receivedAt: at(day: 0, hour: 2))
+            _ = try await store.insert(report(instance: 1, message: 1, type: .diagnostics, at: at(day: 0), breakdown: debian), receivedAt: at(day: 0, hour: 1))
+            var upgraded = BreakdownValues(productVersion: "4.3.0")
+            _ = try await store.insert(report(instance: 1, message: 2, at: at(day: 0), breakdown: upgraded), receivedAt: at(day: 0, hour: 2))
             // Day 1: only a keep-alive without a version: everything is carried over from what was known.
             _ = try await store.insert(report(instance: 1, message: 3, at: at(day: 1)), receivedAt: at(day: 1))
             // Day 2: a new version and a new OS.
             upgraded = debian
             upgraded.productVersion = "5.0.0"; upgraded.os = "debian 13"
-            _ = try await store.insert(report(instance: 1, message: 4, type: .diagnostics, at: at(day: 2), facts: upgraded), receivedAt: at(day: 2))
+            _ = try await store.insert(report(instance: 1, message: 4, type: .diagnostics, at: at(day: 2), breakdown: upgraded), receivedAt: at(day: 2))
             let s = try await store.summary(days: 3, asOf: at(day: 2))
             try expect(s.days.map(\.byProductVersion), [["4.3.0": 1], ["4.3.0": 1], ["5.0.0": 1]], "version per day")
             try expect(s.days.map(\.byOS), [["debian 12": 1], ["debian 12": 1], ["debian 13": 1]], "os per day")
@@ -197,15 +218,15 @@ public enum ReportStoreConformance {
             // imported into one of them afterwards must show in the next summary all the same.
             let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
             func on(_ d: Int) -> Date { base.addingTimeInterval(Double(d) * 86_400) }
-            _ = try await store.insert(report(instance: 1, message: 1, at: on(0), facts: debian), receivedAt: on(0))
+            _ = try await store.insert(report(instance: 1, message: 1, at: on(0), breakdown: debian), receivedAt: on(0))
             _ = try await store.insert(report(instance: 2, message: 2, at: on(1)), receivedAt: on(1))
             let first = try await store.summary(days: 3, asOf: on(2))
             try expect(first.days.map(\.activeInstalls), [1, 1, 0], "active per day")
             try expect(try await store.summary(days: 3, asOf: on(2)), first, "the same summary asked again")
             var newer = debian
             newer.productVersion = "4.3.0"
-            _ = try await store.insert(report(instance: 3, message: 3, type: .diagnostics, at: on(1), facts: newer), receivedAt: on(1))
-            _ = try await store.insert(report(instance: 1, message: 4, at: on(1), facts: ReportFacts(productVersion: "4.3.0")), receivedAt: on(1))
+            _ = try await store.insert(report(instance: 3, message: 3, type: .diagnostics, at: on(1), breakdown: newer), receivedAt: on(1))
+            _ = try await store.insert(report(instance: 1, message: 4, at: on(1), breakdown: BreakdownValues(productVersion: "4.3.0")), receivedAt: on(1))
             let s = try await store.summary(days: 3, asOf: on(2))
             try expect(s.days.map(\.activeInstalls), [1, 3, 0], "active per day after the late reports")
             try expect(s.days[1].byProductVersion, ["4.3.0": 2, "unknown": 1], "day 1's versions")
@@ -216,6 +237,39 @@ public enum ReportStoreConformance {
             // Pruning the raw reports of closed days changes none of their counts.
             _ = try await store.prune(before: on(3))
             try expect(try await store.summary(days: 3, asOf: on(2)), s, "after prune")
+        },
+        Check(name: "aSummaryWritesNothing", probing: { store, probe in
+            // Closed days of last month and today, then the longest summary the HTTP API allows: not one row more.
+            let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+            for d in 0..<3 {
+                let t = base.addingTimeInterval(Double(d) * 86_400)
+                _ = try await store.insert(report(instance: d, message: d, at: t, breakdown: debian), receivedAt: t)
+            }
+            _ = try await store.insert(report(instance: 9, message: 9, at: Date()), receivedAt: Date())
+            let before = try await probe.tableRows()
+            let long = try await store.summary(days: 3660, asOf: Date())
+            try expect(long.days.count, 3660, "days of the summary")
+            try expect(long.days.map(\.activeInstalls).reduce(0, +), 4, "installs active over the range")
+            _ = try await store.summary(days: 31, asOf: Date())
+            try expect(try await probe.tableRows(), before, "rows of every table after summaries")
+        }),
+        Check(name: "refreshDayCacheKeepsTheAnswersAndCountsEachClosedDayOnce") { store in
+            let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
+            func on(_ d: Int) -> Date { base.addingTimeInterval(Double(d) * 86_400) }
+            _ = try await store.insert(report(instance: 1, message: 1, at: on(0), breakdown: debian), receivedAt: on(0))
+            _ = try await store.insert(report(instance: 2, message: 2, at: on(1)), receivedAt: on(1))
+            let counted = try await store.summary(days: 5, asOf: on(4))
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 5, "closed days counted")
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 0, "nothing left to count")
+            try expect(try await store.summary(days: 5, asOf: on(4)), counted, "the summary from the cache")
+            // A late import into a cached day: summaries see it at once, the next refresh counts that day again.
+            _ = try await store.insert(report(instance: 3, message: 3, at: on(1)), receivedAt: on(1))
+            let after = try await store.summary(days: 5, asOf: on(4))
+            try expect(after.days.map(\.activeInstalls), [1, 2, 0, 0, 0], "active per day after the import")
+            try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 1, "the changed day counted again")
+            try expect(try await store.summary(days: 5, asOf: on(4)), after, "the summary from the refreshed cache")
+            // Open days (today, yesterday) are never cached.
+            try expect(try await store.refreshDayCache(days: 2, asOf: Date()), 0, "today and yesterday")
         },
         Check(name: "healthOfAMigratedStore") { store in
             let h = await store.health()

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
-import CollectorCore
+import CollectorConfiguration
+import CollectorEvents
 import CollectorStore
 import Logging
 import TelemetryCore
@@ -40,29 +41,14 @@ struct CollectorContext {
         return store
     }
 
-    /// The tokens of TokenFile= (none configured: open).
-    func readTokens() throws -> BearerTokens {
-        guard let path = config.tokenFile else { return .open }
+    /// The tokens of TokenFile= or ReadTokenFile= (none configured: open).
+    func readTokens(_ file: TokenFileKey) throws -> BearerTokens {
+        guard let path = file.path(in: config) else { return .open }
         let text: String
-        do { text = try readSmallTextFile(path) } catch { throw CLIFailure.usage("TokenFile=\(path): \(error)") }
-        let tokens = BearerTokens(fileText: text)
-        if tokens.isOpen { throw CLIFailure.usage("TokenFile=\(path): no token in the file (one a line); to accept every report, leave TokenFile= empty") }
-        return tokens
+        do { text = try readSmallTextFile(path) } catch { throw CLIFailure.usage("\(file.key)=\(path): \(error)") }
+        switch file.tokens(fileText: text, path: path) {
+        case .success(let tokens): return tokens
+        case .failure(let refused): throw CLIFailure.usage("\(refused)")
+        }
     }
-}
-
-struct FileReadError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// A text file of at most `limit` bytes, as UTF-8.
-func readSmallTextFile(_ path: String, limit: Int = 1 << 20) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw FileReadError(description: "cannot open: \(String(cString: strerror(errno)))")
-    }
-    defer { try? handle.close() }
-    let data = try handle.read(upToCount: limit + 1) ?? Data()
-    if data.count > limit { throw FileReadError(description: "larger than \(limit) bytes") }
-    guard let text = String(data: data, encoding: .utf8) else { throw FileReadError(description: "not UTF-8 text") }
-    return text
 }

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import CollectorService
+import CollectorSummary
 import Foundation
 
 struct Prune: AsyncParsableCommand {
@@ -13,7 +14,7 @@ struct Prune: AsyncParsableCommand {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
         let store = try await context.openStore()
-        let cutoff = Pruner.cutoff(retainDays: context.config.retainDays, now: Date())
+        let cutoff = Retention.cutoff(retainDays: context.config.retainDays, now: Date())
         let n: Int
         do { n = try await store.prune(before: cutoff) } catch {
             await store.close()

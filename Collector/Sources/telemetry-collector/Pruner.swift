@@ -3,15 +3,15 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorEvents
+import CollectorService
 import CollectorStore
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// While serving: prunes raw reports older than RetainDays= at start and every six hours.
+/// While serving: prunes raw reports older than RetainDays= at start and every `Retention.interval`.
 struct Pruner: Service {
-    static let interval: Duration = .seconds(6 * 3600)
     let store: any ReportStore
     let retainDays: NIOLockedValueBox<Int>
     let logger: Logger
@@ -20,19 +20,14 @@ struct Pruner: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let days = retainDays.withLockedValue { $0 }
             do {
-                let n = try await store.prune(before: Pruner.cutoff(retainDays: days, now: Date()))
+                let n = try await store.prune(before: Retention.cutoff(retainDays: days, now: Date()))
                 if n > 0 {
                     logger.notice("pruned \(n) raw reports older than \(days) days (RetainDays=)", metadata: CollectorEvent.pruned.metadata)
                 }
             } catch {
                 logger.warning("pruning failed, will retry in 6 hours: \(error)", metadata: CollectorEvent.pruneFailed.metadata)
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Pruner.interval) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Retention.interval) }
         }
-    }
-
-    /// Reports received before this instant's UTC day are older than `retainDays` days.
-    static func cutoff(retainDays: Int, now: Date) -> Date {
-        now.addingTimeInterval(-Double(retainDays) * 86_400)
     }
 }

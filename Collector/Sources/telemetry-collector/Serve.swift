@@ -1,7 +1,10 @@
 import CommandLineSupport
 import ArgumentParser
-import CollectorCore
+import ReportValidation
+import CollectorConfiguration
+import CollectorEvents
 import CollectorHTTP
+import CollectorService
 import CollectorStore
 import Foundation
 import Logging
@@ -16,7 +19,7 @@ import UnixSignals
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive reports over HTTP and answer the dashboard, the JSON API and /metrics (the unit's ExecStart).",
-        discussion: "Listens on Listen=, or on the socket systemd passes (telemetry-collector.socket). SIGHUP re-reads the configuration and TokenFile=; SIGTERM stops.")
+        discussion: "Listens on Listen=, or on the socket systemd passes (telemetry-collector.socket). SIGHUP re-reads the configuration, TokenFile= and ReadTokenFile=; SIGTERM stops.")
 
     @OptionGroup var options: CommonOptions
 
@@ -24,7 +27,8 @@ struct Serve: AsyncParsableCommand {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
         // Everything that can fail on a bad configuration comes before the database is opened.
-        let tokens = try context.readTokens()
+        let tokens = try context.readTokens(.ingest)
+        let readTokens = try context.readTokens(.reads)
         let listener = try Self.listener(context.config)
         var tls: TLSContextBox?
         if let certificate = context.config.tlsCertificate, let key = context.config.tlsKey {
@@ -48,11 +52,26 @@ struct Serve: AsyncParsableCommand {
         let gate = IngestGate(limits: config.limits, trustedProxies: config.trustedProxies)
         let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)
         let ingest = Ingest(store: store, validator: validator, settings: settings, logger: logger, gate: gate)
-        let router = CollectorRoutes.router(ingest: ingest, metrics: metrics)
+        let database = context.config.database.description
+        // The words of STATUS=, changed by the health check, the listener and reloads.
+        let status = NIOLockedValueBox(ServiceStatus(database: database, tokens: tokens, readTokens: readTokens))
+        // What /healthz does not say (it answers ok or unavailable) goes to the journal and STATUS=.
+        let health = HealthCheck(store: store, availability: ingest.availability, onChange: { h in
+            if h.available {
+                logger.notice("health check: the database answers again", metadata: CollectorEvent.databaseAvailable.metadata)
+            } else {
+                logger.error("health check: \(h.detail); /healthz answers unavailable", metadata: CollectorEvent.databaseUnavailable.metadata)
+            }
+            Notify.status(status.withLockedValue { s in
+                s.health(h.available ? nil : h.detail)
+                return s.text
+            })
+        })
+        let reads = Reads(model: ReadModel(store: store, timeToLive: context.config.readCache.duration),
+                          health: health, access: ReadAccess(readTokens))
+        let router = CollectorRoutes.router(ingest: ingest, metrics: metrics, reads: reads)
         // Ping at half the interval, as sd_watchdog_enabled(3) recommends.
         let watchdog = Watchdog.interval().map { $0 / 2 }
-        let database = context.config.database.description
-        let status = Status(database: database, tokens: tokens)
         let retainDays = NIOLockedValueBox(context.config.retainDays)
 
         let server = CollectorServer(
@@ -61,15 +80,19 @@ struct Serve: AsyncParsableCommand {
             heartbeat: watchdog == nil ? nil : { @Sendable in Notify.watchdog() },
             onListening: { address in
                 logger.notice("listening on \(address); database \(database)", metadata: CollectorEvent.listening.metadata)
-                status.listening(on: address)
-                Notify.ready(status: status.text)
+                Notify.ready(status: status.withLockedValue { s in
+                    s.listening(on: address)
+                    return s.text
+                })
             })
         let reloader = Reloader(options: options, logger: logger, settings: settings, started: context.config,
-                                status: status, retainDays: retainDays, gate: gate, edge: edge, tls: tls)
+                                status: status, retainDays: retainDays, reads: reads, gate: gate, edge: edge, tls: tls)
         let pruner = Pruner(store: store, retainDays: retainDays, logger: logger)
+        let dayCache = DayCacheRefresher(store: store, retainDays: retainDays, logger: logger)
         let reporter = EdgeReporter(edge: edge, gate: gate, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: reloader), .init(service: pruner), .init(service: reporter)],
+            services: [.init(service: server), .init(service: reloader), .init(service: pruner), .init(service: dayCache),
+                       .init(service: reporter)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -90,38 +113,4 @@ struct Serve: AsyncParsableCommand {
         guard SocketActivation.isListeningStream(fd) else { throw CLIFailure.usage("the socket systemd passed (fd \(fd)) is not a listening stream socket; use ListenStream= in the .socket unit") }
         return .inherited(fd: fd)
     }
-}
-
-/// The words of `STATUS=` (`systemctl status` shows them): where it listens, the database, how ingest is guarded.
-final class Status: Sendable {
-    private struct State {
-        var address: String?
-        var database: String
-        var tokens: BearerTokens
-        var note: String?
-    }
-    private let state: NIOLockedValueBox<State>
-
-    init(database: String, tokens: BearerTokens) {
-        state = NIOLockedValueBox(State(address: nil, database: database, tokens: tokens))
-    }
-
-    var text: String {
-        state.withLockedValue { s in
-            let place = s.address.map { "Listening on \($0)" } ?? "Starting"
-            let auth = s.tokens.isOpen ? "open ingest (no TokenFile=)" : "\(s.tokens.tokens.count) token\(s.tokens.tokens.count == 1 ? "" : "s")"
-            return "\(place); database \(s.database); \(auth)" + (s.note.map { "; \($0)" } ?? "")
-        }
-    }
-
-    func listening(on address: String) { state.withLockedValue { $0.address = address } }
-
-    func reloaded(tokens: BearerTokens, note: String?) {
-        state.withLockedValue {
-            $0.tokens = tokens
-            $0.note = note
-        }
-    }
-
-    func reloadFailed(_ note: String) { state.withLockedValue { $0.note = note } }
 }

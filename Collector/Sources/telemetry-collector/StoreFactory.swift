@@ -1,6 +1,7 @@
 import CommandLineSupport
-import CollectorCore
+import CollectorConfiguration
 import CollectorPostgres
+import CollectorSQLite
 import CollectorStore
 import Logging
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CollectorCore
 import TelemetryCore
 
 struct TelemetryCollector: AsyncParsableCommand {

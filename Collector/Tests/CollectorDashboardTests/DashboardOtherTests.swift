@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 @testable import CollectorDashboard
 import Testing
 

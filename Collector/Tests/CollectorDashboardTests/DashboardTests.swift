@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorSummary
 import Foundation
 @testable import CollectorDashboard
 import Testing

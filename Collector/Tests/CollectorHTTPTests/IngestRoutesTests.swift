@@ -1,6 +1,9 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
+import ReportValidation
+import CollectorConfiguration
 import CollectorHTTP
+import CollectorSQLite
 import CollectorStore
 import CollectorStoreConformance
 import CompressNIO
@@ -141,6 +144,7 @@ import Testing
             #expect(r.headers[.retryAfter] == String(Ingest.retryAfterSeconds))
             let r9 = try await client.execute(uri: "/healthz", method: .get)
             #expect(r9.status == .serviceUnavailable)
+            #expect(String(buffer: r9.body) == "unavailable")
             let r10 = try await client.execute(uri: "/api/v1/summary", method: .get)
             #expect(r10.status == .serviceUnavailable)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
@@ -169,7 +173,7 @@ import Testing
             #expect(m.contains("telemetry_database_up 1"))
             let h = try await client.execute(uri: "/healthz", method: .get)
             #expect(h.status == .ok)
-            #expect(String(buffer: h.body).contains(#""database":"sqlite""#))
+            #expect(String(buffer: h.body) == "ok")
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")

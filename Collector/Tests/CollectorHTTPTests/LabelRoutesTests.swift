@@ -1,6 +1,9 @@
 import Foundation
-import CollectorCore
+import CollectorSummary
+import ReportValidation
+import CollectorConfiguration
 import CollectorHTTP
+import CollectorSQLite
 import CollectorStore
 import CollectorStoreConformance
 import Hummingbird
@@ -129,6 +132,7 @@ struct RefusingStore: ReportStore {
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
         throw StoreError.rejected(#"invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)"#)
     }
+    func knowsInstall(_ instanceId: String) async throws -> Bool { false }
     func summary(days: Int, asOf: Date) async throws -> Summary { Summary.empty(days: days, lastDay: UTCDay(asOf)) }
     func prune(before: Date) async throws -> Int { 0 }
     func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }
@@ -144,6 +148,7 @@ actor CapturingStore: ReportStore {
         reports.append(report)
         return .new
     }
+    func knowsInstall(_ instanceId: String) async throws -> Bool { reports.contains { $0.instanceId == instanceId } }
     func summary(days: Int, asOf: Date) async throws -> Summary { Summary.empty(days: days, lastDay: UTCDay(asOf)) }
     func prune(before: Date) async throws -> Int { 0 }
     func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }

@@ -2,7 +2,6 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorCore
 import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance
@@ -33,6 +32,15 @@ func makePostgresStore(database: String? = nil, deadline: Duration = .seconds(10
 struct PostgresConformanceTests {
     @Test(arguments: ReportStoreConformance.checks.map(\.name))
     func conformance(_ name: String) async throws {
-        try await ReportStoreConformance.run(name) { try makePostgresStore().0 }
+        let (store, db) = try makePostgresStore()
+        let server = try testServer()
+        let probe = ReportStoreConformance.Probe {
+            var rows: [String: Int] = [:]
+            for table in ["reports", "message_ids", "install_days", "installs", "day_cache", "day_versions", "collector_migrations"] {
+                rows[table] = Int(try server.psql("SELECT count(*) FROM \(table)", database: db)) ?? -1
+            }
+            return rows
+        }
+        try await ReportStoreConformance.run(name, probe: probe) { store }
     }
 }

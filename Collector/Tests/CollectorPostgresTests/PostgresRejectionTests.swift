@@ -2,7 +2,7 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorCore
+import ReportValidation
 @testable import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance
@@ -34,7 +34,7 @@ struct PostgresRejectionTests {
         try await store.migrate()
         // NUL in a text parameter (22021) and as \u0000 in the jsonb body (22P05): the collector's validator
         // refuses both first; the store must still not call them an outage.
-        var label = C.report(instance: 1, message: 1, at: C.at(day: 0), facts: ReportFacts(productVersion: "1.2.3\u{0}"))
+        var label = C.report(instance: 1, message: 1, at: C.at(day: 0), breakdown: BreakdownValues(productVersion: "1.2.3\u{0}"))
         var body = C.report(instance: 2, message: 2, at: C.at(day: 0))
         body.json = #"{"product":{"version":"1.2.3\u0000"}}"#
         label.json = #"{"ok":true}"#

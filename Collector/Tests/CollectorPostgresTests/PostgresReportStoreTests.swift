@@ -2,7 +2,7 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorCore
+import CollectorSummary
 import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance
@@ -105,6 +105,9 @@ struct PostgresReportStoreTests {
         _ = try await store.insert(C.report(instance: 2, message: 2, at: at(1)), receivedAt: at(1))
         #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 1, 0])
         let server = try testServer()
+        // A summary writes nothing; the collector's scheduled refresh keeps the counts.
+        #expect(try server.psql("SELECT count(*) FROM day_cache", database: db) == "0")
+        #expect(try await store.refreshDayCache(days: 3, asOf: at(2)) == 3)
         #expect(try server.psql("SELECT count(*) FROM day_cache", database: db) == "3")
         // The cache answers now: a (deliberately) wrong cached count shows through.
         let day1 = UTCDay(at(1)).description
@@ -118,6 +121,8 @@ struct PostgresReportStoreTests {
         let s = try await store.summary(days: 3, asOf: at(2))
         #expect(s.days.map(\.activeInstalls) == [1, 2, 0])
         #expect(s.days[1].byProductVersion == ["unknown": 2])
+        #expect(try await store.refreshDayCache(days: 3, asOf: at(2)) == 1)
+        #expect(try await store.summary(days: 3, asOf: at(2)) == s)
         // A duplicate changes nothing, not even the day's version.
         let after = try version()
         #expect(try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1)) == .duplicate)
@@ -175,9 +180,12 @@ struct PostgresReportStoreTests {
             #expect(why.contains("28P01"), "\(why)")
             #expect(!why.contains("wrong"))
         }
+        // A health check goes through the pool only (no connection of its own per check): it says unavailable and
+        // where, never the password.
         let health = await store.health()
         #expect(!health.available)
-        #expect(health.detail.contains("password authentication failed"), "\(health.detail)")
+        #expect(health.detail.contains("127.0.0.1:\(server.port)/postgres"), "\(health.detail)")
+        #expect(!health.detail.contains("wrong"))
         await store.close()
     }
 }

@@ -10,7 +10,7 @@ import NIOHTTPTypes
 
 /// The server channel's gate: holds the `read` that accepts the next connection while `ServerEdge` says every
 /// connection is busy at `MaxConnections=`, so new clients wait in the kernel's backlog instead of taking file
-/// descriptors. (Connections register themselves with `ServerEdge` as their pipeline is set up.)
+/// descriptors; registers each accepted connection (on this loop, before the next accept is allowed).
 final class AcceptGate: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel

@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorEvents
 import CollectorEdge
 import Logging
 import ServiceLifecycle

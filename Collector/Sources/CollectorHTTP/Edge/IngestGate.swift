@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CollectorCore
+import CollectorSummary
+import ReportValidation
 import CollectorEdge
 import CollectorStore
 import Hummingbird

@@ -1,4 +1,4 @@
-import CollectorCore
+import CollectorEvents
 import CollectorEdge
 import Logging
 import NIOConcurrencyHelpers
@@ -78,16 +78,13 @@ public final class ServerEdge: Sendable {
     }
 
     /// The id `accepted` gave a connection and the timeouts it lives by (its guard asks as its pipeline is set up).
+    /// A connection the gate did not see (a server without one) is registered now.
     func registration(of channel: any Channel) -> (UInt64, ConnectionTimeouts) {
-        shared.withLockedValue { s in
-            if let id = s.ids[ObjectIdentifier(channel)] { return (id, s.timeouts) }
-            // Not seen by the gate (a server without one, as in tests): registered here.
-            s.nextID += 1
-            s.channels[s.nextID] = channel
-            s.ids[ObjectIdentifier(channel)] = s.nextID
-            _ = s.table.opened(s.nextID)
-            return (s.nextID, s.timeouts)
+        if let known = shared.withLockedValue({ s in s.ids[ObjectIdentifier(channel)].map { ($0, s.timeouts) } }) {
+            return known
         }
+        accepted(channel)
+        return shared.withLockedValue { s in (s.ids[ObjectIdentifier(channel)] ?? 0, s.timeouts) }
     }
 
     func closed(_ id: UInt64, channel: ObjectIdentifier) {

@@ -1,0 +1,462 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorSummary
+import ReportValidation
+import CollectorStore
+import Logging
+import NIOPosix
+import SQLiteNIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded store for one machine: one SQLite file in WAL mode, a writer connection and a reader connection,
+/// each with its own thread and its own bounded queue of operations (one at a time on each).
+///
+/// Reads never slow ingest: summaries and the health check run on the reader connection in a deferred read
+/// transaction, which in WAL mode reads a snapshot beside the writer and never takes the write lock
+/// (`PRAGMA query_only` makes sure), so a summary neither waits for inserts nor makes them wait. Only the writer
+/// writes: reports, and `refreshDayCache` (the collector's own scheduled work), never a summary.
+///
+/// Tables: `reports` (raw reports with the breakdown values they were counted under, unique `message_id`, pruned
+/// after RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown
+/// values), `installs` (first and last day seen and the latest known value of each breakdown), `day_cache` (each
+/// closed day's counts, `DayTotals` as JSON), `meta` (schema version). Triggers keep the rollups: a new row in
+/// `reports` updates `install_days` and `installs`, and any change to a day's `install_days` rows drops that day's
+/// `day_cache` row. So storing a report is one statement (one trip to SQLite's thread, atomic by itself), and a
+/// late `import` into a closed day is counted from `install_days` by every summary until the day is cached again.
+public final class SQLiteReportStore: ReportStore {
+    public static var schemaVersion: Int { migrations.count }
+    /// Operations that may wait for the writer (inserts, prune, the day cache): beyond, `StoreError.unavailable`.
+    public static let maxWaitingWrites = 256
+    /// Summaries and health checks that may wait for the reader (the read model sends one per key at a time).
+    public static let maxWaitingReads = 32
+    public let kind = "sqlite"
+    public let path: String
+    private let connection: SQLiteConnection
+    private let reader: SQLiteConnection
+    /// One thread each: a long summary on the reader never holds the thread an insert needs.
+    private let pools: [NIOThreadPool]
+    private let gate = AsyncSerialGate(name: "writer", maxWaiting: SQLiteReportStore.maxWaitingWrites)
+    private let readGate = AsyncSerialGate(name: "reader", maxWaiting: SQLiteReportStore.maxWaitingReads)
+    /// The machine's clock, for which days are closed (cacheable); tests move it.
+    private let today: @Sendable () -> UTCDay
+
+    private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, pools: [NIOThreadPool],
+                 today: @escaping @Sendable () -> UTCDay) {
+        self.path = path
+        self.connection = connection
+        self.reader = reader
+        self.pools = pools
+        self.today = today
+    }
+
+    /// Opens (creating) the database file; `migrate()` creates the tables.
+    public static func open(path: String, logger: Logger = Logger(label: "telemetry-collector.sqlite"),
+                            today: @escaping @Sendable () -> UTCDay = { UTCDay(Date()) }) async throws -> SQLiteReportStore {
+        let pools = [NIOThreadPool(numberOfThreads: 1), NIOThreadPool(numberOfThreads: 1)]
+        for pool in pools { pool.start() }
+        func shutDown() async { for pool in pools { try? await pool.shutdownGracefully() } }
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pools[0], logger: logger, on: loop)
+        } catch {
+            await shutDown()
+            throw StoreError.unavailable("\(path): cannot open: \(SQLiteReportStore.describe(error))")
+        }
+        do {
+            // WAL first (it is a property of the file): readers never block the writer, nor the writer readers;
+            // NORMAL is durable across process crashes in WAL mode.
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+            _ = try await connection.query("PRAGMA synchronous=NORMAL")
+            _ = try await connection.query("PRAGMA busy_timeout=5000")
+        } catch {
+            try? await connection.close()
+            await shutDown()
+            throw StoreError.unavailable("\(path): cannot configure: \(SQLiteReportStore.describe(error))")
+        }
+        let reader: SQLiteConnection
+        do {
+            reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pools[1], logger: logger, on: loop)
+            do {
+                _ = try await reader.query("PRAGMA busy_timeout=5000")
+                // A bug that made a read write would fail here instead of taking the write lock.
+                _ = try await reader.query("PRAGMA query_only=1")
+            } catch {
+                try? await reader.close()
+                throw error
+            }
+        } catch {
+            try? await connection.close()
+            await shutDown()
+            throw StoreError.unavailable("\(path): cannot open a reader connection: \(SQLiteReportStore.describe(error))")
+        }
+        let store = SQLiteReportStore(path: path, connection: connection, reader: reader, pools: pools, today: today)
+        store.giveFilesToDirectoryOwner()
+        return store
+    }
+
+    // MARK: - Schema
+
+    private static let dims = Dimension.allCases
+    private static let columns = dims.map(\.column)
+
+    /// The schema's versions in order; `meta.schema_version` is how many of them a database has.
+    static let migrations: [[String]] = [
+        // 1: raw reports and the rollups, written by four statements per report.
+        [
+            """
+            CREATE TABLE IF NOT EXISTS reports (
+                message_id TEXT PRIMARY KEY, received_day TEXT NOT NULL, received_at INTEGER NOT NULL,
+                type TEXT NOT NULL, timestamp INTEGER NOT NULL, instance_id TEXT NOT NULL,
+                cluster_id TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS reports_by_day ON reports (received_day)",
+            """
+            CREATE TABLE IF NOT EXISTS install_days (
+                day TEXT NOT NULL, instance_id TEXT NOT NULL, cluster_id TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", ")), PRIMARY KEY (day, instance_id)) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS install_days_by_instance ON install_days (instance_id, day)",
+            """
+            CREATE TABLE IF NOT EXISTS installs (
+                instance_id TEXT PRIMARY KEY, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", "))) WITHOUT ROWID
+            """,
+            "CREATE INDEX IF NOT EXISTS installs_by_first_day ON installs (first_day)",
+        ],
+        // 2: one statement per report (the rollups in triggers), raw reports in a rowid table (their ~2 KB bodies
+        // in key order under random UUID keys split pages), each with its breakdown values, and day_cache.
+        [
+            """
+            CREATE TABLE reports_v2 (
+                message_id TEXT NOT NULL UNIQUE, received_day TEXT NOT NULL, received_at INTEGER NOT NULL,
+                type TEXT NOT NULL, timestamp INTEGER NOT NULL, instance_id TEXT NOT NULL, cluster_id TEXT NOT NULL,
+                \(columns.map { "\($0) TEXT" }.joined(separator: ", ")), body TEXT NOT NULL)
+            """,
+            """
+            INSERT INTO reports_v2 (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body)
+            SELECT message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, body FROM reports
+            ORDER BY received_at
+            """,
+            "DROP TABLE reports",
+            "ALTER TABLE reports_v2 RENAME TO reports",
+            "CREATE INDEX reports_by_day ON reports (received_day)",
+            "CREATE INDEX installs_by_last_day ON installs (last_day)",
+            "CREATE TABLE day_cache (day TEXT PRIMARY KEY, totals TEXT NOT NULL) WITHOUT ROWID",
+            // A new day row starts from the install's latest known values, then this report's values win; the
+            // install's row keeps its first and last day and the latest value of each breakdown.
+            """
+            CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
+                INSERT INTO install_days (day, instance_id, cluster_id, \(columns.joined(separator: ", ")))
+                SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(columns.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", "))
+                FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
+                ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
+                    \(columns.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", "));
+                INSERT INTO installs (instance_id, first_day, last_day, \(columns.joined(separator: ", ")))
+                VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(columns.map { "NEW.\($0)" }.joined(separator: ", ")))
+                ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                    last_day = MAX(last_day, excluded.last_day),
+                    \(columns.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", "));
+            END
+            """,
+            "CREATE TRIGGER install_days_added AFTER INSERT ON install_days BEGIN DELETE FROM day_cache WHERE day = NEW.day; END",
+            "CREATE TRIGGER install_days_changed AFTER UPDATE ON install_days BEGIN DELETE FROM day_cache WHERE day = NEW.day; END",
+            "CREATE TRIGGER install_days_removed AFTER DELETE ON install_days BEGIN DELETE FROM day_cache WHERE day = OLD.day; END",
+        ],
+    ]
+
+    /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,
+    /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), then the body.
+    static let insertSQL = """
+        INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), body)
+        VALUES (\((1...(8 + columns.count)).map { "?\($0)" }.joined(separator: ", ")))
+        ON CONFLICT (message_id) DO NOTHING RETURNING 1
+        """
+
+    // MARK: - ReportStore
+
+    public func migrate() async throws {
+        try await serially { [self] in
+            do {
+                try await exec("BEGIN IMMEDIATE")
+                do {
+                    try await exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                    // A database from before the table existed has none: version 0 (version 1 is idempotent).
+                    let current = try await storedSchemaVersion() ?? 0
+                    if current > SQLiteReportStore.schemaVersion {
+                        throw StoreError.incompatible("\(path): schema version \(current) was written by a newer telemetry-collector (this one knows \(SQLiteReportStore.schemaVersion))")
+                    }
+                    for (i, statements) in SQLiteReportStore.migrations.enumerated() where i + 1 > current {
+                        for sql in statements { try await exec(sql) }
+                    }
+                    try await exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '\(SQLiteReportStore.schemaVersion)')")
+                    try await exec("COMMIT")
+                } catch {
+                    try? await exec("ROLLBACK")
+                    throw error
+                }
+            } catch {
+                throw wrap(error, "cannot create or upgrade the schema")
+            }
+        }
+    }
+
+    public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
+        var binds: [SQLiteData] = [
+            .text(report.messageId), .text(UTCDay(receivedAt).description), .integer(Int(receivedAt.timeIntervalSince1970)),
+            .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
+            .text(report.instanceId), .text(report.clusterId),
+        ]
+        binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
+        binds.append(.text(report.json))
+        return try await serially { [self, binds] in
+            do {
+                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId.
+                let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
+                return inserted.isEmpty ? .duplicate : .new
+            } catch {
+                throw wrap(error, "cannot store report \(report.messageId)")
+            }
+        }
+    }
+
+    public func summary(days: Int, asOf: Date) async throws -> Summary {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        // Closed: two days or more before today; a report stored into one later drops its cache row (triggers).
+        let closed = today().adding(days: -2)
+        return try await reading { [self] in
+            var a = range
+            do {
+                // One read transaction on the reader: every number sees the same snapshot, beside the writer.
+                _ = try await reader.query("BEGIN DEFERRED")
+                do {
+                    try await count(into: &a, closed: closed, on: reader)
+                    _ = try await reader.query("COMMIT")
+                } catch {
+                    _ = try? await reader.query("ROLLBACK")
+                    throw error
+                }
+                return a.build()
+            } catch {
+                throw wrap(error, "cannot read the summary")
+            }
+        }
+    }
+
+    /// The summary's reads, inside its transaction: closed days from `day_cache` where it has them, the others
+    /// counted from `install_days` (in memory only: a read writes nothing), new installs, lost ones and clusters.
+    private func count(into a: inout SummaryAssembler, closed: UTCDay, on db: SQLiteConnection) async throws {
+        let first = a.firstDay, last = a.lastDay
+        let text = { (d: UTCDay) in SQLiteData.text(d.description) }
+        var totals: [UTCDay: DayTotals] = [:]
+        if first <= closed {
+            let decoder = JSONDecoder()
+            for row in try await db.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
+                                          [text(first), text(min(last, closed))]) {
+                guard let d = row.day, let json = row.column("totals")?.string else { continue }
+                // A row this version cannot read is counted again below (and rewritten by refreshDayCache).
+                if let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) { totals[d] = t }
+            }
+        }
+        let missing = (first.daysSinceEpoch...last.daysSinceEpoch).map { UTCDay(daysSinceEpoch: $0) }.filter { totals[$0] == nil }
+        if let lo = missing.first, let hi = missing.last {
+            for (day, t) in try await SQLiteReportStore.countDays(lo...hi, on: db) where totals[day] == nil { totals[day] = t }
+        }
+        for (day, t) in totals { t.apply(to: &a, day: day) }
+
+        for row in try await db.query(
+            "SELECT first_day AS day, COUNT(*) AS n FROM installs WHERE first_day BETWEEN ?1 AND ?2 GROUP BY first_day",
+            [text(first), text(last)]) {
+            if let d = row.day { a.addNew(day: d, count: row.count) }
+        }
+        // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is in
+        // the range that is installs.last_day (indexed); only installs also seen after the range (a summary of the
+        // past) need their last day as of then, from install_days.
+        for row in try await db.query("""
+            SELECT seen AS day, COUNT(*) AS n FROM (
+                SELECT last_day AS seen FROM installs WHERE last_day BETWEEN ?1 AND ?3
+                UNION ALL
+                SELECT (SELECT MAX(d.day) FROM install_days d WHERE d.instance_id = i.instance_id AND d.day <= ?2) AS seen
+                FROM installs i WHERE i.last_day > ?2 AND i.first_day <= ?3
+            ) WHERE seen BETWEEN ?1 AND ?3 GROUP BY seen
+            """, [text(first), text(last), text(a.lostCutoff)]) {
+            if let d = row.day { a.addLost(day: d, count: row.count) }
+        }
+        for row in try await db.query("""
+            SELECT size, COUNT(*) AS n FROM (SELECT COUNT(*) AS size FROM install_days WHERE day = ?1 GROUP BY cluster_id HAVING COUNT(*) >= 2)
+            GROUP BY size
+            """, [text(last)]) {
+            if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
+        }
+    }
+
+    /// On the reader connection: the lookup never waits for the writer.
+    public func knowsInstall(_ instanceId: String) async throws -> Bool {
+        try await reading { [self] in
+            do {
+                return try await !reader.query("SELECT 1 FROM installs WHERE instance_id = ?1", [.text(instanceId)]).isEmpty
+            } catch {
+                throw wrap(error, "cannot look up an install")
+            }
+        }
+    }
+
+    /// Active installs and every breakdown of each day in `days`, counted from `install_days` (days without any
+    /// install are absent).
+    private static func countDays(_ days: ClosedRange<UTCDay>, on db: SQLiteConnection) async throws -> [UTCDay: DayTotals] {
+        var counted: [UTCDay: DayTotals] = [:]
+        let bounds: [SQLiteData] = [.text(days.lowerBound.description), .text(days.upperBound.description)]
+        for row in try await db.query(
+            "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", bounds) {
+            if let d = row.day { counted[d, default: DayTotals()].active += row.count }
+        }
+        for dim in dims {
+            for row in try await db.query("""
+                SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2
+                GROUP BY day, \(dim.column)
+                """, bounds) {
+                if let d = row.day { counted[d, default: DayTotals()].add(dim, label: row.column("label")?.string, count: row.count) }
+            }
+        }
+        return counted
+    }
+
+    /// Counts each closed day of the range that `day_cache` lacks and stores it, newest first, one short write
+    /// transaction per day (an insert waits at most for one day's count, never for the whole range).
+    @discardableResult
+    public func refreshDayCache(days: Int, asOf: Date) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        let closed = today().adding(days: -2)
+        let first = range.firstDay, last = min(range.lastDay, closed)
+        guard first <= last else { return 0 }
+        // Which days need counting, from the reader (no write lock for the common case: nothing to do).
+        let decoder = JSONDecoder()
+        let cached: Set<UTCDay> = try await reading { [self] in
+            do {
+                var have = Set<UTCDay>()
+                for row in try await reader.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
+                                                  [.text(first.description), .text(last.description)]) {
+                    guard let d = row.day, let json = row.column("totals")?.string,
+                          (try? decoder.decode(DayTotals.self, from: Data(json.utf8))) != nil else { continue }
+                    have.insert(d)
+                }
+                return have
+            } catch {
+                throw wrap(error, "cannot read the day cache")
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var stored = 0
+        for n in stride(from: last.daysSinceEpoch, through: first.daysSinceEpoch, by: -1) where !cached.contains(UTCDay(daysSinceEpoch: n)) {
+            if Task.isCancelled { break }
+            let day = UTCDay(daysSinceEpoch: n)
+            try await serially { [self] in
+                do {
+                    // Counted and stored in one write transaction: no report can change the day in between.
+                    try await exec("BEGIN IMMEDIATE")
+                    do {
+                        let t = try await SQLiteReportStore.countDays(day...day, on: connection)[day] ?? DayTotals()
+                        try await exec("INSERT OR REPLACE INTO day_cache (day, totals) VALUES (?1, ?2)",
+                                       [.text(day.description), .text(String(decoding: try encoder.encode(t), as: UTF8.self))])
+                        try await exec("COMMIT")
+                    } catch {
+                        try? await exec("ROLLBACK")
+                        throw error
+                    }
+                } catch {
+                    throw wrap(error, "cannot store the counts of \(day) in the day cache")
+                }
+            }
+            stored += 1
+        }
+        return stored
+    }
+
+    @discardableResult
+    public func prune(before: Date) async throws -> Int {
+        let cutoff = UTCDay(before).description
+        return try await serially { [self] in
+            do {
+                let rows = try await connection.query("DELETE FROM reports WHERE received_day < ?1 RETURNING 1", [.text(cutoff)])
+                return rows.count
+            } catch {
+                throw wrap(error, "cannot prune")
+            }
+        }
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            // On the reader: a health check never waits behind inserts.
+            let v = try await reading { [self] in try await storedSchemaVersion(on: reader) }
+            guard v != nil else { return StoreHealth(available: false, detail: "\(path): not migrated") }
+            return StoreHealth(available: true, detail: "ok")
+        } catch {
+            return StoreHealth(available: false, detail: "\(wrap(error, "cannot read the schema version"))")
+        }
+    }
+
+    public func close() async {
+        _ = try? await reading { [self] in try await reader.close() }
+        _ = try? await serially { [self] in try await connection.close() }
+        for pool in pools { try? await pool.shutdownGracefully() }
+        giveFilesToDirectoryOwner()
+    }
+
+    /// Run as root (`telemetry-collector summary` or `import` by an administrator), leave the database, its
+    /// -wal and -shm files owned by whoever owns their directory: under DynamicUser=yes that is the service's
+    /// user, which must still be able to write them. Not root: nothing to do.
+    func giveFilesToDirectoryOwner() {
+        guard geteuid() == 0 else { return }
+        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var st = stat()
+        guard stat(dir.isEmpty ? "/" : dir, &st) == 0, st.st_uid != 0 else { return }
+        for file in [path, path + "-wal", path + "-shm"] {
+            _ = chown(file, st.st_uid, st.st_gid)   // ENOENT for files SQLite has not made: fine
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// On the writer connection, after the writes queued before.
+    private func serially<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await gate.run(body)
+    }
+
+    /// On the reader connection, never behind a write.
+    private func reading<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await readGate.run(body)
+    }
+
+    /// `meta.schema_version`, nil when the file has none (not migrated).
+    private func storedSchemaVersion(on db: SQLiteConnection? = nil) async throws -> Int? {
+        try await (db ?? connection).query("SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string.flatMap { Int($0) }
+    }
+
+    private func exec(_ sql: String, _ binds: [SQLiteData] = []) async throws {
+        _ = try await connection.query(sql, binds)
+    }
+
+    private func wrap(_ error: any Error, _ what: String) -> any Error {
+        if error is StoreError { return error }
+        return StoreError.unavailable("\(path): \(what): \(SQLiteReportStore.describe(error))")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? SQLiteError { return e.message }
+        return "\(error)"
+    }
+}
+
+private extension SQLiteRow {
+    var day: UTCDay? { column("day")?.string.flatMap(UTCDay.init) }
+    var count: Int { column("n")?.integer ?? 0 }
+}

@@ -1,0 +1,27 @@
+// The answers of the collector: what `GET /api/v1/summary`, `telemetry-collector summary --json`, the
+// dashboard and `/metrics` all show. Every ReportStore computes exactly this value (Collector/README.md,
+// "The ReportStore contract"); the JSON form is the API's.
+
+/// `GET /api/v1/summary?days=N`.
+public struct Summary: Codable, Sendable, Equatable {
+    /// Active installs on the last day of `days` (the day `asOf` falls on).
+    public var activeInstalls: Int
+    /// One entry per UTC day, oldest first, every day of the range present (zeros when nothing arrived).
+    public var days: [DaySummary]
+    /// Clusters among the installs active on the last day.
+    public var clusters: ClusterSummary
+
+    public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary) {
+        self.activeInstalls = activeInstalls
+        self.days = days
+        self.clusters = clusters
+    }
+
+    /// A summary of `days` empty days ending on `lastDay`.
+    public static func empty(days: Int, lastDay: UTCDay) -> Summary {
+        let first = lastDay.adding(days: -(max(days, 1) - 1))
+        return Summary(activeInstalls: 0,
+                       days: (0..<max(days, 1)).map { DaySummary(date: first.adding(days: $0)) },
+                       clusters: ClusterSummary())
+    }
+}

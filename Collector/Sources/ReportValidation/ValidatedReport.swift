@@ -1,0 +1,34 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import TelemetryCore
+import CollectorSummary
+
+/// A report that passed `report-v1` validation: what a ReportStore is given. It holds only the report's own
+/// fields (never anything about the connection it came over, such as the client's address).
+public struct ValidatedReport: Sendable, Equatable {
+    public var messageId: String
+    public var type: ReportType
+    /// The report's own `timestamp` (when the agent built it).
+    public var timestamp: Date
+    public var instanceId: String
+    public var clusterId: String
+    /// The attributes the breakdowns count, as this report carries them.
+    public var breakdown: BreakdownValues
+    /// The report re-serialized in minimal form (`JSONValue.minimalJSON`), never the bytes as sent: kept as the
+    /// raw report until pruned.
+    public var json: String
+
+    public init(messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
+                breakdown: BreakdownValues, json: String) {
+        self.messageId = messageId
+        self.type = type
+        self.timestamp = timestamp
+        self.instanceId = instanceId
+        self.clusterId = clusterId
+        self.breakdown = breakdown
+        self.json = json
+    }
+}

@@ -1,0 +1,36 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CollectorEvents
+import CollectorHTTP
+import CollectorService
+import CollectorStore
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// While serving: stores the counts of closed days on `DayCacheSchedule`, over RetainDays= (read at each run, so a
+/// reload applies). The only writer of the day cache; summaries only read it.
+struct DayCacheRefresher: Service {
+    let store: any ReportStore
+    let retainDays: NIOLockedValueBox<Int>
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let days = DayCacheSchedule.days(retainDays: retainDays.withLockedValue { $0 }, maxDays: CollectorRoutes.maxSummaryDays)
+            let now = Date()
+            do {
+                let n = try await store.refreshDayCache(days: days, asOf: now)
+                if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
+            } catch {
+                logger.warning("cannot keep the counts of closed days (summaries count them each time until this succeeds; next try within an hour): \(error)",
+                               metadata: CollectorEvent.dayCacheFailed.metadata)
+            }
+            let wait = max(1, DayCacheSchedule.nextRun(after: Date()).timeIntervalSince(Date()))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(wait)) }
+        }
+    }
+}

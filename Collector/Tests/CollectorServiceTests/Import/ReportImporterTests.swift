@@ -1,0 +1,135 @@
+import CollectorService
+import CollectorStore
+import CollectorSummary
+import Foundation
+import ReportValidation
+import TelemetryCore
+import Testing
+
+@Suite struct ReportImporterTests {
+    /// Records what it is given and how many inserts overlap; each insert yields a while so they can.
+    actor RecordingStore: ReportStore {
+        nonisolated let kind = "recording"
+        var stored: [ValidatedReport] = []
+        var seen: Set<String> = []
+        var inFlight: [String: Int] = [:]
+        var total = 0
+        var maxTotal = 0
+        var sameInstanceOverlaps = 0
+        let refuse: Set<String>
+        let fail: Set<String>
+
+        init(refuse: Set<String> = [], fail: Set<String> = []) {
+            self.refuse = refuse
+            self.fail = fail
+        }
+
+        func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
+            if fail.contains(report.messageId) { throw StoreError.unavailable("disk full") }
+            if refuse.contains(report.messageId) { throw StoreError.rejected("a NUL byte") }
+            if inFlight[report.instanceId, default: 0] > 0 { sameInstanceOverlaps += 1 }
+            inFlight[report.instanceId, default: 0] += 1
+            total += 1
+            maxTotal = max(maxTotal, total)
+            for _ in 0..<5 { await Task.yield() }
+            inFlight[report.instanceId, default: 0] -= 1
+            total -= 1
+            guard seen.insert(report.messageId).inserted else { return .duplicate }
+            stored.append(report)
+            return .new
+        }
+
+        func migrate() async throws {}
+        func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+        func summary(days: Int, asOf: Date) async throws -> Summary { .empty(days: days, lastDay: UTCDay(asOf)) }
+        func prune(before: Date) async throws -> Int { 0 }
+        func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }
+        func close() async {}
+    }
+
+    /// What `warn` was given, in order.
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ s: String) { lock.withLock { lines.append(s) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    static func uuid(_ n: Int, _ prefix: String) -> String {
+        let hex = String(n, radix: 16)
+        return "\(prefix)-0000-4000-8000-" + String(repeating: "0", count: 12 - hex.count) + hex
+    }
+
+    /// One JSON line per report: `(instance, message)`, timestamps one second apart in file order.
+    static func lines(_ reports: [(instance: Int, message: Int)]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, r) in reports.enumerated() {
+            let report = Report(messageId: uuid(r.message, "aaaaaaaa"), type: .keepalive,
+                                timestamp: Date(timeIntervalSince1970: 1_796_083_200 + Double(i)),
+                                instanceId: uuid(r.instance, "11111111"), clusterId: uuid(r.instance, "cccccccc"),
+                                agent: Agent(version: "0.1.0"), data: .keepalive(KeepAliveData(uptimeSec: nil, agentUptimeSec: 60)))
+            out += Array(try report.jsonData()) + [0x0A]
+        }
+        return out
+    }
+
+    func importer(_ store: RecordingStore, window: Int = ReportImporter.window, maxBodyBytes: Int = 64 * 1024,
+                  warnings: Lines) throws -> ReportImporter {
+        ReportImporter(store: store, validator: try ReportValidator(), maxBodyBytes: maxBodyBytes, window: window,
+                       warn: { warnings.append($0) })
+    }
+
+    @Test func eachInstallsReportsAreStoredInFileOrderWithinTheWindow() async throws {
+        // Three installs, interleaved; install 1 sends four reports.
+        let plan = [(1, 1), (2, 2), (1, 3), (3, 4), (1, 5), (2, 6), (1, 7), (3, 8)].map { (instance: $0.0, message: $0.1) }
+        let store = RecordingStore()
+        let warnings = Lines()
+        let tally = try await importer(store, window: 2, warnings: warnings).store("reports.jsonl", try Self.lines(plan))
+        #expect(tally == ImportTally(new: 8, duplicate: 0, rejected: 0))
+        #expect(warnings.all.isEmpty)
+        #expect(await store.sameInstanceOverlaps == 0)
+        #expect(await store.maxTotal <= 2)
+        let stored = await store.stored
+        for instance in 1...3 {
+            let id = Self.uuid(instance, "11111111")
+            let order = stored.filter { $0.instanceId == id }.map(\.messageId)
+            #expect(order == plan.filter { $0.instance == instance }.map { Self.uuid($0.message, "aaaaaaaa") })
+        }
+    }
+
+    @Test func rejectedReportsAreNamedByLineAndCounted() async throws {
+        var bytes = try Self.lines([(instance: 1, message: 1)])
+        bytes += Array("{\"not\":\"a report\"}\n".utf8)
+        bytes += try Self.lines([(instance: 1, message: 1)])   // the same report again: a duplicate
+        let store = RecordingStore(refuse: [])
+        let warnings = Lines()
+        let tally = try await importer(store, warnings: warnings).store("in.jsonl", bytes)
+        #expect(tally == ImportTally(new: 1, duplicate: 1, rejected: 1))
+        #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.hasPrefix("in.jsonl:2: ") == true)
+    }
+
+    @Test func aTooLargeReportAndOneTheDatabaseRefusesAreRejectedNotFatal() async throws {
+        let bytes = try Self.lines([(instance: 1, message: 1), (instance: 2, message: 2)])
+        let refused = Self.uuid(2, "aaaaaaaa")
+        let warnings = Lines()
+        let tally = try await importer(RecordingStore(refuse: [refused]), warnings: warnings).store("in", bytes)
+        #expect(tally == ImportTally(new: 1, duplicate: 0, rejected: 1))
+        #expect(warnings.all == ["in:2: the database refused a value of the report: a NUL byte\n"])
+
+        let small = Lines()
+        let none = try await importer(RecordingStore(), maxBodyBytes: 10, warnings: small).store("in", bytes)
+        #expect(none == ImportTally(new: 0, duplicate: 0, rejected: 2))
+        #expect(small.all.first == "in:1: larger than 10 bytes (MaxBodyBytes=), skipped\n")
+    }
+
+    @Test func aStoreFailureEndsTheImportNamingTheReport() async throws {
+        let bytes = try Self.lines([(instance: 1, message: 1), (instance: 2, message: 2)])
+        let failing = RecordingStore(fail: [Self.uuid(2, "aaaaaaaa")])
+        let warnings = Lines()
+        await #expect(throws: ImportStoreFailure.self) { try await importer(failing, warnings: warnings).store("in", bytes) }
+        do { _ = try await importer(failing, warnings: warnings).store("in", bytes) } catch {
+            #expect("\(error)" == "in:2: database unavailable: disk full")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import CollectorSummary
+import Testing
+
+@Suite struct SummaryAssemblerTests {
+    @Test func rangeUnknownAndLostCutoff() {
+        let last = UTCDay("2026-12-10")!
+        var a = SummaryAssembler(days: 10, lastDay: last)
+        a.addActive(day: last, count: 3)
+        a.addActive(day: last.adding(days: 1), count: 99)   // after the range: ignored
+        a.add(.os, day: last, label: nil, count: 1)
+        a.add(.os, day: last, label: "debian 12", count: 2)
+        a.addLost(day: last.adding(days: -7), count: 1)     // 7 days ago: lost
+        a.addLost(day: last.adding(days: -6), count: 5)     // 6 days ago: not yet
+        a.addClusters(size: 3, clusters: 2)
+        a.addClusters(size: 1, clusters: 9)
+        let s = a.build()
+        #expect(s.days.count == 10)
+        #expect(s.days.first?.date.description == "2026-12-01")
+        #expect(s.activeInstalls == 3)
+        #expect(s.days.last?.byOS == ["unknown": 1, "debian 12": 2])
+        #expect(s.days.map(\.lostInstalls) == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+        #expect(s.clusters == ClusterSummary(count: 2, installs: 6, bySize: ["3": 2]))
+    }
+
+    @Test func jsonFormIsTheAPIs() throws {
+        let s = SummaryAssembler(days: 1, lastDay: UTCDay("2026-12-01")!).build()
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try e.encode(s), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"activeInstalls":0,"clusters":{"bySize":{},"count":0,"installs":0},"days":[{"activeInstalls":0,"byArch":{}"#))
+        #expect(text.contains(#""date":"2026-12-01""#))
+        #expect(text.contains(#""byProductVersion":{}"#))
+    }
+}
