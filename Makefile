@@ -71,22 +71,24 @@ COLLECTOR_PORT ?= 8080
 collector: build collector-build
 	scripts/collector-demo --port $(COLLECTOR_PORT) --daemon $(BIN_DEBUG) --collector $(COLLECTOR_BIN) --dir $(CURDIR)/.build/collector-demo
 
+# scripts/check-tmp runs a suite with a temporary directory of its own and fails if the suite leaves anything there.
 test: deps
 	@scripts/install-deps --test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/check-tmp $(SWIFT) test --skip-build
 	$(SWIFT) build --build-tests --package-path Collector
 	$(SWIFT) test --skip-build --package-path Collector
-	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) python3 -m pytest -q -ra tests/integration
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) scripts/check-tmp python3 -m pytest -q -ra tests/integration
 
 # Both packages' Swift tests: the daemon's and the collector's (its own package in Collector/).
 unit-test: deps
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	scripts/check-tmp $(SWIFT) test --skip-build
 	$(SWIFT) test --package-path Collector
 
 integration-test: build collector-build
 	@scripts/install-deps --test
-	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) python3 -m pytest -q -ra tests/integration
+	TELEMETRYD_BIN=$(CURDIR)/$(BIN_DEBUG) COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR_BIN) scripts/check-tmp python3 -m pytest -q -ra tests/integration
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/telemetryd

@@ -114,6 +114,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test helpers shared by the test targets (temporary directories removed after each test).
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
@@ -121,14 +128,14 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryCoreTests",
-            dependencies: ["TelemetryCore", "Systemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryCore", "Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TelemetryTransportTests",
             dependencies: [
-                "TelemetryTransport", "TelemetryCore",
+                "TelemetryTransport", "TelemetryCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryDaemonTests",
-            dependencies: ["TelemetryDaemon", "TelemetryCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryDaemon", "TelemetryCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ],

@@ -26,11 +26,6 @@ public enum Notify {
 
     /// `STOPPING=1`.
     @discardableResult public static func stopping() -> Bool { send(NotifyMessage.stopping) }
-
-    /// `EXTEND_TIMEOUT_USEC=`: asks for more time to start, reload or stop.
-    @discardableResult public static func extendTimeout(microseconds: UInt64) -> Bool {
-        send(NotifyMessage.extendTimeout(microseconds: microseconds))
-    }
 }
 
 /// The notification payloads, pure so they are tested without a socket.
@@ -49,8 +44,6 @@ public enum NotifyMessage {
     public static func reloading(monotonicMicroseconds: UInt64) -> String {
         "RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds)"
     }
-
-    public static func extendTimeout(microseconds: UInt64) -> String { "EXTEND_TIMEOUT_USEC=\(microseconds)" }
 
     /// `text` with every run of CR/LF replaced by a single space and leading/trailing white space dropped.
     public static func oneLine(_ text: String) -> String {

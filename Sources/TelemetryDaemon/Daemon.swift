@@ -89,9 +89,10 @@ public final class Daemon: Service, Sendable {
         }
         logWarnings(loaded)
         let clock = ContinuousClock()
-        var loop = LoopState(loaded: loaded, pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now)
-        loop.stateProblem = checkStateDirectory()
-        loop.identity = loadIdentity(loaded.config)
+        let stateProblem = checkStateDirectory()
+        var loop = LoopState(loaded: loaded, identity: loadIdentity(loaded.config),
+                             pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now)
+        loop.stateProblem = stateProblem
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
         loop.nextDue = schedule.plan(config: loaded.config, now: Date(), clockNow: clock.now, random: random)
@@ -135,19 +136,17 @@ public final class Daemon: Service, Sendable {
             }
             loop.clockAnchor = (wall, now)
             let plan = loop.plan(at: now)
-            // Work: every report type that is due (the plan has none while disabled or without an identity).
-            if let identity = loop.identity {
-                for type in plan.due {
-                    let config = loop.loaded.config
-                    let next = schedule.next(type, config: config, clockNow: now, random: random)
-                    let wallNow = Date()
-                    schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
-                    loop.nextDue[type] = next
-                    let builder = ReportBuilder(
-                        config: config, probe: HostProbe(root: "/", logger: logger), identity: identity,
-                        proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
-                    await delivery.submit(builder.build(type))
-                }
+            // Work: every report type that is due (the plan has none while disabled).
+            for type in plan.due {
+                let config = loop.loaded.config
+                let next = schedule.next(type, config: config, clockNow: now, random: random)
+                let wallNow = Date()
+                schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
+                loop.nextDue[type] = next
+                let builder = ReportBuilder(
+                    config: config, probe: HostProbe(root: "/", logger: logger), identity: loop.identity,
+                    proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
+                await delivery.submit(builder.build(type))
             }
             // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
             if plan.ping {
@@ -204,7 +203,7 @@ public final class Daemon: Service, Sendable {
         logWarnings(new)
         let old = loop.loaded
         loop.loaded = new
-        if old.config.clusterID != new.config.clusterID || loop.identity == nil {
+        if old.config.clusterID != new.config.clusterID {
             loop.identity = loadIdentity(new.config)
         }
         await delivery.reconfigure(new)
@@ -229,7 +228,7 @@ public final class Daemon: Service, Sendable {
             return nil
         } catch {
             logger.error("State directory \(settings.stateDirectory) is not writable (\(error.description)): reports cannot be spooled and the schedule is not kept across restarts; give it to the daemon's user (StateDirectory= in the unit) or pass --state-dir",
-                         metadata: TelemetryEvent.spoolError.metadata)
+                         metadata: TelemetryEvent.stateDirectoryUnwritable.metadata)
             return "state directory \(settings.stateDirectory) not writable"
         }
     }
@@ -251,7 +250,7 @@ public final class Daemon: Service, Sendable {
             try record.write(stateDirectory: settings.stateDirectory)
         } catch {
             logger.warning("Could not record the daemon's decision in \(settings.stateDirectory): \(error.description); `telemetryd status` will show what the files alone decide",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.daemonRecordNotWritten.metadata)
         }
     }
 

@@ -9,7 +9,7 @@ import TelemetryCore
 /// whether to ping the watchdog, and how long to sleep. The loop only carries out what these say.
 struct LoopState {
     var loaded: LoadedConfig
-    var identity: Identity?
+    var identity: Identity
     var nextDue: [ReportType: ContinuousClock.Instant] = [:]
     var reloadError: String?
     /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
@@ -31,8 +31,9 @@ struct LoopState {
     /// How often STATUS= is refreshed at the latest (its "next keep-alive in …" countdown).
     static let statusRefresh: Duration = .seconds(60)
 
-    init(loaded: LoadedConfig, pingEvery: Duration? = nil, now: ContinuousClock.Instant) {
+    init(loaded: LoadedConfig, identity: Identity, pingEvery: Duration? = nil, now: ContinuousClock.Instant) {
         self.loaded = loaded
+        self.identity = identity
         self.pingEvery = pingEvery
         self.nextPing = now
         self.clockAnchor = (Date(), now)
@@ -55,15 +56,14 @@ struct LoopState {
 
     /// What to do on this pass.
     struct Plan: Equatable {
-        /// Report types due now, in `ReportType.allCases` order; none while disabled or without an identity.
+        /// Report types due now, in `ReportType.allCases` order; none while disabled.
         var due: [ReportType]
         /// Whether a watchdog ping is due.
         var ping: Bool
     }
 
     func plan(at now: ContinuousClock.Instant) -> Plan {
-        let enabled = loaded.config.enable && identity != nil
-        let due = enabled ? ReportType.allCases.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
+        let due = loaded.config.enable ? ReportType.allCases.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
         return Plan(due: due, ping: pingEvery != nil && now >= nextPing)
     }
 

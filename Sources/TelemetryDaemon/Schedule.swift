@@ -26,7 +26,7 @@ struct Schedule: Sendable {
             // Never written over (update refuses too): the operator can repair or move it away. Meanwhile plan as if
             // every type had just been sent: a lost schedule must not make a restart send early.
             logger.warning("Cannot read the schedule: \(error.description); the next reports wait one interval, and the schedule is not recorded until the file is fixed",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.scheduleUnreadable.metadata)
             state = DeliveryState()
             for type in ReportType.allCases { state.lastScheduled[type.rawValue] = now }
         }
@@ -66,7 +66,7 @@ struct Schedule: Sendable {
             try store.update(body)
         } catch {
             logger.warning("Could not record the schedule in \(store.path): \(error.description); a restart may send a report early",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.scheduleNotRecorded.metadata)
         }
     }
 

@@ -10,20 +10,15 @@ import Foundation
 extension HTTPReportDelivery {
     /// `telemetryd send`: one POST now, outside the daemon's spool (the report is not queued for later when it
     /// fails: the operator sees the failure and the exit code). Logs the result with the contract's fields and records
-    /// it in state.json like the daemon does. Returns nil on DryRun=yes (the report is logged, nothing is sent).
+    /// it in state.json like the daemon does. The caller refuses DryRun=yes before building the report
+    /// (`telemetryd send` exits 1 naming the line): this sends.
     public static func sendOnce(_ report: Report, loaded: LoadedConfig, stateDirectory: String,
-                                environment: [String: String], logger: Logger) async -> SendOutcome? {
+                                environment: [String: String], logger: Logger) async -> SendOutcome {
         let type = report.type, id = report.messageId
         let log = ReportOutcomeLog(logger: logger, store: DeliveryStateStore(stateDirectory: stateDirectory))
         let body: [UInt8]
         do { body = Array(try report.jsonData()) } catch {
             return .retry(status: nil, retryAfter: nil, reason: "cannot encode the report: \(error)")
-        }
-        if loaded.config.dryRun {
-            logger.info("Dry run, not sent: \(type.rawValue) report \(id): \(String(decoding: body, as: UTF8.self))",
-                        metadata: .report(.dryRun, type: type, messageId: id))
-            log.record(SendRecord(at: Date(), result: .dryRun, messageId: id, detail: "DryRun=yes"), for: type)
-            return nil
         }
         let settings = TransportSettings(config: loaded.config, environment: environment)
         let outcome: SendOutcome

@@ -87,7 +87,6 @@ extension HTTPReportDelivery {
             let fresh = Credential.load(tokenFile: config.tokenFile, environment: environment)
             if fresh != settings.credential {
                 settings.credential = fresh
-                flags.withLock { $0.token = fresh.isConfigured }
                 if let old = transport {
                     transport = nil
                     await old.shutdown()
@@ -167,7 +166,7 @@ extension HTTPReportDelivery {
             undeletable.insert(entry.fileName)
             logger.log(level: first ? .error : .debug,
                        "Cannot delete the delivered \(entry.type.rawValue) report \(entry.messageId) from the spool: \(error.description); it is not sent again while telemetryd runs (after a restart the collector may see it twice, with the same messageId). Make \(spool.directory) writable",
-                       metadata: TelemetryEvent.spoolError.metadata)
+                       metadata: TelemetryEvent.spoolDeleteFailed.metadata)
         }
     }
 
@@ -175,7 +174,7 @@ extension HTTPReportDelivery {
         undeletable.remove(entry.fileName)
         if undeletable.isEmpty {
             logger.notice("Delivered reports can be deleted from the spool in \(spool.directory) again",
-                          metadata: TelemetryEvent.spoolError.metadata)
+                          metadata: TelemetryEvent.spoolDeletable.metadata)
         }
         notifyIfChanged()
     }
@@ -191,7 +190,7 @@ extension HTTPReportDelivery {
 
     func logDiscards(_ discards: [SpoolDiscard]) {
         for d in discards {
-            logger.warning("Spool file \(spool.directory)/\(d.fileName): \(d.reason)", metadata: TelemetryEvent.spoolError.metadata)
+            logger.warning("Spool file \(spool.directory)/\(d.fileName): \(d.reason)", metadata: TelemetryEvent.spoolFileDiscarded.metadata)
         }
     }
 }

@@ -21,7 +21,7 @@ public actor HTTPReportDelivery: ReportDelivery {
     let store: DeliveryStateStore
     let sentLog: SentLog
     let wake = WakeSignal()
-    let flags: Mutex<(proxy: Bool, token: Bool)>
+    let proxyFlag: Mutex<Bool>
     let random: @Sendable () -> Double
     let clock = ContinuousClock()
 
@@ -59,7 +59,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         self.sentLog = SentLog(stateDirectory: stateDirectory)
         let settings = TransportSettings(config: loaded.config, environment: environment)
         self.settings = settings
-        self.flags = Mutex((settings.proxy != nil, settings.credential.isConfigured))
+        self.proxyFlag = Mutex(settings.proxy != nil)
         let c = loaded.config
         self.machine = DeliveryStateMachine(endpoint: settings.endpoint, retryMin: c.retryMin.duration,
                                             retryMax: c.retryMax.duration, enabled: c.enable, limit: limit)
@@ -69,10 +69,7 @@ public actor HTTPReportDelivery: ReportDelivery {
 
     // MARK: ReportDelivery
 
-    public nonisolated var proxyInUse: Bool { flags.withLock { $0.proxy } }
-
-    /// Whether a usable token from `TokenFile=` goes with each report (for `telemetryd status`; never the token).
-    public nonisolated var tokenConfigured: Bool { flags.withLock { $0.token } }
+    public nonisolated var proxyInUse: Bool { proxyFlag.withLock { $0 } }
 
     /// Also after `shutdown()`: the report is then spooled for the next start.
     public func submit(_ report: Report) async {
@@ -96,10 +93,11 @@ public actor HTTPReportDelivery: ReportDelivery {
         }
         do {
             let added = try spool.add(body: body, type: type, messageId: id, maxReports: config.maxReports)
+            logDiscards(added.discarded)
             if spoolBroken {
                 spoolBroken = false
                 logger.notice("The spool in \(spool.directory) is writable again; reports survive restarts again",
-                              metadata: TelemetryEvent.spoolError.metadata)
+                              metadata: TelemetryEvent.spoolWritable.metadata)
             }
             logger.info("Queued \(type.rawValue) report \(id)", metadata: .report(.queued, type: type, messageId: id))
             for old in added.dropped {
@@ -109,7 +107,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             for (old, error) in added.notDropped {
                 // The new report is spooled; only the bound is exceeded until the old file can be deleted.
                 logger.warning("Spool full (MaxReports=\(config.maxReports)): cannot drop the oldest unsent \(old.type.rawValue) report \(old.messageId): \(error); it stays queued",
-                               metadata: TelemetryEvent.spoolError.metadata)
+                               metadata: TelemetryEvent.spoolDropFailed.metadata)
             }
         } catch {
             var m = TelemetryEvent.spoolError.metadata
@@ -148,7 +146,7 @@ public actor HTTPReportDelivery: ReportDelivery {
         machine.reconfigure(endpoint: newSettings.endpoint, retryMin: c.retryMin.duration, retryMax: c.retryMax.duration,
                             enabled: c.enable, credentialChanged: newSettings.credential != settings.credential,
                             routeChanged: newSettings.proxy != settings.proxy)
-        flags.withLock { $0 = (newSettings.proxy != nil, newSettings.credential.isConfigured) }
+        proxyFlag.withLock { $0 = newSettings.proxy != nil }
         if newSettings != settings {
             settings = newSettings
             if let old = transport {

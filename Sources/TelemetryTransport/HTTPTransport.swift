@@ -224,12 +224,26 @@ public final class HTTPTransport: Sendable {
     }
 
     /// Shuts the client down; later calls return at once. In-flight requests fail with "cancelled".
-    public func shutdown() async {
+    /// What a `shutdown()` call did. Callers may ignore it; it makes a second call's "nothing to do" observable
+    /// (a failure of AsyncHTTPClient's own shutdown, such as shutting it down twice, is not swallowed).
+    public enum ShutdownOutcome: Sendable, Equatable {
+        case shutDown
+        case alreadyShutDown
+        case failed(String)
+    }
+
+    @discardableResult
+    public func shutdown() async -> ShutdownOutcome {
         let first = isShutDown.withLock { done -> Bool in
             defer { done = true }
             return !done
         }
-        guard first else { return }
-        try? await client.shutdown()
+        guard first else { return .alreadyShutDown }
+        do {
+            try await client.shutdown()
+            return .shutDown
+        } catch {
+            return .failed(String(describing: error))
+        }
     }
 }

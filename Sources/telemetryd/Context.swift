@@ -138,7 +138,7 @@ func commandLogger() -> Logger {
     return logger
 }
 
-/// Whether TELEMETRYD_DEBUG asks for debug logging (set, not empty, not "0").
+/// Whether TELEMETRYD_DEBUG asks for debug logging, read as the configuration reads it (`EnvironmentFlag`).
 func debugFlag(_ environment: [String: String]) -> Bool {
-    environment["TELEMETRYD_DEBUG"].map { !$0.isEmpty && $0 != "0" } ?? false
+    EnvironmentFlag(environment[ConfigSchema.debugVariable]).isSet
 }

@@ -33,11 +33,8 @@ struct Send: AsyncParsableCommand {
         let report = ctx.reportBuilder(identity: try ctx.identity()).build(type)
         // The outcome is told in one line below; the engine's own log lines only with TELEMETRYD_DEBUG=1.
         let logger = ctx.config.debug ? commandLogger() : Logger(label: "telemetryd") { _ in SwiftLogNoOpLogHandler() }
-        guard let outcome = await HTTPReportDelivery.sendOnce(
+        let outcome = await HTTPReportDelivery.sendOnce(
             report, loaded: ctx.loaded, stateDirectory: ctx.stateDirectory, environment: ctx.environment, logger: logger)
-        else {
-            throw CLIFailure.runtime("nothing sent (dry run)")
-        }
         switch outcome {
         case .delivered(let status):
             print("Sent \(type.rawValue) report \(report.messageId) to \(ctx.config.endpoint): HTTP \(status)")

@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Systemd
 import TelemetryCore
 
 struct Status: AsyncParsableCommand {
@@ -110,7 +111,7 @@ struct StatusReport: Encodable {
             reloadError = nil
         }
         disabledBy = enabled ? nil : decidedBy
-        ignoredCallerVariables = ConfigSchema.disableVariables.filter { ctx.environment[$0].map { !$0.isEmpty && $0 != "0" } ?? false }
+        ignoredCallerVariables = ConfigSchema.disableVariables.filter { EnvironmentFlag(ctx.environment[$0]).isSet }
         let stored = IdentityStore(stateDirectory: ctx.stateDirectory, machineAppID: { nil }).stored()
         instanceId = stored.instanceId
         // As the next report would carry it: ClusterID=, else the UUID derived from ClusterIDFile=, else the generated one.
@@ -167,37 +168,10 @@ struct StatusReport: Encodable {
         return (Product(name: name, version: version), from)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case enabled, disabledBy, decidedBy, decisionSource, daemon, ignoredCallerVariables, dryRun, endpoint, endpointFrom,
-             product, productFrom, reloadError, proxy, format, token, instanceId, clusterId, last, next, queued, sentLog, stateDirectory, configFiles
-    }
-
-    /// Absent values are `null`, not missing keys, so scripts can rely on every key.
+    /// Absent values are `null`, not missing keys, so scripts can rely on every key. The count is only for the
+    /// text form.
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(enabled, forKey: .enabled)
-        try c.encode(disabledBy, forKey: .disabledBy)
-        try c.encode(decidedBy, forKey: .decidedBy)
-        try c.encode(decisionSource, forKey: .decisionSource)
-        try c.encode(daemon, forKey: .daemon)
-        try c.encode(ignoredCallerVariables, forKey: .ignoredCallerVariables)
-        try c.encode(dryRun, forKey: .dryRun)
-        try c.encode(endpoint, forKey: .endpoint)
-        try c.encode(endpointFrom, forKey: .endpointFrom)
-        try c.encode(product, forKey: .product)
-        try c.encode(productFrom, forKey: .productFrom)
-        try c.encode(reloadError, forKey: .reloadError)
-        try c.encode(proxy, forKey: .proxy)
-        try c.encode(format, forKey: .format)
-        try c.encode(token, forKey: .token)
-        try c.encode(instanceId, forKey: .instanceId)
-        try c.encode(clusterId, forKey: .clusterId)
-        try c.encode(last, forKey: .last)
-        try c.encode(next, forKey: .next)
-        try c.encode(queued, forKey: .queued)
-        try c.encode(sentLog, forKey: .sentLog)
-        try c.encode(stateDirectory, forKey: .stateDirectory)
-        try c.encode(configFiles, forKey: .configFiles)
+        try NullWritingEncoding.encode(self, to: encoder, omitting: ["sentLogCount"])
     }
 
     var lines: [String] {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
 /// Random input must never crash the parser: it gives a configuration, or a ConfigError with a location.
@@ -37,7 +38,7 @@ struct ConfigFuzzTests {
     ]
 
     @Test func randomBytesNeverCrash() {
-        var rng = SeededRandom(seed: 20_261_123)
+        var rng = SplitMix64(seed: 20_261_123)
         var outcomes = (ok: 0, error: 0)
         for _ in 0..<4000 {
             var bytes: [UInt8] = []
@@ -60,7 +61,7 @@ struct ConfigFuzzTests {
     @Test func mutationsOfTheShippedFileNeverCrash() throws {
         let shipped = Array(try shippedConfigText().utf8)
         let uncommented = Array(uncommentedShippedConfig(try shippedConfigText()).utf8)
-        var rng = SeededRandom(seed: 0xC0FFEE)
+        var rng = SplitMix64(seed: 0xC0FFEE)
         var loaded = 0
         for i in 0..<3000 {
             var b = i % 2 == 0 ? uncommented : shipped
@@ -88,7 +89,7 @@ struct ConfigFuzzTests {
     }
 
     @Test func randomEnvironmentValuesNeverCrash() {
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let value = String(decoding: (0..<Int(rng.next() % 8)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 128) }, as: UTF8.self)
             let env = ["DO_NOT_TRACK": value, "TELEMETRYD_DISABLE": value, "TELEMETRYD_DEBUG": value]

@@ -16,7 +16,7 @@ final class ConfigTree {
     var localVendorDropIns: String { "\(root)/usr/local/lib/telemetryd/telemetry.conf.d" }
 
     init() throws {
-        root = "/tmp/telemetryd-config-test-\(UUID().uuidString)"
+        root = NSTemporaryDirectory() + "telemetryd-config-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: etcDropIns, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: runDropIns, withIntermediateDirectories: true)
     }

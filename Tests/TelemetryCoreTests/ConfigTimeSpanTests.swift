@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
 @Suite("Config: systemd time spans")
@@ -25,6 +26,10 @@ struct ConfigTimeSpanTests {
         ("+5s", 5 * s), ("10min", 10 * min), ("1d 1h 1min 1s", d + h + min + s),
         ("9223372036854775807us", UInt64(Int64.max)),
         ("infinity", UInt64.max), ("  infinity  ", UInt64.max),
+        // Microseconds with the micro sign (U+00B5) and the Greek mu (U+03BC): systemd 252 reads both
+        // (`systemd-analyze timespan` gives these values).
+        ("5\u{00B5}s", 5), ("5\u{03BC}s", 5), ("1.5\u{00B5}s", 1), ("2 \u{00B5}s", 2),
+        ("1s 5\u{00B5}s", 1_000_005), ("7 \u{03BC}s 3ms", 3007),
     ]
 
     @Test("accepts systemd time spans", arguments: valid)
@@ -67,7 +72,7 @@ struct ConfigTimeSpanTests {
     }
 
     @Test func formattedValuesParseBack() throws {
-        var rng = SeededRandom(seed: 0x7157)
+        var rng = SplitMix64(seed: 0x7157)
         for i in 0..<3000 {
             // Mix small, round and huge values.
             let usec: UInt64 = switch i % 3 {
@@ -84,18 +89,5 @@ struct ConfigTimeSpanTests {
         #expect(TimeSpan(seconds: 30).microseconds == 30_000_000)
         #expect(TimeSpan(seconds: .max) == .infinity)
         #expect(TimeSpan(seconds: 90).duration == .seconds(90))
-    }
-}
-
-/// SplitMix64: a tiny deterministic generator so random tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

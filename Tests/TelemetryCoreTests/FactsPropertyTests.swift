@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
 /// Random JSON thrown at the facts rules: whatever the product writes, no string the schema does not declare reaches

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
 /// README, "Privacy": "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
 /// file paths, /etc/machine-id or boot ID in clear, command lines, log contents, error payloads."
-@Suite struct PrivacyTests {
+@Suite(.removesTemporaryDirectories) struct PrivacyTests {
     static let planted = [
         "planted-hostname-7f3a", "PLANTED_ENV_SECRET_91b2", "0123456789abcdef0123456789abcdef",  // machine-id
         "fedcba98-7654-4321-8765-0123456789ab",  // boot id
@@ -14,7 +15,7 @@ import Testing
 
     /// A fixture root where every file a careless probe might read holds a planted secret.
     static func plantedRoot() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("privacy-\(UUID().uuidString)").path
+        let root = try TemporaryDirectories.make("privacy")
         func put(_ path: String, _ text: String) throws {
             let full = root + "/" + path
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -1,11 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 
-private func tempDir() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spooltest-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+private func tempDir(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try TemporaryDirectories.make("spooltest", sourceLocation: sourceLocation)
 }
 
 private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidString.lowercased()) -> Report {
@@ -13,7 +12,7 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
            agent: Agent(version: "0.1.0"), data: .keepalive(KeepAliveData(uptimeSec: 5, agentUptimeSec: 1)))
 }
 
-@Suite struct DeliverySpoolTests {
+@Suite(.removesTemporaryDirectories) struct DeliverySpoolTests {
     @Test func entryNamesSortOldestFirstAndRoundTrip() {
         let a = SpoolEntry(spooledAtMs: 9, type: .keepalive, messageId: "0a-1")
         let b = SpoolEntry(spooledAtMs: 10, type: .diagnostics, messageId: "0b")
@@ -102,6 +101,17 @@ private func report(_ type: ReportType = .keepalive, id: String = UUID().uuidStr
         #expect(spool.entries().isEmpty)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
         #expect(spool.purge() == 0)
+    }
+
+    @Test func addReturnsWhatItsScanDeleted() throws {
+        let dir = try tempDir()
+        let spool = Spool(stateDirectory: dir)
+        try spool.enqueue(report(), maxReports: 10)
+        try Array("x".utf8).write(to: spool.directory + "/stray.txt")
+        try Array("x".utf8).write(to: spool.directory + "/000000000000001-keepalive-0a.json.tmp.1")
+        let added = try spool.add(body: Array(try report().jsonData()), type: .keepalive, messageId: "0b", maxReports: 10)
+        #expect(added.discarded.map(\.fileName).sorted() == ["000000000000001-keepalive-0a.json.tmp.1", "stray.txt"])
+        #expect(spool.entries().count == 2)
     }
 
     @Test func missingDirectoryIsAnEmptySpool() {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import TelemetryCore
 @testable import TelemetryDaemon
 
@@ -34,17 +35,18 @@ actor RecordingDelivery: ReportDelivery {
     }
 }
 
-@Suite("Daemon loop", .serialized)
+@Suite("Daemon loop", .serialized, .removesTemporaryDirectories)
 struct DaemonLoopTests {
     let dir: String
 
     init() throws {
-        dir = NSTemporaryDirectory() + "telemetryd-daemon-\(UUID().uuidString)"
+        dir = try TemporaryDirectories.make("telemetryd-daemon")
         try FileManager.default.createDirectory(atPath: dir + "/state", withIntermediateDirectories: true)
     }
 
     func writeConfig(_ text: String) throws {
-        try text.write(toFile: dir + "/telemetry.conf", atomically: true, encoding: .utf8)
+        // AtomicFile, not Foundation's atomic write, which leaves a TemporaryDirectory.* behind in $TMPDIR.
+        try AtomicFile.write(Array(text.utf8), to: dir + "/telemetry.conf")
     }
 
     func makeDaemon(_ delivery: RecordingDelivery) -> Daemon {
@@ -133,13 +135,29 @@ struct DaemonLoopTests {
         let task = Task { try await daemon.run() }
         #expect(await delivery.waitUntil { $0.submitted.count == 2 })
         try writeConfig(Self.fast + "KeepAliveIntervalSec=often\n")
-        let polls = await delivery.statusPolls  // before the reload, or a fast loop could poll before we look
         daemon.requestReload()
-        #expect(await delivery.waitUntil { $0.statusPolls > polls })
+        // The reload has run once daemon.json records its failure (generation 2: the start's decision, then the
+        // reload's); only then do the negatives below say anything.
+        let record = await waitForRecord { $0.generation == 2 }
         task.cancel()
         try await task.value
+        let reloaded = try #require(record, "the reload never recorded its decision")
+        #expect(reloaded.reloadError?.contains("KeepAliveIntervalSec=often") == true)
+        #expect(reloaded.enabled.value == true)
+        #expect(reloaded.endpoint.value == "http://127.0.0.1:9/v1/reports")
         #expect(await delivery.reconfigured.isEmpty)
         #expect(await delivery.purges == 0)
+        #expect(await delivery.submitted.count == 2)
+    }
+
+    /// Waits (bounded) until the daemon's daemon.json satisfies `condition`; nil on time-out.
+    func waitForRecord(_ limit: Duration = .seconds(40), _ condition: (DaemonRecord) -> Bool) async -> DaemonRecord? {
+        let end = ContinuousClock.now.advanced(by: limit)
+        while ContinuousClock.now < end {
+            if let r = try? DaemonRecord.load(stateDirectory: dir + "/state"), condition(r) { return r }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
     }
 
     @Test func badConfigAtStartIsAStartupError() async throws {
@@ -152,10 +170,13 @@ struct DaemonLoopTests {
     @Test func disabledAtStartPurgesAndBuildsNothing() async throws {
         try writeConfig(Self.fast + "Enable=no\n")
         let delivery = RecordingDelivery()
-        let task = Task { try await makeDaemon(delivery).run() }
+        let daemon = makeDaemon(delivery)
+        let task = Task { try await daemon.run() }
         #expect(await delivery.waitUntil { $0.purges == 1 })
-        // Disabled, the status never polls delivery, so give the loop's first pass a moment instead.
-        try await Task.sleep(for: .milliseconds(200))
+        // A reload is handled only after a pass of the loop is over, so once it reaches delivery the first pass,
+        // the one that would build the reports due at a first start, has run.
+        daemon.requestReload()
+        #expect(await delivery.waitUntil { $0.reconfigured.count == 1 })
         task.cancel()
         try await task.value
         #expect(await delivery.purges == 1)

@@ -10,9 +10,7 @@ import Testing
     func state(enable: Bool = true, ping: Duration? = nil) -> LoopState {
         var config = TelemetryConfig()
         config.enable = enable
-        var s = LoopState(loaded: LoadedConfig(config: config), pingEvery: ping, now: t0)
-        s.identity = identity
-        return s
+        return LoopState(loaded: LoadedConfig(config: config), identity: identity, pingEvery: ping, now: t0)
     }
 
     @Test func dueReportsInOrderAndOnlyThoseDue() {
@@ -23,13 +21,9 @@ import Testing
         #expect(s.plan(at: t0).due == [.keepalive])
     }
 
-    @Test func nothingIsDueWhileDisabledOrWithoutAnIdentity() {
+    @Test func nothingIsDueWhileDisabled() {
         var s = state(enable: false)
         s.nextDue = [.keepalive: t0, .diagnostics: t0]
-        #expect(s.plan(at: t0).due.isEmpty)
-        s = state()
-        s.identity = nil
-        s.nextDue = [.keepalive: t0]
         #expect(s.plan(at: t0).due.isEmpty)
     }
 

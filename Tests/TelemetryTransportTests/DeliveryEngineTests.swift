@@ -3,10 +3,11 @@ import Logging
 import Synchronization
 import TelemetryCore
 import Testing
+import TestSupport
 @testable import TelemetryTransport
 
 /// The engine end to end against a real collector on 127.0.0.1.
-@Suite struct DeliveryEngineTests {
+@Suite(.removesTemporaryDirectories) struct DeliveryEngineTests {
     /// Runs `body` with an engine whose worker runs, then stops it (bounded).
     private func withEngine(
         _ loaded: LoadedConfig, stateDirectory: String, log: LogCapture, run: Bool = true,
@@ -251,11 +252,18 @@ import Testing
             // error, not one per report).
             await engine.submit(makeReport(.diagnostics))
             _ = try await collector.waitFor(2)
+            // Fixed: the next report is spooled, and that notice has an ID of its own, not the error's.
+            try FileManager.default.removeItem(atPath: dir + "/spool")
+            await engine.submit(makeReport())
+            _ = try await collector.waitFor(3)
         }
         await collector.stop()
         let spoolErrors = log.event(.spoolError)
         #expect(spoolErrors.count == 2)
         #expect(spoolErrors.filter { $0.level == .error }.count == 1)
+        let writable = log.event(.spoolWritable)
+        #expect(writable.count == 1)
+        #expect(writable.first?.level == .notice)
     }
 
     @Test func sendOnceDeliversWithoutTheSpool() async throws {
@@ -275,10 +283,6 @@ import Testing
         let state = try DeliveryStateStore(stateDirectory: dir).load()
         #expect(state.lastResult(.keepalive)?.result == .retrying)
         #expect(state.lastResult(.diagnostics)?.result == .sent)
-        let dry = await HTTPReportDelivery.sendOnce(makeReport(), loaded: testConfig(endpoint: collector.url) { $0.dryRun = true },
-                                                    stateDirectory: dir, environment: [:], logger: log.logger)
-        #expect(dry == nil)
-        #expect(collector.received.count == 2)
     }
 
     @Test func proxyInUseFollowsTheConfiguration() async throws {
@@ -302,6 +306,22 @@ import Testing
         await engine.purge()
         #expect(count.value == 3)
         await engine.shutdown()
+    }
+
+    @Test func submitLogsWhatTheSpoolScanDeletes() async throws {
+        let dir = try tempDir("engine")
+        let log = LogCapture()
+        try FileManager.default.createDirectory(atPath: dir + "/spool", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/spool/stray.txt"))
+        // No worker: only the submit's own scan can find the stray file.
+        try await withEngine(testConfig(endpoint: "http://127.0.0.1:1/r"), stateDirectory: dir, log: log, run: false) { engine in
+            await engine.submit(makeReport())
+        }
+        let lines = log.event(.spoolFileDiscarded)
+        #expect(lines.count == 1)
+        #expect(lines.first?.message.contains("stray.txt") == true)
+        #expect(lines.first?.level == .warning)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/spool/stray.txt"))
     }
 
     @Test func shutdownStopsTheWorkerAndKeepsTheReportSpooled() async throws {

@@ -6,6 +6,8 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 import TelemetryCore
+import Testing
+import TestSupport
 @testable import TelemetryTransport
 
 /// A real HTTP(S) collector on 127.0.0.1 with scripted answers; records what it received.
@@ -136,41 +138,15 @@ func eventually(timeout: Duration = .seconds(40), _ condition: @Sendable () asyn
     return await condition()
 }
 
-/// Log lines captured for assertions.
-final class LogCapture: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-        var result: String? { metadata["TELEMETRY_RESULT"] }
-        var messageId: String? { metadata["TELEMETRY_MESSAGE_ID"] }
-    }
-    private let lines = Mutex<[Line]>([])
+/// What the engine logged, by the contract's fields.
+extension LogCapture.Line {
+    var result: String? { metadata["TELEMETRY_RESULT"] }
+    var messageId: String? { metadata["TELEMETRY_MESSAGE_ID"] }
+}
 
-    var all: [Line] { lines.withLock { $0 } }
+extension LogCapture {
     func results(_ r: ReportResult) -> [Line] { all.filter { $0.result == r.rawValue } }
     func event(_ e: TelemetryEvent) -> [Line] { all.filter { $0.metadata["MESSAGE_ID"] == e.messageID } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(capture: self) }
-    }
-
-    fileprivate func append(_ l: Line) { lines.withLock { $0.append(l) } }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            var m: [String: String] = [:]
-            for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { m[k] = "\(v)" }
-            capture.append(Line(level: event.level, message: "\(event.message)", metadata: m))
-        }
-    }
 }
 
 /// A CA and a server certificate for 127.0.0.1 made by the `openssl` CLI in a temp directory.
@@ -208,10 +184,9 @@ struct TestPKI: Sendable {
     }
 }
 
-func tempDir(_ prefix: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+/// A directory removed after the test (its suite needs `.removesTemporaryDirectories`).
+func tempDir(_ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try TemporaryDirectories.make(prefix, sourceLocation: sourceLocation)
 }
 
 func makeReport(_ type: ReportType = .keepalive) -> Report {

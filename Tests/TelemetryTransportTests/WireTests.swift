@@ -1,11 +1,12 @@
 import Foundation
 import TelemetryCore
 import Testing
+import TestSupport
 @testable import TelemetryTransport
 
 /// What goes on the wire besides the report itself: the credential of TokenFile=, Format=segment, the one
 /// deadline of TimeoutSec=.
-@Suite struct WireTests {
+@Suite(.removesTemporaryDirectories) struct WireTests {
     private func settings(_ endpoint: String, timeout: TimeSpan = TimeSpan(seconds: 5), format: ReportFormat = .telemetryd,
                           credential: Credential = .none) -> TransportSettings {
         TransportSettings(endpoint: endpoint, timeout: timeout, proxy: nil, caFile: nil, compress: false,
@@ -79,7 +80,7 @@ import Testing
 
     @Test func theTokenFileIsReadFromItsPathOrTheCredentialsDirectory() throws {
         let dir = try tempDir("token")
-        try "  tok-abc \r\nsecond line\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
+        try "  tok-abc \r\nsecond line\n".write(toFile: dir + "/token", atomically: false, encoding: .utf8)
         #expect(Credential.load(tokenFile: dir + "/token", environment: [:]) == .token("tok-abc"))
         #expect(Credential.load(tokenFile: "token", environment: ["CREDENTIALS_DIRECTORY": dir]) == .token("tok-abc"))
         #expect(Credential.load(tokenFile: nil, environment: [:]) == .none)
@@ -93,9 +94,9 @@ import Testing
             return
         }
         #expect(missing.contains(dir + "/nope"))
-        try "\n".write(toFile: dir + "/empty", atomically: true, encoding: .utf8)
+        try "\n".write(toFile: dir + "/empty", atomically: false, encoding: .utf8)
         #expect(Credential.load(tokenFile: dir + "/empty", environment: [:]) != .token(""))
-        try "a b\n".write(toFile: dir + "/blank", atomically: true, encoding: .utf8)
+        try "a b\n".write(toFile: dir + "/blank", atomically: false, encoding: .utf8)
         #expect(!Credential.load(tokenFile: dir + "/blank", environment: [:]).isConfigured)
         // Never shown.
         #expect(String(describing: Credential.token("tok-abc")) == "set")

@@ -208,6 +208,19 @@ def test_status_ignores_the_callers_opt_out_variables(cli):
     assert "product" in doc and doc["product"] is None
 
 
+@pytest.mark.parametrize("value", ["0", "no", "false", "off", "N"])
+def test_a_false_opt_out_or_debug_value_is_off_in_every_command(cli, value):
+    # One parser of flags everywhere: a false value neither opts out nor turns on debug logging.
+    doc = json.loads(cli("status", "--json", env={"DO_NOT_TRACK": value, "TELEMETRYD_DISABLE": value},
+                         check=0).stdout)
+    assert doc["enabled"] is True and doc["ignoredCallerVariables"] == [], doc
+    # export logs its probes at debug level (what a host probe could not read).
+    p = cli("export", env={"TELEMETRYD_DEBUG": value}, check=0)
+    assert "debug:" not in p.stderr, p.stderr
+    on = cli("export", env={"TELEMETRYD_DEBUG": "yes"}, check=0)
+    assert "debug:" in on.stderr, f"TELEMETRYD_DEBUG=yes logged nothing at debug level: {on.stderr}"
+
+
 def test_status_tells_what_the_running_daemon_decided(cli, make_daemon):
     # A daemon whose own environment opts out; the caller's does not.
     d = make_daemon(config_text("http://127.0.0.1:9/v1/reports"), env={"DO_NOT_TRACK": "1"})

@@ -23,6 +23,7 @@ import nspawn
 from collector import Collector
 from conftest import BIN, ROOT
 from debroot import DebianRoot, rootfs_tarball
+from test_version import project_version
 
 
 @dataclass(frozen=True)
@@ -154,18 +155,78 @@ def _apt(c: DebianRoot, *args: str, check: bool = True) -> subprocess.CompletedP
 
 # ------------------------------------------------------------------------------------------------- on the host
 
-def test_lintian_reports_no_error_or_warning(spec, debs):
+def test_lintian_reports_no_error_or_warning(spec, debs, tmp_path):
     args = ["lintian", "--fail-on", "error,warning", "--display-info"]
     if _has_foreign_runpath(spec.binary):
         # A debug build's RUNPATH into the toolchain; the release build has none, and make deb-test checks it.
         args += ["--suppress-tags", "custom-library-search-path"]
-    p = subprocess.run(args + [str(debs[0])], capture_output=True, text=True, timeout=600)
+    # lintian leaves its mldbm-elf-* scratch directories in $TMPDIR: give it one that pytest removes.
+    p = subprocess.run(args + [str(debs[0])], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "TMPDIR": str(tmp_path)})
     tags = [line for line in p.stdout.splitlines() if line[:2] in ("E:", "W:")]
     assert p.returncode == 0 and not tags, f"lintian on {debs[0].name}:\n{p.stdout}{p.stderr}"
 
 
+def test_copyright_is_machine_readable_apache_and_names_what_the_binary_embeds(spec, debs):
+    with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE) as tar:
+        text = subprocess.run(["tar", "-xO", f"./usr/share/doc/{spec.name}/copyright"], stdin=tar.stdout,
+                              capture_output=True, text=True, check=True).stdout
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    assert paragraphs[0].startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+    fields = [dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", p, re.M)) for p in paragraphs[1:]]
+    own = next(f for f in fields if f.get("Files") == "*")
+    assert own["License"] == "Apache-2.0"
+    # Every license a Files paragraph names by its short name has its text in a stand-alone paragraph.
+    used = {f["License"] for f in fields if "Files" in f}
+    given = {f["License"] for f in fields if "Files" not in f}
+    assert used <= given, f"no license text for {used - given}"
+    for embedded in ("BoringSSL", "zlib", "Swift runtime", "swift-nio-ssl", "CNIOExtrasZlib"):
+        assert embedded in text, f"debian/copyright does not name {embedded}"
+    assert (ROOT / "LICENSE").read_text().count("Apache License") >= 1
+
+
+def _unpacked(deb: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], check=True)
+    return dest
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (scripts/install-deps --test)")
+def test_zsh_completion_loads_in_zsh(spec, debs, tmp_path):
+    # As zsh finds it: compinit reads the #compdef line of every file on $fpath and binds the function to the tool.
+    tree = _unpacked(debs[0], tmp_path / "deb")
+    tool = spec.tool
+    script = (f"fpath=({tree}/usr/share/zsh/vendor-completions $fpath); autoload -Uz compinit && "
+              f"compinit -u -D -d {tmp_path}/zcompdump && print -r -- ${{_comps[{tool}]}} && "
+              f"autoload +X _{tool} && functions _{tool}")
+    p = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    bound, _, body = p.stdout.partition("\n")
+    assert bound == f"_{tool}", p.stdout[:500]
+    if spec is TELEMETRYD:
+        assert all(f"'{cmd}:" in body for cmd in ("show", "status", "send")), body[:2000]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (scripts/install-deps --test)")
+def test_fish_completion_loads_in_fish_and_completes(spec, debs, tmp_path):
+    tree = _unpacked(debs[0], tmp_path / "deb")
+    tool = spec.tool
+    script = tree / f"usr/share/fish/vendor_completions.d/{tool}.fish"
+    # A fish of its own (no user config), the file sourced as fish autoloads it, then the completions of "TOOL ".
+    p = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{tool} '"],
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+    assert p.returncode == 0 and not p.stderr, p.stderr
+    words = {line.split("\t")[0] for line in p.stdout.splitlines()}
+    if spec is TELEMETRYD:
+        assert {"show", "status", "send", "enable", "disable"} <= words, p.stdout
+    else:
+        assert words, p.stdout
+
+
 def test_metadata_depends_conffiles_and_systemd_scripts(spec, debs):
     deb = str(debs[0])
+    # The upstream version is the project's one version (ProjectVersion.swift), revision 1.
+    version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True, text=True, check=True).stdout
+    assert version.strip() == f"{project_version()}-1"
     depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True, check=True).stdout
     # Computed by dpkg-shlibdeps from what the binary links, not written by hand.
     for lib in ("libc6", "libsystemd0"):

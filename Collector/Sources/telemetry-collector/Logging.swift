@@ -4,7 +4,7 @@ import Systemd
 enum CollectorLogging {
     /// The journal under systemd, else stderr (telemetryd's handlers); `$TELEMETRY_COLLECTOR_DEBUG=1` logs debug.
     static func bootstrap() -> Logger {
-        let debug = (getenvString("TELEMETRY_COLLECTOR_DEBUG") ?? "") == "1"
+        let debug = EnvironmentFlag(getenvString("TELEMETRY_COLLECTOR_DEBUG")).isSet
         LogHandlerFactory.bootstrap(syslogIdentifier: "telemetry-collector", debug: debug)
         return Logger(label: "telemetry-collector")
     }

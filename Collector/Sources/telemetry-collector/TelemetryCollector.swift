@@ -1,7 +1,8 @@
 import ArgumentParser
+import TelemetryCore
 
 struct TelemetryCollector: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = ProjectVersion.string
     static let configuration = CommandConfiguration(
         commandName: "telemetry-collector",
         abstract: "Receives telemetryd's reports, counts installs and shows the answers.",

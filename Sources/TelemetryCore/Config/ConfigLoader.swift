@@ -123,7 +123,11 @@ public struct ConfigLoader: Sendable {
             Enable=\(enable ? "yes" : "no")
 
             """
-        try writeAtomically(Array(content.utf8), to: path, directory: dir, mode: 0o644)
+        do throws(FileError) {
+            try AtomicFile.write(Array(content.utf8), to: path, mode: 0o644)
+        } catch {
+            throw fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
+        }
         return path
     }
 
@@ -235,14 +239,5 @@ public struct ConfigLoader: Sendable {
             return
         }
         _ = chmod(dir, 0o755)
-    }
-
-    /// Temp file in the same directory, write, fchmod, fsync, rename over `path`, fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, mode: mode_t) throws(ConfigError) {
-        do throws(FileError) {
-            try AtomicFile.write(bytes, to: path, mode: mode)
-        } catch {
-            throw fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
-        }
     }
 }

@@ -1,6 +1,8 @@
 // The keys of telemetry.conf (README, "Configuration"; etc/telemetry.conf) and how parsed files plus the environment
 // become one TelemetryConfig. Pure: no I/O.
 
+import Systemd
+
 public enum ConfigSchema {
     /// Every section and key of the contract, in the order of etc/telemetry.conf.
     public static let keys: [(section: String, key: String)] = [
@@ -95,13 +97,12 @@ public enum ConfigSchema {
     /// counts as set (generous on purpose: for the opt-out variables a typo must not mean "keep sending"),
     /// with a warning.
     static func environmentFlag(_ name: String, _ environment: [String: String], warnings: inout [ConfigDiagnostic]) -> Bool {
-        guard let raw = environment[name] else { return false }
-        let v = String(decoding: ConfigParser.strip(Array(raw.utf8)[...]), as: UTF8.self)
-        if v.isEmpty { return false }
-        if let b = ConfigValues.parseBoolean(v) { return b }
-        warnings.append(ConfigDiagnostic(location: nil,
-            message: "$\(name)=\(raw) is not a boolean (expected 1/yes/true/on or 0/no/false/off); treating it as set"))
-        return true
+        let flag = EnvironmentFlag(environment[name])
+        if case .notBoolean(let raw) = flag {
+            warnings.append(ConfigDiagnostic(location: nil,
+                message: "$\(name)=\(raw) is not a boolean (expected 1/yes/true/on or 0/no/false/off); treating it as set"))
+        }
+        return flag.isSet
     }
 
     /// Merges parsed files in order (later assignments win) and applies the environment, which is

@@ -1,6 +1,8 @@
 // Pure value parsers for telemetry.conf. Each returns the parsed value or, on failure, the text that
 // follows "Key=value: " in the error ("expected a time span like 6h, 15min, 1h 30min").
 
+import Systemd
+
 public enum ConfigValues {
     public typealias Outcome<T> = Result<T, Expected>
 
@@ -13,13 +15,10 @@ public enum ConfigValues {
 
     // MARK: booleans
 
-    /// systemd's parse_boolean(): 1/yes/y/true/t/on and 0/no/n/false/f/off, ASCII case-insensitive.
+    /// systemd's parse_boolean(): 1/yes/y/true/t/on and 0/no/n/false/f/off, ASCII case-insensitive
+    /// (`SystemdBoolean`, the parser the environment flags use too).
     public static func parseBoolean(_ s: String) -> Bool? {
-        switch asciiLowercased(s) {
-        case "1", "yes", "y", "true", "t", "on": true
-        case "0", "no", "n", "false", "f", "off": false
-        default: nil
-        }
+        SystemdBoolean.parse(s)
     }
 
     public static func boolean(_ s: String) -> Outcome<Bool> {

@@ -2,7 +2,7 @@
 //
 // Grammar (as systemd 252): optional whitespace, then one or more "<number>[.<fraction>][ ]<unit>"
 // items, e.g. "6h", "1h 30min", "1h30min", "1.5h", "2 hours". A number without unit is seconds.
-// Units and values are systemd's: us/usec/μs, ms/msec, s/sec/second(s), m/min/minute(s),
+// Units and values are systemd's: us/usec/µs/μs (micro sign, Greek mu), ms/msec, s/sec/second(s), m/min/minute(s),
 // h/hr/hour(s), d/day(s), w/week(s), M/month(s) (30.44 days), y/year(s) (365.25 days).
 // "infinity" alone is USEC_INFINITY. Negative values, garbage and overflow are rejected.
 
@@ -39,7 +39,8 @@ extension TimeSpan {
         ("days", usecPerDay), ("day", usecPerDay), ("d", usecPerDay),
         ("weeks", usecPerWeek), ("week", usecPerWeek), ("w", usecPerWeek),
         ("years", usecPerYear), ("year", usecPerYear), ("y", usecPerYear),
-        ("usec", 1), ("us", 1), ("μs", 1),
+        // The micro sign (U+00B5) and the Greek small mu (U+03BC) look alike; systemd accepts both.
+        ("usec", 1), ("us", 1), ("\u{00B5}s", 1), ("\u{03BC}s", 1),
     ].map { (Array($0.0.utf8), $0.1) }
 
     private static let formatUnits: [(suffix: String, usec: UInt64)] = [

@@ -8,7 +8,9 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case disabled, enabled, stuck
     case identityCreated, identityReplaced, cloneDetected, identityNotPersisted
     case reportSent, reportQueued, reportRetrying, reportRejected, reportDropped, reportDryRun
-    case spoolPurged, spoolError, payload
+    case spoolPurged, spoolError, spoolWritable, spoolDropFailed, spoolDeleteFailed, spoolDeletable, spoolFileDiscarded
+    case stateDirectoryUnwritable, daemonRecordNotWritten, scheduleUnreadable, scheduleNotRecorded, resultNotRecorded
+    case payload
     case collectorUnreachable, collectorReachable, credentialRefused
     case factsDropped, productFileProblem
 
@@ -38,6 +40,16 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .reportDryRun: "a8092499130d4ff0846cbaeff3f7149b"
         case .spoolPurged: "6eca046308cb402883439df817f65891"
         case .spoolError: "d9c1a3ca1bbc45f594dbc916edadff5c"
+        case .spoolWritable: "4bf9aa6009a54570b274a77489d21bdb"
+        case .spoolDropFailed: "3f9125800fd74020a0feaa0174fef83b"
+        case .spoolDeleteFailed: "7c370b767b904e62a6ca73df01a36f49"
+        case .spoolDeletable: "3f975655d5f24c908c461cd8434450de"
+        case .spoolFileDiscarded: "f6d2b779a95a45d6a40bacf9e33e4421"
+        case .stateDirectoryUnwritable: "4ee80696300c48a1bddece3d672ceb3d"
+        case .daemonRecordNotWritten: "a65fbdbbcbc44359bd9c6bc71b1c2da7"
+        case .scheduleUnreadable: "0da800dd6a054b5a8dc2bb20a979850a"
+        case .scheduleNotRecorded: "7c2f7e16a1f44d8093e5ab71322b946c"
+        case .resultNotRecorded: "d14acf56c7044a098e2a2ce1a641deab"
         case .payload: "9f231ea8c4924fc9abee4aee002755d2"
         case .collectorUnreachable: "5d0f4c0a7b9e4c4e8d3a61f2b7c9e014"
         case .collectorReachable: "a6e2b1d95c3f47a8b0e4d7c1f2a9b365"

@@ -76,19 +76,22 @@ public struct IdentityStore: Sendable {
             }
         }
 
-        // Instance ID, with clone detection.
-        var instance: String
-        switch readUUID(name: Self.instanceFile) {
-        case .valid(let id): instance = id
-        case .missing:
-            instance = makeUUID()
-            events.append(.created(file: path(Self.instanceFile)))
-            store(instance, Self.instanceFile)
-        case .invalid(let reason):
-            instance = makeUUID()
-            events.append(.replacedCorrupt(file: path(Self.instanceFile), reason: reason))
-            store(instance, Self.instanceFile)
+        /// The UUID stored in `name`, else a new one stored there (with the event that says why).
+        func readOrCreate(_ name: String) -> String {
+            let why: IdentityEvent
+            switch readUUID(name: name) {
+            case .valid(let id): return id
+            case .missing: why = .created(file: path(name))
+            case .invalid(let reason): why = .replacedCorrupt(file: path(name), reason: reason)
+            }
+            let id = makeUUID()
+            events.append(why)
+            store(id, name)
+            return id
         }
+
+        // Instance ID, with clone detection.
+        var instance = readOrCreate(Self.instanceFile)
         if let current = machineAppID().flatMap(Self.normalizeUUID) {
             switch readUUID(name: Self.machineAppFile) {
             case .valid(let stored) where stored == current:
@@ -113,17 +116,7 @@ public struct IdentityStore: Sendable {
             fromConfig = true
         } else {
             fromConfig = false
-            switch readUUID(name: Self.clusterFile) {
-            case .valid(let id): cluster = id
-            case .missing:
-                cluster = makeUUID()
-                events.append(.created(file: path(Self.clusterFile)))
-                store(cluster, Self.clusterFile)
-            case .invalid(let reason):
-                cluster = makeUUID()
-                events.append(.replacedCorrupt(file: path(Self.clusterFile), reason: reason))
-                store(cluster, Self.clusterFile)
-            }
+            cluster = readOrCreate(Self.clusterFile)
         }
         return (Identity(instanceId: instance, clusterId: cluster, clusterIdFromConfig: fromConfig), events)
     }

@@ -144,15 +144,7 @@ public struct OSInfo: Codable, Sendable, Equatable {
         self.arch = arch
     }
 
-    private enum CodingKeys: String, CodingKey { case id, versionId, prettyName, kernel, arch }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(versionId, forKey: .versionId)
-        try c.encode(prettyName, forKey: .prettyName)
-        try c.encode(kernel, forKey: .kernel)
-        try c.encode(arch, forKey: .arch)
-    }
+    public func encode(to encoder: any Encoder) throws { try NullWritingEncoding.encode(self, to: encoder) }
 }
 
 public struct CPUInfo: Codable, Sendable, Equatable {
@@ -174,16 +166,7 @@ public struct CPUInfo: Codable, Sendable, Equatable {
         self.hostLogicalCores = hostLogicalCores
     }
 
-    private enum CodingKeys: String, CodingKey { case model, logicalCores, load1, load5, load15, hostLogicalCores }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model)
-        try c.encode(logicalCores, forKey: .logicalCores)
-        try c.encode(hostLogicalCores, forKey: .hostLogicalCores)
-        try c.encode(load1, forKey: .load1)
-        try c.encode(load5, forKey: .load5)
-        try c.encode(load15, forKey: .load15)
-    }
+    public func encode(to encoder: any Encoder) throws { try NullWritingEncoding.encode(self, to: encoder) }
 }
 
 public struct MemoryInfo: Codable, Sendable, Equatable {
@@ -203,15 +186,7 @@ public struct MemoryInfo: Codable, Sendable, Equatable {
         self.hostTotalBytes = hostTotalBytes
     }
 
-    private enum CodingKeys: String, CodingKey { case totalBytes, availableBytes, swapTotalBytes, swapFreeBytes, hostTotalBytes }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(totalBytes, forKey: .totalBytes)
-        try c.encode(hostTotalBytes, forKey: .hostTotalBytes)
-        try c.encode(availableBytes, forKey: .availableBytes)
-        try c.encode(swapTotalBytes, forKey: .swapTotalBytes)
-        try c.encode(swapFreeBytes, forKey: .swapFreeBytes)
-    }
+    public func encode(to encoder: any Encoder) throws { try NullWritingEncoding.encode(self, to: encoder) }
 }
 
 /// Which features are switched on; never their values (no endpoint, proxy or CA path).
@@ -271,18 +246,7 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
         factsStatus = try c.decodeIfPresent(FactsStatus.self, forKey: .factsStatus) ?? .none
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(os, forKey: .os)
-        try c.encode(cpu, forKey: .cpu)
-        try c.encode(memory, forKey: .memory)
-        try c.encode(uptimeSec, forKey: .uptimeSec)
-        try c.encode(virtualization, forKey: .virtualization)
-        try c.encode(container, forKey: .container)
-        try c.encode(config, forKey: .config)
-        try c.encode(facts, forKey: .facts)
-        try c.encode(factsStatus, forKey: .factsStatus)
-    }
+    public func encode(to encoder: any Encoder) throws { try NullWritingEncoding.encode(self, to: encoder) }
 }
 
 extension Report {

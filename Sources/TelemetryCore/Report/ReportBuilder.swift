@@ -5,12 +5,6 @@ import Foundation
 #endif
 import Systemd
 
-public enum AgentInfo {
-    public static let name = "telemetryd"
-    public static let version = "0.1.0"
-    public static var userAgent: String { "\(name)/\(version)" }
-}
-
 extension ConfigFeatures {
     /// Which features are on, never their values.
     public init(config: TelemetryConfig, proxyInUse: Bool) {

@@ -16,12 +16,5 @@ public protocol ReportDelivery: Sendable {
     /// False when an attempt has been in flight far beyond its timeout: the loop then stops pinging the watchdog.
     func isHealthy() async -> Bool
     var proxyInUse: Bool { get }
-    /// Whether a usable token from `TokenFile=` goes with each report (for `telemetryd status`; never the token).
-    var tokenConfigured: Bool { get }
     func shutdown() async
-}
-
-extension ReportDelivery {
-    /// A delivery that sends no credential.
-    public var tokenConfigured: Bool { false }
 }

@@ -65,12 +65,14 @@ public struct Spool: Sendable {
 
     public func path(of entry: SpoolEntry) -> String { directory + "/" + entry.fileName }
 
-    /// What `add` did: the new entry, the old ones dropped to stay within the bound, and the old ones that should
-    /// have been dropped but could not be deleted (the new report is spooled all the same).
+    /// What `add` did: the new entry, the old ones dropped to stay within the bound, the old ones that should
+    /// have been dropped but could not be deleted (the new report is spooled all the same), and what its scan of
+    /// the spool found that is not a report and deleted (for the journal, like every other scan's).
     public struct Added: Sendable {
         public var entry: SpoolEntry
         public var dropped: [SpoolEntry]
         public var notDropped: [(entry: SpoolEntry, error: FileError)]
+        public var discarded: [SpoolDiscard]
     }
 
     /// Writes the report JSON `body` as a new spool file, then drops the oldest files beyond `maxReports` and returns
@@ -81,12 +83,12 @@ public struct Spool: Sendable {
     public func add(body: [UInt8], type: ReportType, messageId: String, maxReports: Int, now: Date = Date()) throws(FileError) -> Added {
         guard Spool.isValidMessageId(Substring(messageId)) else { throw FileError("spool (bad messageId)", directory, errno: EINVAL) }
         try AtomicFile.makeDirectory(directory)
-        let existing = scan().entries
+        let (existing, discarded) = scan()
         let nowMs = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
         let ms = max(nowMs, (existing.last?.spooledAtMs ?? 0) + 1)
         let entry = SpoolEntry(spooledAtMs: ms, type: type, messageId: messageId)
         try AtomicFile.write(body, to: path(of: entry))
-        var added = Added(entry: entry, dropped: [], notDropped: [])
+        var added = Added(entry: entry, dropped: [], notDropped: [], discarded: discarded)
         let bound = max(1, maxReports)
         let total = existing.count + 1
         if total > bound {

@@ -49,7 +49,7 @@ struct ReportOutcomeLog {
             try store.update { $0.record(record, for: type) }
         } catch {
             logger.warning("Cannot record the \(type.rawValue) result in \(store.path): \(error); `telemetryd status` will not show it",
-                           metadata: TelemetryEvent.spoolError.metadata)
+                           metadata: TelemetryEvent.resultNotRecorded.metadata)
         }
     }
 
@@ -59,12 +59,5 @@ struct ReportOutcomeLog {
         m["TELEMETRY_TYPE"] = .string(type.rawValue)
         m["TELEMETRY_MESSAGE_ID"] = .string(messageId)
         logger.info("[telemetry] \(String(decoding: body, as: UTF8.self))", metadata: m)
-    }
-}
-
-extension TimeSpan {
-    /// A non-negative duration, rounded to microseconds.
-    init(duration: Duration) {
-        self.init(microseconds: UInt64(max(0, duration.inSeconds * 1_000_000).rounded()))
     }
 }
