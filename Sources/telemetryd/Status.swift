@@ -7,6 +7,8 @@ import Foundation
 #endif
 import Systemd
 import TelemetryCore
+import TelemetryWire
+import FileSupport
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
