@@ -5,7 +5,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Systemd
 import TelemetryCore
 import TelemetryDaemon
 
