@@ -87,6 +87,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // NIOConnectionError: what a refused or unresolvable connection throws.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -182,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryDaemonTests",
-            dependencies: ["TelemetryDaemon", "TelemetryCore", "TelemetryWire", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryDaemon", "TelemetryCore", "TelemetryWire", "ConfigGrammar", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ],

@@ -174,56 +174,6 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    /// A short human reason for a failed exchange: "connection refused", "TLS: certificate not trusted", "timed out
-    /// after 30s", never a payload.
-    static func describe(_ error: any Error, timeout: TimeSpan) -> String {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout, .readTimeout, .writeTimeout, .deadlineExceeded, .tlsHandshakeTimeout,
-                 .getConnectionFromPoolTimeout:
-                return "timed out after \(timeout)"
-            case .httpProxyHandshakeTimeout: return "proxy: timed out after \(timeout)"
-            case .invalidProxyResponse: return "proxy: refused the CONNECT request"
-            case .proxyAuthenticationRequired: return "proxy: authentication required or refused (HTTP 407); check user:password@ of the proxy URL"
-            case .remoteConnectionClosed: return "connection closed by the collector"
-            case .cancelled: return "cancelled"
-            case .invalidURL, .emptyHost, .emptyScheme: return "invalid endpoint URL"
-            default: break
-            }
-        }
-        if error is CancellationError { return "cancelled" }
-        if let e = error as? IOError { return errnoReason(e.errnoCode) ?? "I/O error: \(String(cString: strerror(e.errnoCode)))" }
-        let text = String(reflecting: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unableToValidateCertificate") || text.contains("certificate verify") {
-            return "TLS: certificate not trusted"
-        }
-        if text.contains("hostname") && text.contains("NIOSSL") { return "TLS: certificate does not match the host" }
-        if text.contains("NIOSSL") || text.contains("BoringSSL") || text.contains("SSL") { return "TLS: handshake failed" }
-        if text.contains("ECONNREFUSED") || text.contains("Connection refused") || text.contains("connection refused") {
-            return "connection refused"
-        }
-        if text.contains("ENETUNREACH") || text.contains("Network is unreachable") { return "network unreachable" }
-        if text.contains("EHOSTUNREACH") || text.contains("No route to host") { return "host unreachable" }
-        if text.contains("ECONNRESET") || text.contains("Connection reset") { return "connection reset" }
-        if text.contains("NIOConnectionError") || text.contains("dnsA") || text.contains("SocketAddressError") {
-            return "cannot resolve or reach the collector"
-        }
-        if text.lowercased().contains("timeout") || text.contains("timedOut") { return "timed out after \(timeout)" }
-        // Bounded: an error's description is ours, not the collector's, but keep journal lines short.
-        return "network error: " + String(String(describing: error).prefix(120))
-    }
-
-    private static func errnoReason(_ code: Int32) -> String? {
-        switch code {
-        case ECONNREFUSED: "connection refused"
-        case ECONNRESET: "connection reset"
-        case ENETUNREACH: "network unreachable"
-        case EHOSTUNREACH: "host unreachable"
-        case ETIMEDOUT: "timed out"
-        default: nil
-        }
-    }
-
     /// Shuts the client down; later calls return at once. In-flight requests fail with "cancelled".
     /// What a `shutdown()` call did. Callers may ignore it; it makes a second call's "nothing to do" observable
     /// (a failure of AsyncHTTPClient's own shutdown, such as shutting it down twice, is not swallowed).
