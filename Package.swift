@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "telemetryd", targets: ["telemetryd"]),
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "TelemetryCore", targets: ["TelemetryCore"]),
+        .library(name: "TelemetryWire", targets: ["TelemetryWire"]),
+        .library(name: "ConfigGrammar", targets: ["ConfigGrammar"]),
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
     ],
     dependencies: [
@@ -44,11 +46,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The report as it travels (report-v1): the model, its JSON form, the schema's text limits, the version.
+        // Shared with the collector, so it depends on nothing.
+        .target(name: "TelemetryWire", swiftSettings: strict),
+        // A failed file operation and the one directory lister, under ConfigGrammar and TelemetryCore alike.
+        .target(name: "FileSupport", swiftSettings: strict),
+        // The systemd INI grammar every configuration of this repository is written in (telemetry.conf,
+        // collector.conf): parser, file:line diagnostics, time spans, shared value parsers, drop-in file sets.
+        // Each program keeps its own schema.
+        .target(name: "ConfigGrammar", dependencies: ["Systemd", "FileSupport"], swiftSettings: strict),
         .target(
             name: "TelemetryCore",
             dependencies: [
                 "CShims",
                 "Systemd",
+                "TelemetryWire",
+                "ConfigGrammar",
+                "FileSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -68,7 +82,7 @@ let package = Package(
         .target(
             name: "TelemetryTransport",
             dependencies: [
-                "TelemetryCore",
+                "TelemetryCore", "TelemetryWire", "ConfigGrammar", "FileSupport",
                 "IdleTimer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -84,7 +98,7 @@ let package = Package(
         .target(
             name: "TelemetryDaemon",
             dependencies: [
-                "TelemetryCore",
+                "TelemetryCore", "TelemetryWire", "ConfigGrammar", "FileSupport",
                 "IdleTimer",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +117,8 @@ let package = Package(
             dependencies: [
                 "CommandLineSupport",
                 "TelemetryCore",
+                "TelemetryWire",
+                "FileSupport",
                 "TelemetryDaemon",
                 "TelemetryTransport",
                 "Systemd",
@@ -130,14 +146,24 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryCoreTests",
-            dependencies: ["TelemetryCore", "Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryCore", "TelemetryWire", "ConfigGrammar", "FileSupport", "Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TelemetryWireTests",
+            dependencies: ["TelemetryWire"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConfigGrammarTests",
+            dependencies: ["ConfigGrammar", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TelemetryTransportTests",
             dependencies: [
-                "TelemetryTransport", "TelemetryCore", "TestSupport",
+                "TelemetryTransport", "TelemetryCore", "TelemetryWire", "ConfigGrammar", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -158,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryDaemonTests",
-            dependencies: ["TelemetryDaemon", "TelemetryCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryDaemon", "TelemetryCore", "TelemetryWire", "ConfigGrammar", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ],

@@ -54,7 +54,7 @@ let package = Package(
             name: "ReportValidation",
             dependencies: [
                 "CollectorSummary",
-                .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "TelemetryWire", package: "telemetryd"),
             ],
             swiftSettings: strict
         ),
@@ -64,7 +64,7 @@ let package = Package(
             dependencies: [
                 "CollectorEdge",
                 "CollectorSummary",
-                .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "ConfigGrammar", package: "telemetryd"),
             ],
             swiftSettings: strict
         ),
@@ -97,7 +97,7 @@ let package = Package(
         // The behaviour every ReportStore must show, run by the SQLite and PostgreSQL test targets alike.
         .target(
             name: "CollectorStoreConformance",
-            dependencies: ["CollectorSummary", "ReportValidation", "CollectorStore", .product(name: "TelemetryCore", package: "telemetryd")],
+            dependencies: ["CollectorSummary", "ReportValidation", "CollectorStore", .product(name: "TelemetryWire", package: "telemetryd")],
             swiftSettings: strict
         ),
         // Summary -> the dashboard page (HTML with SVG charts).
@@ -169,7 +169,8 @@ let package = Package(
                 "CollectorPostgres",
                 "CollectorHTTP",
                 .product(name: "Systemd", package: "telemetryd"),
-                .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "TelemetryWire", package: "telemetryd"),
+                .product(name: "ConfigGrammar", package: "telemetryd"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,18 +190,18 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportValidationTests",
-            dependencies: ["ReportValidation", "CollectorSummary", .product(name: "TelemetryCore", package: "telemetryd")],
+            dependencies: ["ReportValidation", "CollectorSummary", .product(name: "TelemetryWire", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CollectorConfigurationTests",
-            dependencies: ["CollectorConfiguration", "CollectorEdge", .product(name: "TelemetryCore", package: "telemetryd")],
+            dependencies: ["CollectorConfiguration", "CollectorEdge", .product(name: "ConfigGrammar", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CollectorServiceTests",
             dependencies: ["CollectorService", "CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore",
-                           .product(name: "TelemetryCore", package: "telemetryd")],
+                           .product(name: "TelemetryWire", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,6 +11,9 @@ import Logging
 import ServiceLifecycle
 import Systemd
 import TelemetryCore
+import TelemetryWire
+import ConfigGrammar
+import FileSupport
 
 /// Where the daemon gets its configuration and keeps its state.
 public struct DaemonSettings: Sendable {

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
+import TelemetryWire
 
 /// Everything the daemon loop juggles between wake-ups, and the pure decisions over it: which reports are due,
 /// whether to ping the watchdog, and how long to sleep. The loop only carries out what these say.

@@ -5,6 +5,8 @@ import Foundation
 #endif
 import Logging
 import TelemetryCore
+import TelemetryWire
+import FileSupport
 
 /// Turns persisted last-scheduled times (`state.json`) into monotonic due times for the loop, and records each
 /// scheduling before the report is built, so a crash right after still counts as this interval's report.

@@ -6,6 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
 
 extension HTTPReportDelivery {
     /// `telemetryd send`: one POST now, outside the daemon's spool (the report is not queued for later when it

@@ -6,6 +6,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
+import FileSupport
 
 extension HTTPReportDelivery {
     enum Item {

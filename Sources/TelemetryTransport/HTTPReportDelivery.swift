@@ -7,6 +7,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
 
 /// The delivery engine (README, "Reports"): every report is spooled before its first attempt and removed only
 /// after a 2xx (or a rejection); one worker (`+Worker.swift`) sends the spool oldest first and, when the collector

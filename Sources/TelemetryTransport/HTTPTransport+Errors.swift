@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import TelemetryCore
+import ConfigGrammar
 
 #if canImport(Glibc)
 import Glibc

@@ -14,6 +14,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ConfigGrammar
 
 /// What the transport needs from the configuration, resolved once per (re)load: the proxy from `Proxy=` or the
 /// environment, the credential read from `TokenFile=`. `description` shows neither credentials nor token.

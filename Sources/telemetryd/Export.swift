@@ -1,6 +1,7 @@
 import CommandLineSupport
 import ArgumentParser
 import TelemetryCore
+import TelemetryWire
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import TelemetryCore
 import TelemetryTransport
+import TelemetryWire
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

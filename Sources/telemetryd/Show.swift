@@ -3,6 +3,7 @@ import ArgumentParser
 import Logging
 import Systemd
 import TelemetryCore
+import TelemetryWire
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

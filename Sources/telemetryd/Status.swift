@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
+import FileSupport
 import TelemetryDaemon
 
 struct Status: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TelemetryCore
+import TelemetryWire
 
 struct Telemetryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryWire
 
 func cgroupFixture(_ name: String) throws -> String {
     let base = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil), "Fixtures bundle missing")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryWire
 
 @Suite("Identity: ClusterIDFile=")
 struct ClusterIDFileTests {

@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import TelemetryCore
+@testable import ConfigGrammar
 
 /// Random input must never crash the parser: it gives a configuration, or a ConfigError with a location.
 @Suite("Config: random input")

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 @testable import TelemetryCore
+import ConfigGrammar
 
 /// A scratch tree: <root>/etc/telemetryd/telemetry.conf(.d) and <root>/run/telemetryd/telemetry.conf.d.
 final class ConfigTree {

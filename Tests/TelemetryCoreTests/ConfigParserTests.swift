@@ -1,5 +1,6 @@
 import Testing
 @testable import TelemetryCore
+import ConfigGrammar
 
 @Suite("Config: INI grammar and merge rules (no disk)")
 struct ConfigParserTests {
@@ -79,26 +80,6 @@ struct ConfigParserTests {
         #expect(error("[Transport]\nProxy=                          # http://host:port\n")?.location?.line == 2)
     }
 
-    @Test func lineContinuation() throws {
-        let p = try parse("""
-            [Telemetry]
-            Endpoint=https://a.example\\
-            /v1
-            X-Long=a\\
-            # a comment line inside a continuation is skipped
-            b
-            Endpoint=two\\\\
-            DryRun=\\
-            """)
-        #expect(values(p) == ["Telemetry.Endpoint=https://a.example /v1@2", "Telemetry.Endpoint=two\\\\@7",
-                              "Telemetry.DryRun=@8"])
-        #expect(p.warnings.isEmpty)
-        // A section header can be continued too; the location is where the logical line starts.
-        let q = try parse("[Tele\\\nmetry]\nDryRun=yes")
-        #expect(q.warnings.map(\.description) == ["\(file):1: Unknown section 'Tele metry'. Ignoring."])
-        #expect(q.assignments.isEmpty)
-    }
-
     @Test func unknownSectionsAndKeysWarnWithLocation() throws {
         let p = try parse("""
             [Telemetry]
@@ -130,13 +111,6 @@ struct ConfigParserTests {
         #expect(loaded.warnings.count == 1)
     }
 
-    @Test func assignmentOutsideSectionIsAWarning() throws {
-        let p = try parse("Enable=no\nno equals sign here\n[Telemetry]\nDryRun=yes\n")
-        #expect(values(p) == ["Telemetry.DryRun=yes@4"])
-        #expect(p.warnings.map(\.description) == ["\(file):1: Assignment outside of section. Ignoring.",
-                                                  "\(file):2: Assignment outside of section. Ignoring."])
-    }
-
     static let syntaxErrors: [(String, Int, String)] = [
         ("[Telemetry]\nEnable\n", 2, "missing '=' in 'Enable'; expected Key=value"),
         ("[Telemetry]\n=yes\n", 2, "missing key name before '=' in '=yes'; expected Key=value"),
@@ -149,17 +123,6 @@ struct ConfigParserTests {
     func syntaxError(_ text: String, _ line: Int, _ message: String) {
         #expect(throws: ConfigError(location: ConfigLocation(file: file, line: line), key: nil, message: message)) {
             try parse(text)
-        }
-    }
-
-    @Test func invalidUTF8IsAnErrorExceptInComments() throws {
-        var bytes = Array("[Telemetry]\n# caf\u{E9} in a comment\n".utf8)
-        bytes += [0x23, 0xFF, 0x0A]                                      // "#\xFF" comment: fine
-        #expect(try ConfigParser.parse(bytes: bytes, fileName: file).assignments.isEmpty)
-        bytes += Array("Endpoint=https://x.example/".utf8) + [0xC3, 0x28, 0x0A]
-        #expect(throws: ConfigError(location: ConfigLocation(file: file, line: 4), key: nil,
-                                    message: "line is not valid UTF-8; save the file as UTF-8 text")) {
-            try ConfigParser.parse(bytes: bytes, fileName: file)
         }
     }
 
@@ -302,11 +265,5 @@ struct ConfigParserTests {
         }
         // Only the final value counts.
         #expect(try load("[Telemetry]\nEndpoint=http://collector.example.com/r\nEndpoint=\n").warnings.isEmpty)
-    }
-
-    @Test func customSchemaMakesTheParserReusable() throws {
-        let p = try ConfigParser.parse("[A]\nB=1\nC=2\n", fileName: "x", schema: ["A": ["B"]])
-        #expect(values(p) == ["A.B=1@2"])
-        #expect(p.warnings.count == 1)
     }
 }

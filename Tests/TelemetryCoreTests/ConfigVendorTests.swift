@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryWire
+import ConfigGrammar
 
 @Suite("Config: the vendor's drop-ins and [Product]")
 struct ConfigVendorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import FileSupport
 
 @Suite("The daemon's recorded decision")
 struct DaemonRecordTests {

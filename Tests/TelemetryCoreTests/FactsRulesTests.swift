@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TelemetryCore
+import ConfigGrammar
 
 /// A facts file (and optionally a schema) on disk, read the way a report reads it.
 struct FactsScratch {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TelemetryCore
+import TelemetryWire
 
 /// README, "Privacy": "Never collected, and tested as such: hostname, IP or MAC addresses, user names, environment variables,
 /// file paths, /etc/machine-id or boot ID in clear, command lines, log contents, error payloads."

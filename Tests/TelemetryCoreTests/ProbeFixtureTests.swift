@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryWire
 
 /// Fixture host trees under `Fixtures/hosts/<name>/`.
 enum HostFixtures {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import ConfigGrammar
 
 @Suite("Schedule policy")
 struct SchedulePolicyTests {

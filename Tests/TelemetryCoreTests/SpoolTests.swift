@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TelemetryCore
+import TelemetryWire
+import FileSupport
 
 private func tempDir(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
     try TemporaryDirectories.make("spooltest", sourceLocation: sourceLocation)

@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 @testable import TelemetryCore
 @testable import TelemetryDaemon
+import TelemetryWire
 
 /// A delivery that records what the loop hands it.
 actor RecordingDelivery: ReportDelivery {

@@ -4,6 +4,7 @@ import TelemetryCore
 import Testing
 import TestSupport
 @testable import TelemetryTransport
+import ConfigGrammar
 
 @Suite(.removesTemporaryDirectories) struct DeliveryTransportTests {
     private func settings(_ endpoint: String, compress: Bool = true, caFile: String? = nil) -> TransportSettings {

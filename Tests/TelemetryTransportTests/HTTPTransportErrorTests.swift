@@ -4,6 +4,7 @@ import NIOPosix
 @testable import NIOSSL
 import Testing
 @testable import TelemetryCore
+import ConfigGrammar
 @testable import TelemetryTransport
 
 #if canImport(Glibc)

@@ -9,6 +9,8 @@ import TelemetryCore
 import Testing
 import TestSupport
 @testable import TelemetryTransport
+import TelemetryWire
+import ConfigGrammar
 
 /// A real HTTP(S) collector on 127.0.0.1 with scripted answers; records what it received.
 final class TestCollector: Sendable {

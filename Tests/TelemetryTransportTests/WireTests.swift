@@ -3,6 +3,7 @@ import TelemetryCore
 import Testing
 import TestSupport
 @testable import TelemetryTransport
+import ConfigGrammar
 
 /// What goes on the wire besides the report itself: the credential of TokenFile=, Format=segment, the one
 /// deadline of TimeoutSec=.

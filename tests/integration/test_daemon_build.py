@@ -35,6 +35,18 @@ def test_the_daemons_package_graph_has_none_of_the_collectors_packages():
     assert set(COLLECTOR_ONLY) <= _names(json.loads(collector.stdout))   # the check above could fail
 
 
+def test_the_collectors_targets_name_no_telemetry_core():
+    # The collector shares the report's wire model (TelemetryWire) and the configuration grammar (ConfigGrammar)
+    # with the daemon, not the daemon's own steps: no target of its package depends on TelemetryCore.
+    manifest = (ROOT / "Collector/Package.swift").read_text()
+    assert '.product(name: "TelemetryWire", package: "telemetryd")' in manifest      # the check below could fail
+    assert '.product(name: "ConfigGrammar", package: "telemetryd")' in manifest
+    assert "TelemetryCore" not in manifest
+    imports = [str(p.relative_to(ROOT)) for d in ("Collector/Sources", "Collector/Tests") for p in (ROOT / d).rglob("*.swift")
+               if "import TelemetryCore" in p.read_text()]
+    assert not imports, imports
+
+
 def test_the_daemon_binary_carries_no_collector_code():
     data = BIN.read_bytes()
     assert b"TelemetryCore" in data                 # type names are there to be found

@@ -1,4 +1,4 @@
-"""One version for the project: written once, in Sources/TelemetryCore/Support/ProjectVersion.swift. Both binaries
+"""One version for the project: written once, in Sources/TelemetryWire/ProjectVersion.swift. Both binaries
 print it, scripts/build-deb names the packages after what the binary prints (test_package checks the .deb), and the
 README's examples use it. A second version literal anywhere in the Swift sources is a failure."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from conftest import COLLECTOR_BIN, ROOT
 
-SOURCE = ROOT / "Sources/TelemetryCore/Support/ProjectVersion.swift"
+SOURCE = ROOT / "Sources/TelemetryWire/ProjectVersion.swift"
 
 
 def project_version() -> str:

@@ -1,6 +1,6 @@
 import CollectorEdge
-import TelemetryCore
 import CollectorSummary
+import ConfigGrammar
 
 /// `collector.conf`, after merging the main file and its drop-ins. Every key with its default; the shipped
 /// etc/telemetry-collector/collector.conf documents each one.

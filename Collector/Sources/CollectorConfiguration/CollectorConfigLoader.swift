@@ -1,4 +1,4 @@
-import TelemetryCore
+import ConfigGrammar
 
 /// Finds and reads collector.conf and its drop-ins with the repository's shared INI reader (the same grammar
 /// and drop-in rules as telemetryd's telemetry.conf):

@@ -1,5 +1,5 @@
 import CollectorEdge
-import TelemetryCore
+import ConfigGrammar
 
 /// The keys of collector.conf and how assignments become a `CollectorConfig`. Pure: no I/O.
 public enum CollectorConfigSchema {

@@ -1,4 +1,4 @@
-import TelemetryCore
+import ConfigGrammar
 
 /// `sqlite:///absolute/path` or `postgresql://user@host:port/database` (the password comes from PasswordFile=).
 public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {

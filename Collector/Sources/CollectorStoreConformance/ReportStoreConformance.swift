@@ -6,7 +6,7 @@ import Foundation
 import CollectorSummary
 import ReportValidation
 import CollectorStore
-import TelemetryCore
+import TelemetryWire
 
 /// The behaviour every `ReportStore` must show, as named checks that run against a fresh, migrated store.
 /// A test target runs each one for its implementation:

@@ -1,4 +1,4 @@
-import TelemetryCore
+import TelemetryWire
 
 /// Control and format characters (Unicode Cc and Cf: NUL, C0/C1 controls, bidi overrides, zero-width characters,
 /// soft hyphen, byte order mark) are refused in every string of a report, member names included: in a label they

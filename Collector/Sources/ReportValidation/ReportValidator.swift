@@ -3,8 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import TelemetryCore
 import CollectorSummary
+import TelemetryWire
 
 /// Checks a body against `report-v1` and turns it into a `ValidatedReport`. Pure and Sendable: one per process.
 public struct ReportValidator: Sendable {

@@ -14,7 +14,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import TelemetryCore
+import TelemetryWire
 
 public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String

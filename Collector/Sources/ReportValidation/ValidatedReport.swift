@@ -3,8 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import TelemetryCore
 import CollectorSummary
+import TelemetryWire
 
 /// A report that passed `report-v1` validation: what a ReportStore is given. It holds only the report's own
 /// fields (never anything about the connection it came over, such as the client's address).

@@ -4,10 +4,10 @@ import CollectorConfiguration
 import CollectorEvents
 import CollectorStore
 import Logging
-import TelemetryCore
 #if canImport(Glibc)
 import Glibc
 #endif
+import ConfigGrammar
 
 /// What every command starts from: the loaded configuration and a way to open the store.
 struct CollectorContext {

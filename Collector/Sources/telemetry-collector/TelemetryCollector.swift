@@ -1,5 +1,5 @@
 import ArgumentParser
-import TelemetryCore
+import TelemetryWire
 
 struct TelemetryCollector: AsyncParsableCommand {
     static let version = ProjectVersion.string

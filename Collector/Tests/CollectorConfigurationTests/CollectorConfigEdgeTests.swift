@@ -1,7 +1,7 @@
 import CollectorConfiguration
 import CollectorEdge
-import TelemetryCore
 import Testing
+import ConfigGrammar
 
 @Suite("collector.conf: the HTTP edge's keys")
 struct CollectorConfigEdgeTests {

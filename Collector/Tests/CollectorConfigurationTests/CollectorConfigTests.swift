@@ -1,6 +1,6 @@
 import CollectorConfiguration
-import TelemetryCore
 import Testing
+import ConfigGrammar
 
 @Suite struct CollectorConfigTests {
     func load(_ text: String) throws -> (CollectorConfig, [ConfigDiagnostic]) {

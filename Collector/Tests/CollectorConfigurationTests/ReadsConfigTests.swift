@@ -1,6 +1,6 @@
 import CollectorConfiguration
-import TelemetryCore
 import Testing
+import ConfigGrammar
 
 /// ReadCacheSec= and ReadTokenFile=.
 @Suite struct ReadsConfigTests {

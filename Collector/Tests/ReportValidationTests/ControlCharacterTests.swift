@@ -1,7 +1,7 @@
 import Foundation
 import ReportValidation
-import TelemetryCore
 import Testing
+import TelemetryWire
 
 /// Control and format characters in any string of a report: refused with the field named (a JSON Pointer).
 @Suite struct ControlCharacterTests {

@@ -1,7 +1,7 @@
 import Foundation
 import ReportValidation
-import TelemetryCore
 import Testing
+import TelemetryWire
 
 /// Reports as the daemon's own model writes them, and bodies that must be refused with a clear reason.
 @Suite struct ReportValidatorTests {

@@ -1,7 +1,6 @@
 import Foundation
 import CollectorSummary
 import ReportValidation
-import TelemetryCore
 import Testing
 
 /// A report's own `unknown` or `other` never merges with the collector's.

@@ -20,6 +20,8 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ConfigGrammar
+import FileSupport
 
 public struct ConfigLoader: Sendable {
     public static let defaultMainPath = "/etc/telemetryd/telemetry.conf"
@@ -30,7 +32,7 @@ public struct ConfigLoader: Sendable {
     public static let dropInDirectoryName = "telemetry.conf.d"
     public static let cliDropInName = "50-cli.conf"
     /// Larger files are rejected (systemd's LONG_LINE_MAX is 1 MiB too).
-    public static let maximumFileSize = 1 << 20
+    public static let maximumFileSize = ConfigFileSet.maximumFileSize
 
     public var mainPath: String
     public var runtimeDropInDirectory: String
@@ -67,7 +69,7 @@ public struct ConfigLoader: Sendable {
 
     /// `<dir of main>/telemetry.conf.d`.
     public static func dropInDirectory(forMainPath mainPath: String) -> String {
-        let dir = directoryName(mainPath)
+        let dir = ConfigFileSet.directoryName(mainPath)
         return dir == "/" ? "/\(dropInDirectoryName)" : "\(dir)/\(dropInDirectoryName)"
     }
 
@@ -77,7 +79,7 @@ public struct ConfigLoader: Sendable {
         var merger = ConfigSchema.Merger()
         var warnings: [ConfigDiagnostic] = []
 
-        switch try ConfigLoader.readFile(mainPath) {
+        switch try ConfigFileSet.readFile(mainPath) {
         case .some(let bytes):
             try merger.add(try ConfigParser.parse(bytes: bytes, fileName: mainPath))
         case .none:
@@ -86,7 +88,7 @@ public struct ConfigLoader: Sendable {
 
         for path in try dropInPaths(warnings: &warnings) {
             // A drop-in that vanished between listing and reading is simply not there any more.
-            guard let bytes = try ConfigLoader.readFile(path) else { continue }
+            guard let bytes = try ConfigFileSet.readFile(path) else { continue }
             try merger.add(try ConfigParser.parse(bytes: bytes, fileName: path))
         }
         var loaded = try merger.finish(environment: environment)
@@ -98,7 +100,7 @@ public struct ConfigLoader: Sendable {
     public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
         var chosen: [String: String] = [:]     // file name -> path; the first directory wins
         for dir in [dropInDirectory, runtimeDropInDirectory] + vendorDropInDirectories {
-            for name in try ConfigLoader.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
+            for name in try ConfigFileSet.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
                 chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             }
         }
@@ -126,103 +128,12 @@ public struct ConfigLoader: Sendable {
         do throws(FileError) {
             try AtomicFile.write(Array(content.utf8), to: path, mode: 0o644)
         } catch {
-            throw fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
+            throw ConfigFileSet.fileError(path, error.operation == "rename" ? "cannot replace" : "cannot write", error.errno)
         }
         return path
     }
 
     // MARK: - I/O helpers
-
-    static func directoryName(_ path: String) -> String {
-        var p = Substring(path)
-        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
-        guard let slash = p.lastIndex(of: "/") else { return "." }
-        var dir = p[..<slash]
-        while dir.count > 1 && dir.hasSuffix("/") { dir = dir.dropLast() }
-        return dir.isEmpty ? "/" : String(dir)
-    }
-
-    static func errnoText(_ e: Int32) -> String { String(cString: strerror(e)) }
-
-    static func fileError(_ path: String, _ what: String, _ e: Int32) -> ConfigError {
-        var message = "\(path): \(what): \(errnoText(e))"
-        if e == EACCES || e == EPERM || e == EROFS { message += " (run as root?)" }
-        return ConfigError(location: nil, key: nil, message: message)
-    }
-
-    private static func isDevNull(_ st: stat) -> Bool {
-        var null = stat()
-        guard stat("/dev/null", &null) == 0 else { return false }
-        return (st.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == null.st_rdev
-    }
-
-    /// The file's bytes; nil when it does not exist. /dev/null (a masking symlink) reads as empty.
-    static func readFile(_ path: String) throws(ConfigError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        if fd < 0 {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { return nil }
-            throw fileError(path, "cannot open", e)
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw fileError(path, "cannot stat", errno) }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw ConfigError(location: nil, key: nil, message: "\(path): is a directory, expected a configuration file")
-        default:
-            if isDevNull(st) { return [] }
-            throw ConfigError(location: nil, key: nil, message: "\(path): not a regular file")
-        }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fileError(path, "cannot read", errno)
-            }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-            if bytes.count > maximumFileSize {
-                throw ConfigError(location: nil, key: nil, message: "\(path): larger than \(maximumFileSize) bytes; is this a configuration file?")
-            }
-        }
-        return bytes
-    }
-
-    /// Names of `*.conf` drop-ins in `dir` (unsorted); none when the directory does not exist.
-    static func listDropIns(_ dir: String, warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
-        var invalid = 0
-        let listed: [String]?
-        do throws(FileError) {
-            listed = try Directory.names(dir, invalidNames: &invalid)
-        } catch {
-            throw fileError(dir, "cannot list drop-in directory", error.errno)
-        }
-        if invalid > 0 {
-            warnings.append(ConfigDiagnostic(location: nil, message: "\(dir): ignoring \(invalid == 1 ? "a file whose name is" : "\(invalid) files whose names are") not UTF-8"))
-        }
-        var names: [String] = []
-        for name in listed ?? [] {
-            guard name.hasSuffix(".conf"), !name.hasPrefix(".") else { continue }
-            let path = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
-            var st = stat()
-            guard stat(path, &st) == 0 else {
-                warnings.append(ConfigDiagnostic(location: nil, message: "\(path): ignoring: \(errnoText(errno))"))
-                continue
-            }
-            switch st.st_mode & S_IFMT {
-            case S_IFREG: names.append(name)
-            case S_IFDIR: continue
-            default:
-                if isDevNull(st) { names.append(name) } else {
-                    warnings.append(ConfigDiagnostic(location: nil, message: "\(path): ignoring: not a regular file"))
-                }
-            }
-        }
-        return names
-    }
 
     /// `mkdir -p` with mode 0755 for every directory created (independent of the umask).
     static func makeDirectories(_ dir: String) throws(ConfigError) {
@@ -231,11 +142,11 @@ public struct ConfigLoader: Sendable {
             if (st.st_mode & S_IFMT) == S_IFDIR { return }
             throw ConfigError(location: nil, key: nil, message: "\(dir): exists and is not a directory")
         }
-        let parent = directoryName(dir)
+        let parent = ConfigFileSet.directoryName(dir)
         if parent != dir && parent != "." { try makeDirectories(parent) }
         if mkdir(dir, 0o755) != 0 {
             let e = errno
-            if e != EEXIST { throw fileError(dir, "cannot create directory", e) }
+            if e != EEXIST { throw ConfigFileSet.fileError(dir, "cannot create directory", e) }
             return
         }
         _ = chmod(dir, 0o755)

@@ -2,6 +2,7 @@
 // become one TelemetryConfig. Pure: no I/O.
 
 import Systemd
+import ConfigGrammar
 
 public enum ConfigSchema {
     /// Every section and key of the contract, in the order of etc/telemetry.conf.

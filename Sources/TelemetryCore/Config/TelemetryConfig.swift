@@ -1,30 +1,12 @@
 // The configuration model of telemetryd: what `telemetry.conf` and its drop-ins can set.
 //
-// Grammar and semantics (see ConfigParser.swift, ConfigSchema.swift and ConfigLoader.swift):
+// Grammar and semantics (see ConfigGrammar's ConfigParser.swift, and ConfigSchema.swift and ConfigLoader.swift here):
 // systemd INI style like journald.conf; drop-ins merged by file name across
 // `<dir of main>/telemetry.conf.d/`, `/run/telemetryd/telemetry.conf.d/` and the vendor's `/usr/lib/telemetryd/telemetry.conf.d/`; later assignment wins;
 // `Key=` resets a key to its built-in default; the environment (TELEMETRYD_DISABLE, DO_NOT_TRACK,
 // TELEMETRYD_DEBUG) is stronger than any file.
 
-/// A systemd time span (`6h`, `15min`, `1h 30min`), kept in microseconds like systemd's `usec_t`.
-///
-/// `TimeSpan.infinity` (`UInt64.max` microseconds) is systemd's `USEC_INFINITY`; the parser accepts
-/// "infinity" but telemetryd's keys reject it.
-public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var microseconds: UInt64
-    public init(microseconds: UInt64) { self.microseconds = microseconds }
-    /// Saturates at `TimeSpan.infinity` instead of trapping on overflow.
-    public init(seconds: UInt64) {
-        let (v, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-        self.microseconds = overflow ? .max : v
-    }
-    public var seconds: Double { Double(microseconds) / 1_000_000 }
-    public var duration: Duration { .microseconds(Int64(clamping: microseconds)) }
-    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.microseconds < b.microseconds }
-    /// Like systemd's `format_timespan(…, accuracy=1us)`: "6h", "5h 59min", "30s", "1h 30min", "1.500000s".
-    /// The result parses back to the same value with `TimeSpan(parsing:)`.
-    public var description: String { formatted() }
-}
+import ConfigGrammar
 
 public struct TelemetryConfig: Sendable, Equatable {
     public static let defaultEndpoint = "https://telemetry.example.com/v1/reports"
@@ -114,13 +96,6 @@ public struct ProxyCredentials: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(username):***" }
 }
 
-public struct ConfigLocation: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public init(file: String, line: Int) { self.file = file; self.line = line }
-    public var description: String { "\(file):\(line)" }
-}
-
 /// What decided a setting's value.
 public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     case builtinDefault
@@ -133,25 +108,6 @@ public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
         case .environment(let v): "$\(v)"
         }
     }
-}
-
-public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
-    public var location: ConfigLocation?
-    public var message: String
-    public init(location: ConfigLocation?, message: String) { self.location = location; self.message = message }
-    public var description: String { location.map { "\($0): \(message)" } ?? message }
-}
-
-/// A configuration error. `description` is the one-line reason for stderr / STATUS=, e.g.
-/// `/etc/telemetryd/telemetry.conf:7: KeepAliveIntervalSec=6 hourz: expected a time span like 6h, 15min, 1h 30min`.
-/// Every error found inside a file carries its location; errors about a whole file (missing, unreadable)
-/// carry the path in the message and no location.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var location: ConfigLocation?
-    public var key: String?
-    public var message: String
-    public init(location: ConfigLocation?, key: String?, message: String) { self.location = location; self.key = key; self.message = message }
-    public var description: String { location.map { "\($0): \(message)" } ?? message }
 }
 
 public struct LoadedConfig: Sendable {

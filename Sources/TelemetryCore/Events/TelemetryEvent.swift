@@ -1,4 +1,5 @@
 import Logging
+import TelemetryWire
 
 /// Every kind of event telemetryd logs, each with a fixed journal `MESSAGE_ID` that `systemd/telemetryd.catalog`
 /// documents (README, "Inspecting it"). Log metadata keys are journal field names as they are: the journal handler

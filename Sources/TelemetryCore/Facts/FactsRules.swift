@@ -1,3 +1,5 @@
+import TelemetryWire
+
 /// The rules of product facts, pure: from the file's metadata and bytes (and the vendor's schema) to what is sent.
 ///
 /// - the file: a regular file, at most 16 KiB, not writable by others, modified within `FactsMaxAgeSec=`

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
 
 /// The vendor's declaration of allowed facts (`FactsSchema=`, by default `/usr/lib/telemetryd/facts.schema.json`):
 ///

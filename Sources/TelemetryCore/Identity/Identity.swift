@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import FileSupport
 
 /// The anonymous identity a report carries.
 public struct Identity: Sendable, Equatable {

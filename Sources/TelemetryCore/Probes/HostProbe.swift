@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CShims
 import Logging
+import TelemetryWire
 
 extension CPUIDReader {
     /// The processor's own CPUID through the C shim; nil on every call where CPUID does not exist.

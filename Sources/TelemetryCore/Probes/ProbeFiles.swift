@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileSupport
 
 /// Bounded, non-blocking reads of small kernel and configuration files below a root directory.
 public struct ProbeFiles: Sendable {

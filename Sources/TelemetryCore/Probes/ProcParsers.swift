@@ -1,6 +1,8 @@
 // Pure parsers of the kernel's text files. Each takes the file's text (or bytes), never touches the file
 // system, never traps, and answers nil (or an empty summary) for anything it does not understand.
 
+import TelemetryWire
+
 /// Splits text into lines on LF, CR or CRLF.
 @usableFromInline
 func probeLines(_ text: String) -> [Substring] {

@@ -1,3 +1,5 @@
+import TelemetryWire
+
 /// The agent as reports (`agent`) and the HTTP `User-Agent` name it.
 public enum AgentInfo {
     public static let name = "telemetryd"

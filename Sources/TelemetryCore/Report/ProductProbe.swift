@@ -1,3 +1,5 @@
+import TelemetryWire
+
 /// Reads, at report time, what the product keeps in files: its version (`VersionFile=`) and its cluster identity
 /// (`ClusterIDFile=`). Reading at every report makes an upgrade or a new cluster show in the next report with no reload.
 public struct ProductProbe: Sendable {

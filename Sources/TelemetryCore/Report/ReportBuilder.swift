@@ -4,6 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import Systemd
+import TelemetryWire
+import ConfigGrammar
 
 extension ConfigFeatures {
     /// Which features are on, never their values.

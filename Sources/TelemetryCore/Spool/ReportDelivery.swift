@@ -1,4 +1,5 @@
 import Logging
+import TelemetryWire
 
 /// What the daemon loop needs from delivery. The loop owns scheduling and the watchdog; delivery owns the spool,
 /// the transport and retries, and runs its own worker (`run()`) beside the loop.

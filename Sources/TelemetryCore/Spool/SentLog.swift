@@ -6,6 +6,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TelemetryWire
+import FileSupport
 
 /// The last reports that left the machine, byte for byte as the collector received them (before gzip), in
 /// `<state>/sent/`: an operator can see exactly what was sent, not just what `show` says would be. Bounded: the

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
+import FileSupport
 
 extension Spool {
     /// The spooled reports, oldest first, read without changing anything: unlike `scan()` and `loadChecked()`,

@@ -6,6 +6,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TelemetryWire
+import FileSupport
 
 /// One report waiting in the spool. The file name carries everything needed to order, log and drop it without
 /// reading it: `<unix-ms, 15 digits>-<type>-<messageId>.json`, so lexical order is oldest first.

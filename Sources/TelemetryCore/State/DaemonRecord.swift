@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileSupport
 
 /// What the running daemon decided, in its own environment (a unit's `Environment=DO_NOT_TRACK=1` included), kept
 /// in `<state>/daemon.json` at start and at every reload. `telemetryd status` shows this instead of judging by the

@@ -6,6 +6,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TelemetryWire
+import FileSupport
 
 /// The outcome of the last attempt at one report type, for `telemetryd status`.
 public struct SendRecord: Codable, Sendable, Equatable {

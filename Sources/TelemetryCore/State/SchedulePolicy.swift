@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ConfigGrammar
 
 /// When each report type is next due (README, "Schedule"). Pure.
 public enum SchedulePolicy {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileSupport
 
 /// Small POSIX file helpers. Written against Glibc directly rather than FileManager because they must give
 /// the durability guarantees (fsync of file and directory) that FileManager does not promise, and stay

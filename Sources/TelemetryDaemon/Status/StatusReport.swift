@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Systemd
 import TelemetryCore
+import TelemetryWire
 
 /// What `telemetryd status` read from the configuration and the state directory. The command gathers these (all the
 /// I/O); `StatusReport` decides from them alone, so every branch is unit-tested without files or processes.

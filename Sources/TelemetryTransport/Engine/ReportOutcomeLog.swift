@@ -6,6 +6,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
+import ConfigGrammar
 
 /// The one place that turns the outcome of an attempt into the contract's journal line (TELEMETRY_RESULT,
 /// TELEMETRY_HTTP_STATUS, …) and the `state.json` record `telemetryd status` shows; used by the daemon's worker and

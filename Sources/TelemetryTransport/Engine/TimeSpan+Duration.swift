@@ -1,4 +1,5 @@
 import TelemetryCore
+import ConfigGrammar
 
 extension TimeSpan {
     /// A non-negative duration, rounded to microseconds.

@@ -1,4 +1,5 @@
 import TelemetryCore
+import ConfigGrammar
 
 /// Which CONNECT proxy, if any, carries the reports (`Proxy=`; empty means `$https_proxy`/`$HTTPS_PROXY`
 /// honoring `$no_proxy`). Pure: the environment is passed in.

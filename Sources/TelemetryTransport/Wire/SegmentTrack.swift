@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TelemetryWire
 
 /// `Format=segment`: a report as one Segment HTTP Tracking API `track` call (also taken by RudderStack and Jitsu):
 /// `type` "track", `event` "Instance Active" (keep-alive) or "Diagnostics", `anonymousId` the instance ID,

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryWire
+import FileSupport
 
 /// state.json: the schedule and the last results, read and updated under its lock.
 @Suite struct DeliveryStateStoreTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TelemetryCore
+import FileSupport
 
 private func tempDir(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
     try TemporaryDirectories.make("atomicfile", sourceLocation: sourceLocation)

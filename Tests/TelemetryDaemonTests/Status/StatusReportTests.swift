@@ -4,6 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import TelemetryCore
+import TelemetryWire
+import ConfigGrammar
 import Testing
 @testable import TelemetryDaemon
 

@@ -3,8 +3,8 @@ import CollectorStore
 import CollectorSummary
 import Foundation
 import ReportValidation
-import TelemetryCore
 import Testing
+import TelemetryWire
 
 @Suite struct ReportImporterTests {
     /// Records what it is given and how many inserts overlap; each insert yields a while so they can.

@@ -18,7 +18,7 @@ public struct ConfigFileSet: Sendable {
 
     /// `<dir of mainPath>/<name>`, the drop-in directory beside the main file.
     public static func directory(besideMainPath mainPath: String, named name: String) -> String {
-        let dir = ConfigLoader.directoryName(mainPath)
+        let dir = directoryName(mainPath)
         return dir == "/" ? "/\(name)" : "\(dir)/\(name)"
     }
 
@@ -26,19 +26,19 @@ public struct ConfigFileSet: Sendable {
     /// `warnings` gets what was skipped while listing the directories.
     public func read(schema: [String: [String]], warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [ParsedConfigFile] {
         var files: [ParsedConfigFile] = []
-        switch try ConfigLoader.readFile(mainPath) {
+        switch try ConfigFileSet.readFile(mainPath) {
         case .some(let bytes): files.append(try ConfigParser.parse(bytes: bytes, fileName: mainPath, schema: schema))
         case .none:
             if requireMainFile { throw ConfigError(location: nil, key: nil, message: "\(mainPath): no such file") }
         }
         var chosen: [String: String] = [:]
         for dir in dropInDirectories {
-            for name in try ConfigLoader.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
+            for name in try ConfigFileSet.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
                 chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             }
         }
         for name in chosen.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            guard let path = chosen[name], let bytes = try ConfigLoader.readFile(path) else { continue }
+            guard let path = chosen[name], let bytes = try ConfigFileSet.readFile(path) else { continue }
             files.append(try ConfigParser.parse(bytes: bytes, fileName: path, schema: schema))
         }
         return files

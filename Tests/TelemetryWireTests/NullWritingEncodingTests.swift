@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TelemetryCore
+import TelemetryWire
 
 @Suite struct NullWritingEncodingTests {
     struct Inner: Encodable, Equatable {

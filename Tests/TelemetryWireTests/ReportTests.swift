@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-@testable import TelemetryCore
+@testable import TelemetryWire
 
 @Test func keepAliveEncodesNullUptime() throws {
     let r = Report(messageId: "m", type: .keepalive, timestamp: Date(timeIntervalSince1970: 0), instanceId: "i", clusterId: "c",

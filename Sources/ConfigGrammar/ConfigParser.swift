@@ -1,4 +1,4 @@
-// The systemd INI grammar of telemetry.conf, a port of systemd's config_parse()/parse_line()
+// The systemd INI grammar of telemetry.conf and collector.conf, a port of systemd's config_parse()/parse_line()
 // (its conf-parser.c) without any I/O:
 //
 // - Lines end with "\n", "\r\n" or "\r". A UTF-8 byte order mark at the start is skipped.
@@ -15,7 +15,8 @@
 // - An assignment before any section header: warning "Assignment outside of section. Ignoring."
 // - Errors (the file is rejected, like systemd's "Failed to parse file"): a line without "=", an empty
 //   key, a malformed section header, bytes that are not UTF-8, a NUL byte.
-// Values are not interpreted here; ConfigSchema does that.
+// Values are not interpreted here; each program's schema does that (telemetryd's ConfigSchema, the collector's
+// CollectorConfigSchema).
 
 public struct ConfigAssignment: Sendable, Equatable, CustomStringConvertible {
     public var section: String
@@ -43,12 +44,12 @@ public struct ParsedConfigFile: Sendable, Equatable {
 
 public enum ConfigParser {
     public static func parse(_ text: String, fileName: String,
-                             schema: [String: [String]] = ConfigSchema.keysBySection) throws(ConfigError) -> ParsedConfigFile {
+                             schema: [String: [String]]) throws(ConfigError) -> ParsedConfigFile {
         try parse(bytes: Array(text.utf8), fileName: fileName, schema: schema)
     }
 
     public static func parse(bytes: [UInt8], fileName: String,
-                             schema: [String: [String]] = ConfigSchema.keysBySection) throws(ConfigError) -> ParsedConfigFile {
+                             schema: [String: [String]]) throws(ConfigError) -> ParsedConfigFile {
         var state = State(fileName: fileName, schema: schema)
         var start = 0
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }

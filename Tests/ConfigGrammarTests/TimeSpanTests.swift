@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import TelemetryCore
+@testable import ConfigGrammar
 
 @Suite("Config: systemd time spans")
 struct ConfigTimeSpanTests {
