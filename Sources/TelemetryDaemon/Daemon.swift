@@ -60,18 +60,33 @@ public final class Daemon: Service, Sendable {
     let wakeup = Wakeup<DaemonEvent>()
     let random: @Sendable (ClosedRange<Double>) -> Double
     let afterReady: @Sendable () -> Void
+    let clock: LoopClock
 
     /// `afterReady` runs once READY=1 is sent (telemetryd pages out its start-up code there).
-    public init(
+    public convenience init(
         settings: DaemonSettings,
         logger: Logger,
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
         makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery,
         afterReady: @escaping @Sendable () -> Void = {}
     ) {
+        self.init(settings: settings, logger: logger, random: random, clock: .continuous, makeDelivery: makeDelivery,
+                  afterReady: afterReady)
+    }
+
+    /// `clock`: what the loop reads and sleeps on (a test's clock, advanced by the test).
+    init(
+        settings: DaemonSettings,
+        logger: Logger,
+        random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
+        clock: LoopClock,
+        makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery,
+        afterReady: @escaping @Sendable () -> Void = {}
+    ) {
         self.settings = settings
         self.logger = logger
         self.random = random
+        self.clock = clock
         self.makeDelivery = makeDelivery
         self.afterReady = afterReady
     }
@@ -91,14 +106,13 @@ public final class Daemon: Service, Sendable {
             throw StartupError(description: error.description)
         }
         logWarnings(loaded)
-        let clock = ContinuousClock()
         let stateProblem = checkStateDirectory()
         var loop = LoopState(loaded: loaded, identity: loadIdentity(loaded.config),
-                             pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now)
+                             pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now(), wall: clock.wallNow())
         loop.stateProblem = stateProblem
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
-        loop.nextDue = schedule.plan(config: loaded.config, now: Date(), clockNow: clock.now, random: random)
+        loop.nextDue = schedule.plan(config: loaded.config, now: clock.wallNow(), clockNow: clock.now(), random: random)
 
         if !loaded.config.enable {
             await delivery.purge()
@@ -110,13 +124,13 @@ public final class Daemon: Service, Sendable {
         // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
-        Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now).text)
+        Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now()).text)
         afterReady()
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await delivery.run() }
-                await self.mainLoop(&loop, delivery: delivery, schedule: schedule, clock: clock,
+                await self.mainLoop(&loop, delivery: delivery, schedule: schedule,
                                     startMicros: startMicros, startedAt: startedAt)
                 group.cancelAll()
             }
@@ -128,10 +142,10 @@ public final class Daemon: Service, Sendable {
     }
 
     private func mainLoop(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule,
-                          clock: ContinuousClock, startMicros: UInt64, startedAt: Date) async {
+                          startMicros: UInt64, startedAt: Date) async {
         while true {
-            let now = clock.now
-            let wall = Date()
+            let now = clock.now()
+            let wall = clock.wallNow()
             if let step = loop.clockStep(wall: wall, now: now) {
                 schedule.rewriteNextDue(loop.wallClockDue(wall: wall, now: now))
                 logger.info("The wall clock was set (\(step > 0 ? "forward" : "back") by \(StatusText.compact(seconds: abs(step)))): next due times recorded anew; the schedule itself is unchanged",
@@ -143,7 +157,7 @@ public final class Daemon: Service, Sendable {
             for type in plan.due {
                 let config = loop.loaded.config
                 let next = schedule.next(type, config: config, clockNow: now, random: random)
-                let wallNow = Date()
+                let wallNow = clock.wallNow()
                 schedule.markScheduled(type, at: wallNow, nextDue: wallNow.addingTimeInterval(durationSeconds(now.duration(to: next))))
                 loop.nextDue[type] = next
                 let builder = ReportBuilder(
@@ -168,7 +182,7 @@ public final class Daemon: Service, Sendable {
                 loop.lastStatus = status
             }
 
-            let events = await wakeup.wait(until: loop.wakeDeadline(after: now), clock: clock)
+            let events = await clock.wait(wakeup, loop.wakeDeadline(after: now))
             var stop = Task.isCancelled
             var reloadRequested = false
             for event in events {
@@ -184,13 +198,13 @@ public final class Daemon: Service, Sendable {
                 return
             }
             if reloadRequested {
-                await reload(&loop, delivery: delivery, schedule: schedule, clock: clock)
+                await reload(&loop, delivery: delivery, schedule: schedule)
                 recordDecision(&loop, startedAt: startedAt)
             }
         }
     }
 
-    private func reload(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule, clock: ContinuousClock) async {
+    private func reload(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule) async {
         Notify.reloading()
         defer { Notify.ready() }
         let new: LoadedConfig
@@ -217,7 +231,7 @@ public final class Daemon: Service, Sendable {
         } else if !old.config.enable && new.config.enable {
             logger.notice("Telemetry enabled by \(new.enableOrigin.description)", metadata: TelemetryEvent.enabled.metadata)
         }
-        loop.nextDue = schedule.plan(config: new.config, now: Date(), clockNow: clock.now, random: random)
+        loop.nextDue = schedule.plan(config: new.config, now: clock.wallNow(), clockNow: clock.now(), random: random)
         logger.info("Reloaded configuration from \(new.files.isEmpty ? settings.configPath : new.files.joined(separator: ", "))",
                     metadata: TelemetryEvent.reloaded.metadata)
     }

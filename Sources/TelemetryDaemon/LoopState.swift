@@ -32,12 +32,13 @@ struct LoopState {
     /// How often STATUS= is refreshed at the latest (its "next keep-alive in …" countdown).
     static let statusRefresh: Duration = .seconds(60)
 
-    init(loaded: LoadedConfig, identity: Identity, pingEvery: Duration? = nil, now: ContinuousClock.Instant) {
+    init(loaded: LoadedConfig, identity: Identity, pingEvery: Duration? = nil, now: ContinuousClock.Instant,
+         wall: Date = Date()) {
         self.loaded = loaded
         self.identity = identity
         self.pingEvery = pingEvery
         self.nextPing = now
-        self.clockAnchor = (Date(), now)
+        self.clockAnchor = (wall, now)
     }
 
     /// By how many seconds the wall clock was stepped since the last pass (positive: forward); nil when it only

@@ -35,7 +35,7 @@ extension HTTPReportDelivery {
         // Reports spooled before a restart are picked up here.
         logDiscards(spool.scan().discarded)
         notifyIfChanged()
-        while !Task.isCancelled && !machine.stopped {
+        while !Task.isCancelled && !machine.isStopped {
             if config.dryRun {
                 await wake.wait(until: nil)
                 continue
@@ -95,7 +95,8 @@ extension HTTPReportDelivery {
                 }
             }
         }
-        let ticket = machine.attemptStarted(now: clock.now)
+        // nil: a shutdown or an opt-out came while the token file was read again; nothing is sent.
+        guard let ticket = machine.attemptStarted(now: clock.now) else { return }
         let report = item.report
         let outcome: SendOutcome
         var used: HTTPTransport?
@@ -133,6 +134,9 @@ extension HTTPReportDelivery {
             case .logReachableAgain(let endpoint, let failed):
                 logger.notice("Collector \(endpoint) reachable again after \(failed) failed attempt(s)",
                               metadata: TelemetryEvent.collectorReachable.metadata)
+            case .logCredentialAccepted(let endpoint):
+                logger.notice("Collector \(endpoint) accepts the credential again",
+                              metadata: TelemetryEvent.collectorReachable.metadata)
             case .logFirstFailure(let endpoint, let reason):
                 logger.warning("Collector \(endpoint) unreachable: \(reason); reports stay in the spool and are retried with backoff",
                                metadata: TelemetryEvent.collectorUnreachable.metadata)
@@ -151,8 +155,6 @@ extension HTTPReportDelivery {
                 log.record(SendRecord(at: Date(), result: .retrying, httpStatus: status, messageId: id, detail: reason), for: type)
             case .requeueUnspooled:
                 memoryQueue.insert((item.report, item.body), at: 0)
-            case .retryAt:
-                break  // the gate holds the next attempt until then
             }
         }
         notifyIfChanged()

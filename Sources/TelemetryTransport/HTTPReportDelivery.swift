@@ -87,7 +87,7 @@ public actor HTTPReportDelivery: ReportDelivery {
             record(SendRecord(at: Date(), result: .dryRun, messageId: id, detail: "DryRun=yes"), for: type)
             return
         }
-        if machine.suspended {
+        if !machine.acceptsReports {
             logger.notice("Telemetry is disabled: \(type.rawValue) report \(id) dropped, not sent",
                           metadata: .report(.dropped, type: type, messageId: id))
             return
@@ -162,7 +162,7 @@ public actor HTTPReportDelivery: ReportDelivery {
 
     public func queuedCount() async -> Int { queued }
 
-    public func collectorUnreachable() async -> Bool { machine.unreachable }
+    public func collectorUnreachable() async -> Bool { machine.collectorUnreachable }
 
     public func isHealthy() async -> Bool {
         Backoff.attemptIsHealthy(startedAt: attemptStartedAt, now: clock.now, timeout: config.timeout.duration)
@@ -194,7 +194,7 @@ public actor HTTPReportDelivery: ReportDelivery {
     }
 
     func notifyIfChanged() {
-        let now = (queued: queued, unreachable: machine.unreachable)
+        let now = (queued: queued, unreachable: machine.collectorUnreachable)
         if let last = lastNotified, last.queued == now.queued, last.unreachable == now.unreachable { return }
         lastNotified = now
         onChange()

@@ -50,12 +50,51 @@ struct DaemonLoopTests {
         try AtomicFile.write(Array(text.utf8), to: dir + "/telemetry.conf")
     }
 
-    func makeDaemon(_ delivery: RecordingDelivery) -> Daemon {
+    /// The loop runs on `clock`, which moves only when a test advances it: no report falls due and no STATUS=
+    /// refresh fires while a test waits for the loop.
+    func makeDaemon(_ delivery: RecordingDelivery, clock: MockClock = MockClock()) -> Daemon {
         Daemon(
             settings: DaemonSettings(configPath: dir + "/telemetry.conf", requireConfigFile: true,
                                      runtimeDropInDirectory: dir + "/run.d", stateDirectory: dir + "/state", environment: [:]),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            clock: LoopClock(clock, wallAtNow: Date()),
             makeDelivery: { _, _, _, _ in delivery })
+    }
+
+    /// Waits (bounded, in real time) until the loop sleeps on `clock`: its pass is over.
+    func asleep(_ clock: MockClock) async -> Bool {
+        let end = ContinuousClock.now.advanced(by: .seconds(10))
+        while ContinuousClock.now < end {
+            if clock.sleeping > 0 { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+
+    /// An hour on the loop's clock, not in the test's time: each report comes again when its interval has passed,
+    /// not before.
+    @Test func eachReportIsBuiltAgainWhenItsIntervalHasPassed() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let task = Task { try await makeDaemon(delivery, clock: clock).run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        let polls = await delivery.statusPolls
+        clock.advance(by: .seconds(3599))
+        // The pass at 59:59 (STATUS= is refreshed at least every minute, so the loop wakes) builds nothing.
+        #expect(await delivery.waitUntil { $0.statusPolls > polls })
+        #expect(await asleep(clock))
+        #expect(await delivery.submitted.count == 2, "the keep-alive is not due before its hour")
+        clock.advance(by: .seconds(1))
+        #expect(await delivery.waitUntil { $0.submitted.count == 3 })
+        #expect(await delivery.submitted.last?.type == .keepalive)
+        #expect(await asleep(clock))
+        clock.advance(by: .seconds(3600))
+        #expect(await delivery.waitUntil { $0.submitted.count == 5 })
+        task.cancel()
+        try await task.value
+        #expect(await delivery.submitted.suffix(2).map(\.type).sorted { $0.rawValue < $1.rawValue } == [.diagnostics, .keepalive])
     }
 
     static let fast = """

@@ -11,10 +11,19 @@ import Testing
         M(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true, limit: limit)
     }
 
+    /// An attempt starts at `at` (the gate was open).
+    func start(_ m: inout M, at: ContinuousClock.Instant) -> M.Ticket {
+        guard let ticket = m.attemptStarted(now: at) else {
+            Issue.record("no attempt may start at \(at)")
+            return M.Ticket(id: -1, endpoint: "")
+        }
+        return ticket
+    }
+
     /// One attempt started at `at` and finished with `outcome` at the same instant.
     func attempt(_ m: inout M, _ outcome: SendOutcome, at: ContinuousClock.Instant, unspooled: Bool = false) -> [M.Action] {
         #expect(m.gate(now: at) == .open)
-        let ticket = m.attemptStarted(now: at)
+        let ticket = start(&m, at: at)
         return m.attemptFinished(outcome, ticket: ticket, unspooled: unspooled, now: at, random: { 0 })
     }
 
@@ -33,14 +42,13 @@ import Testing
         var m = machine()
         let first = attempt(&m, refused, at: t0)
         #expect(first.first == .logFirstFailure(endpoint: endpoint, reason: "connection refused"))
-        #expect(first.contains(.retryAt(t0 + .seconds(30))))
         #expect(!first.contains(.removeFromSpool))
         guard case .report(let line) = first[1], case .retrying(_, 1) = line.kind else {
             Issue.record("expected a retrying line, got \(first)")
             return
         }
         #expect(line.level == .warning)
-        #expect(m.unreachable)
+        #expect(m.collectorUnreachable)
         #expect(m.gate(now: t0 + .seconds(29)) == .wait(until: t0 + .seconds(30)))
 
         let second = attempt(&m, refused, at: t0 + .seconds(30))
@@ -49,7 +57,7 @@ import Testing
 
         let back = attempt(&m, .delivered(status: 200), at: t0 + .seconds(120))
         #expect(back.first == .logReachableAgain(endpoint: endpoint, failedAttempts: 2))
-        #expect(!m.unreachable)
+        #expect(!m.collectorUnreachable)
         let again = attempt(&m, .delivered(status: 200), at: t0 + .seconds(121))
         #expect(!again.contains(.logReachableAgain(endpoint: endpoint, failedAttempts: 0)))
     }
@@ -67,14 +75,29 @@ import Testing
         let first = attempt(&m, .credentialRejected(status: 401, reason: "bad token"), at: t0)
         #expect(first.first == .logCredentialProblem(endpoint: endpoint, status: 401, reason: "bad token"))
         #expect(!first.contains(.removeFromSpool), "the report stays spooled")
-        #expect(first.last == .retryAt(t0 + .seconds(3600)))
         #expect(m.gate(now: t0 + .seconds(3599)) == .wait(until: t0 + .seconds(3600)))
-        #expect(!m.unreachable)
+        #expect(!m.collectorUnreachable)
         let second = attempt(&m, .credentialRejected(status: 403, reason: "bad token"), at: t0 + .seconds(3600))
         #expect(!second.contains { if case .logCredentialProblem = $0 { true } else { false } })
         // Accepted again: the problem's end is told.
         let ok = attempt(&m, .delivered(status: 200), at: t0 + .seconds(7200))
-        #expect(ok.first == .logReachableAgain(endpoint: endpoint, failedAttempts: 0))
+        #expect(ok.first == .logCredentialAccepted(endpoint: endpoint))
+    }
+
+    /// "Reachable again after 0 failed attempts" is no news: a collector that refused the credential was reachable
+    /// all along. Its acceptance is told as such, and an outage's end only after an outage.
+    @Test func aCredentialAcceptedAgainIsNotAnnouncedAsTheEndOfAnOutage() {
+        var m = machine()
+        var actions = attempt(&m, .credentialRejected(status: 401, reason: "bad token"), at: t0)
+        actions += attempt(&m, .delivered(status: 200), at: t0 + .seconds(3600))
+        // Refused, then unreachable, then a rejection (the credential passed): one outage, then both ends.
+        actions += attempt(&m, .credentialRejected(status: 403, reason: "bad token"), at: t0 + .seconds(3601))
+        actions += attempt(&m, refused, at: t0 + .seconds(7201))
+        actions += attempt(&m, .rejected(status: 400, reason: "HTTP 400"), at: t0 + .seconds(7231))
+        let ends = actions.compactMap { if case .logReachableAgain(_, let n) = $0 { n } else { nil } }
+        #expect(ends == [1], "one outage of one failed attempt, got \(actions)")
+        let accepted = actions.filter { $0 == .logCredentialAccepted(endpoint: endpoint) }
+        #expect(accepted.count == 2, "both ends of a credential refusal are told, got \(actions)")
     }
 
     @Test func aNewTokenLiftsTheCredentialPause() {
@@ -93,12 +116,12 @@ import Testing
         m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: true, routeChanged: true)
         #expect(m.gate(now: t0 + .seconds(7199)) == .wait(until: t0 + .seconds(7200)))
-        #expect(m.unreachable)
+        #expect(m.collectorUnreachable)
         // A new endpoint starts afresh.
         m.reconfigure(endpoint: "https://other.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: false, routeChanged: false)
         #expect(m.gate(now: t0 + .seconds(1)) == .open)
-        #expect(!m.unreachable)
+        #expect(!m.collectorUnreachable)
     }
 
     @Test func aNewProxyLiftsOurOwnBackoffOnly() {
@@ -114,15 +137,15 @@ import Testing
 
     @Test func anAttemptToAReplacedEndpointSetsNothingForTheNewOne() {
         var m = machine()
-        let ticket = m.attemptStarted(now: t0)
+        let ticket = start(&m, at: t0)
         m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: false, routeChanged: false)
         let actions = m.attemptFinished(refused, ticket: ticket, unspooled: false, now: t0, random: { 0 })
         #expect(actions == [.report(.init(kind: .staleEndpoint, level: .info, status: nil, reason: "connection refused", endpoint: endpoint))])
-        #expect(!m.unreachable)
+        #expect(!m.collectorUnreachable)
         #expect(m.gate(now: t0) == .open)
         // A 2xx from the old endpoint still delivered the report.
-        let t2 = m.attemptStarted(now: t0)
+        let t2 = start(&m, at: t0)
         m.reconfigure(endpoint: "https://third.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: false, routeChanged: false)
         let delivered = m.attemptFinished(.delivered(status: 200), ticket: t2, unspooled: false, now: t0, random: { 0 })
@@ -135,7 +158,7 @@ import Testing
         let actions = attempt(&m, refused, at: t0, unspooled: true)
         #expect(actions.contains(.dropUnspooled(reason: "connection refused", status: nil)))
         #expect(!actions.contains(.removeFromSpool))
-        let ticket = m.attemptStarted(now: t0 + .seconds(30))
+        let ticket = start(&m, at: t0 + .seconds(30))
         m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: false, routeChanged: false)
         let stale = m.attemptFinished(refused, ticket: ticket, unspooled: true, now: t0, random: { 0 })
@@ -155,13 +178,13 @@ import Testing
 
     @Test func purgeAndShutdownIgnoreTheOutcomeInFlight() {
         var m = machine()
-        let ticket = m.attemptStarted(now: t0)
+        let ticket = start(&m, at: t0)
         m.purge()
         #expect(m.attemptFinished(refused, ticket: ticket, unspooled: false, now: t0, random: { 0 }) == [])
         #expect(m.gate(now: t0) == .wait(until: nil), "suspended after an opt-out")
         m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
                       credentialChanged: false, routeChanged: false)
-        let t2 = m.attemptStarted(now: t0)
+        let t2 = start(&m, at: t0)
         m.shutdown()
         #expect(m.attemptFinished(.delivered(status: 200), ticket: t2, unspooled: false, now: t0, random: { 0 }) == [])
         #expect(m.gate(now: t0) == .wait(until: nil))
@@ -169,7 +192,42 @@ import Testing
 
     @Test func noSecondAttemptWhileOneIsInFlight() {
         var m = machine()
-        _ = m.attemptStarted(now: t0)
+        _ = start(&m, at: t0)
         #expect(m.gate(now: t0) == .wait(until: nil))
+    }
+
+    /// The worker may await between the gate and the start (it reads the token file again): a shutdown or an
+    /// opt-out that came meanwhile means nothing is sent, not a crash.
+    @Test func noAttemptStartsAfterAShutdownOrAnOptOutThatRacedTheGate() {
+        var m = machine()
+        #expect(m.gate(now: t0) == .open)
+        m.purge()
+        #expect(m.attemptStarted(now: t0) == nil)
+        #expect(!m.acceptsReports)
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        #expect(m.acceptsReports)
+        m.shutdown()
+        #expect(m.isStopped)
+        #expect(m.attemptStarted(now: t0) == nil)
+        #expect(m.acceptsReports, "after a shutdown a report is spooled for the next start")
+        m.purge()
+        #expect(!m.acceptsReports, "but not after an opt-out")
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        #expect(m.isStopped && m.gate(now: t0) == .wait(until: nil), "a reload does not restart a stopped machine")
+    }
+
+    @Test func anAttemptStartedBeforeAReloadDisabledTelemetryStillCounts() {
+        var m = machine()
+        let ticket = start(&m, at: t0)
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: false,
+                      credentialChanged: false, routeChanged: false)
+        m.reconfigure(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        #expect(m.gate(now: t0) == .wait(until: nil), "still one attempt in flight")
+        let actions = m.attemptFinished(.delivered(status: 200), ticket: ticket, unspooled: false, now: t0, random: { 0 })
+        #expect(actions.contains(.removeFromSpool))
+        #expect(m.gate(now: t0) == .open)
     }
 }
