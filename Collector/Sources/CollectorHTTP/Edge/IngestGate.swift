@@ -54,7 +54,7 @@ public final class IngestGate: Sendable {
     public func admitReport(from client: IPAddress) -> IngestLimiter.Decision {
         let (day, t) = (UTCDay(now()).daysSinceEpoch, uptime())
         return limiter.withLockedValue { l in
-            l.startDay(day, salt: UInt64.random(in: .min ... .max))
+            Self.roll(&l, to: day)
             return l.admitReport(from: client, now: t)
         }
     }
@@ -65,13 +65,18 @@ public final class IngestGate: Sendable {
         let date = now()
         let day = UTCDay(date)
         let (known, asks) = limiter.withLockedValue { l in
-            l.startDay(day.daysSinceEpoch, salt: UInt64.random(in: .min ... .max))
+            Self.roll(&l, to: day.daysSinceEpoch)
             return (l.admittedToday(instanceId: report.instanceId), l.limits.networkNewInstallsPerDay > 0)
         }
         var isNew = false
         if !known, asks { isNew = try await !store.knowsInstall(report.instanceId) }
         let toMidnight = max(1, Int(day.adding(days: 1).start.timeIntervalSince(date).rounded(.up)))
         return limiter.withLockedValue { $0.admitInstall(report.instanceId, isNew: isNew, from: client, secondsToMidnight: toMidnight) }
+    }
+
+    /// A new UTC day starts under a new random salt (drawn only then, not per report).
+    private static func roll(_ l: inout IngestLimiter, to day: Int) {
+        if l.day != day { l.startDay(day, salt: UInt64.random(in: .min ... .max)) }
     }
 
     /// The refusals since the last call, and whether one network sends most of today's reports (once a day).
