@@ -36,46 +36,33 @@ public enum CollectorRoutes {
             // Before a byte of the body is read: the token, then the client network's rate. Either answer closes the
             // connection with the body unread (the edge does that for any answer sent before the body was read).
             guard ingest.settings.current.tokens.accepts(authorization: request.headers[.authorization]) else {
-                metrics.count(.unauthorized)
-                var response = json(401, Ingest.unauthorized.json)
-                response.headers[.wwwAuthenticate] = "Bearer"
-                return response
+                return respond(Ingest.unauthorized, metrics)
             }
             var client: IPAddress?
             if let gate = ingest.gate, let peer = RequestPeer.address {
                 let c = gate.client(peer: peer, headers: request.headers)
                 client = c
                 if case .refuse(let refusal, let seconds) = gate.admitReport(from: c) {
-                    metrics.count(.rateLimited)
-                    let answer = Ingest.limited(refusal, retryAfter: seconds)
-                    var response = json(answer.status, answer.json)
-                    response.headers[.retryAfter] = String(seconds)
-                    return response
+                    return respond(Ingest.limited(refusal, retryAfter: seconds), metrics)
                 }
             }
             // One byte over the limit is enough to know the answer; the whole body is never held beyond it. A
             // declared length over it is answered before a byte is read.
             let limit = ingest.settings.current.maxBodyBytes
+            let tooLarge = Ingest.Response.error(413, .tooLarge, "the report is larger than \(limit) bytes (MaxBodyBytes=)")
             if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-                metrics.count(.tooLarge)
-                return json(413, JSONText.encode(ReportRejection(reason: "the report is larger than \(limit) bytes (MaxBodyBytes=)")))
+                return respond(tooLarge, metrics)
             }
             var request = request
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: limit + 1)
             } catch {
-                metrics.count(.tooLarge)
-                return json(413, JSONText.encode(ReportRejection(reason: "the report is larger than \(limit) bytes (MaxBodyBytes=)")))
+                return respond(tooLarge, metrics)
             }
-            let answer = await ingest.handle(Ingest.Request(
+            return respond(await ingest.handle(Ingest.Request(
                 authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-                contentEncoding: request.headers[.contentEncoding], body: body, client: client))
-            metrics.count(answer.result)
-            var response = json(answer.status, answer.json)
-            if let seconds = answer.retryAfter { response.headers[.retryAfter] = String(seconds) }
-            if answer.status == 401 { response.headers[.wwwAuthenticate] = "Bearer" }
-            return response
+                contentEncoding: request.headers[.contentEncoding], body: body, client: client)), metrics)
         }
 
         let reads = reads ?? Reads(ingest: ingest, now: now)
@@ -149,6 +136,15 @@ public enum CollectorRoutes {
             return .failure(BadRequest(description: "days must be a whole number from 1 to \(maxSummaryDays)"))
         }
         return .success(n)
+    }
+
+    /// An ingest answer as HTTP, counted by its result: `Retry-After` when it has one, `WWW-Authenticate` on a 401.
+    static func respond(_ answer: Ingest.Response, _ metrics: CollectorMetrics) -> Response {
+        metrics.count(answer.result)
+        var response = json(answer.status, answer.json)
+        if let seconds = answer.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        if answer.status == 401 { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
     }
 
     static func json(_ status: Int, _ text: String) -> Response {
