@@ -8,6 +8,7 @@ import ReportValidation
 import CollectorDashboard
 import CollectorEdge
 import CollectorStore
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -74,17 +75,9 @@ public enum CollectorRoutes {
             case .success(let d): days = d
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
-            do {
-                // The cap in the key: a reload that changes MaxDistinctValues= applies at once.
-                let cap = ingest.settings.current.maxDistinctValues
-                let body = try await reads.model.rendered(days: days, form: "json/\(cap)") {
-                    Array(JSONText.encode($0.cappingDistinctValues(cap)).utf8)
-                }
-                var headers: HTTPFields = [.contentType: "application/json"]
-                SecurityHeaders.add(SecurityHeaders.data, to: &headers)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-            } catch {
-                return unavailable(error)
+            return await rendered(reads, days: days, form: "json", cap: ingest.settings.current.maxDistinctValues,
+                                  contentType: "application/json", security: SecurityHeaders.data) {
+                Array(JSONText.encode($0).utf8)
             }
         }
 
@@ -111,16 +104,9 @@ public enum CollectorRoutes {
             case .success(let d): days = d
             case .failure(let reason): return text(400, reason.description + "\n")
             }
-            do {
-                let cap = ingest.settings.current.maxDistinctValues
-                let page = try await reads.model.rendered(days: days, form: "html/\(cap)") {
-                    Array(Dashboard.render($0.cappingDistinctValues(cap)).utf8)
-                }
-                var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
-                SecurityHeaders.add(SecurityHeaders.page, to: &headers)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
-            } catch {
-                return unavailable(error)
+            return await rendered(reads, days: days, form: "html", cap: ingest.settings.current.maxDistinctValues,
+                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) {
+                Array(Dashboard.render($0).utf8)
             }
         }
         return router
@@ -136,6 +122,20 @@ public enum CollectorRoutes {
             return .failure(BadRequest(description: "days must be a whole number from 1 to \(maxSummaryDays)"))
         }
         return .success(n)
+    }
+
+    /// A summary of `days` capped at `cap` values per breakdown and rendered by `render`, from the read model's
+    /// cache. The cap is part of the key, so a reload that changes MaxDistinctValues= applies at once.
+    static func rendered(_ reads: Reads, days: Int, form: String, cap: Int, contentType: String, security: [HTTPField],
+                         render: @escaping @Sendable (Summary) -> [UInt8]) async -> Response {
+        do {
+            let body = try await reads.model.rendered(days: days, form: "\(form)/\(cap)") { render($0.cappingDistinctValues(cap)) }
+            var headers: HTTPFields = [.contentType: contentType]
+            SecurityHeaders.add(security, to: &headers)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        } catch {
+            return unavailable(error)
+        }
     }
 
     /// An ingest answer as HTTP, counted by its result: `Retry-After` when it has one, `WWW-Authenticate` on a 401.
