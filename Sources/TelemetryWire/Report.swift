@@ -217,9 +217,15 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
     /// The product's facts (`FactsFile=`); null unless `factsStatus` is `ok`.
     public var facts: [String: FactValue]?
     public var factsStatus: FactsStatus
+    /// How much each declared counter grew since the totals last sent; null when the facts file was not ok or
+    /// declares no counter.
+    public var counters: [String: Int]?
+    /// The seconds `counters` covers; null when `counters` is.
+    public var countersSinceSec: Int?
 
     public init(os: OSInfo, cpu: CPUInfo, memory: MemoryInfo, uptimeSec: Int?, virtualization: String?, container: String?, config: ConfigFeatures,
-                facts: [String: FactValue]? = nil, factsStatus: FactsStatus = .none) {
+                facts: [String: FactValue]? = nil, factsStatus: FactsStatus = .none,
+                counters: [String: Int]? = nil, countersSinceSec: Int? = nil) {
         self.os = os
         self.cpu = cpu
         self.memory = memory
@@ -229,9 +235,13 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
         self.config = config
         self.facts = facts
         self.factsStatus = factsStatus
+        self.counters = counters
+        self.countersSinceSec = countersSinceSec
     }
 
-    private enum CodingKeys: String, CodingKey { case os, cpu, memory, uptimeSec, virtualization, container, config, facts, factsStatus }
+    private enum CodingKeys: String, CodingKey {
+        case os, cpu, memory, uptimeSec, virtualization, container, config, facts, factsStatus, counters, countersSinceSec
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -244,6 +254,8 @@ public struct DiagnosticsData: Codable, Sendable, Equatable {
         config = try c.decode(ConfigFeatures.self, forKey: .config)
         facts = try c.decodeIfPresent([String: FactValue].self, forKey: .facts)
         factsStatus = try c.decodeIfPresent(FactsStatus.self, forKey: .factsStatus) ?? .none
+        counters = try c.decodeIfPresent([String: Int].self, forKey: .counters)
+        countersSinceSec = try c.decodeIfPresent(Int.self, forKey: .countersSinceSec)
     }
 
     public func encode(to encoder: any Encoder) throws { try NullWritingEncoding.encode(self, to: encoder) }

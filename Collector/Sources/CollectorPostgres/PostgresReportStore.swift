@@ -161,7 +161,8 @@ public final class PostgresReportStore: ReportStore {
         }
     }
 
-    public func summary(days: Int, asOf: Date) async throws -> Summary {
+    public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
+        // TODO(issue 17): filter by product and version.
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let assembler = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
         return try await call("cannot read the summary") { [client, logger] in

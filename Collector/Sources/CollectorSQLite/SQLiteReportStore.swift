@@ -225,7 +225,8 @@ public final class SQLiteReportStore: ReportStore {
         }
     }
 
-    public func summary(days: Int, asOf: Date) async throws -> Summary {
+    public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
+        // TODO(issue 17): filter by product and version.
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
         // Closed: two days or more before today; a report stored into one later drops its cache row (triggers).

@@ -37,8 +37,9 @@ public protocol ReportStore: Sendable {
     /// once per install and day).
     func knowsInstall(_ instanceId: String) async throws -> Bool
 
-    /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1). Reads only; writes nothing.
-    func summary(days: Int, asOf: Date) async throws -> Summary
+    /// The `days` UTC days ending with the day `asOf` falls on (`days` ≥ 1), counting only the installs `filter`
+    /// matches (`Summary.products` lists every product of the range whatever the filter). Reads only; writes nothing.
+    func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary
 
     /// Counts the closed days among the `days` UTC days ending with `asOf`'s day that the store's day cache lacks
     /// (or holds outdated) and keeps them for later summaries; returns how many days it stored. The only writer of
@@ -56,6 +57,11 @@ public protocol ReportStore: Sendable {
 }
 
 extension ReportStore {
+    /// Every install, whatever its product.
+    public func summary(days: Int, asOf: Date) async throws -> Summary {
+        try await summary(days: days, asOf: asOf, filter: .all)
+    }
+
     /// A store that keeps no day cache has nothing to refresh.
     @discardableResult public func refreshDayCache(days: Int, asOf: Date) async throws -> Int { 0 }
 }

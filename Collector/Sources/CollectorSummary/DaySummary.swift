@@ -16,11 +16,17 @@ public struct DaySummary: Codable, Sendable, Equatable {
     public var byCores: [String: Int]
     /// `memory.totalBytes` in buckets (`Buckets.memory`): `<2GiB`, `2-4GiB`, …
     public var byMemory: [String: Int]
+    /// Product facts by key. At most `MaxDistinctValues=` keys (those carried by the most installs; a fact has no
+    /// sum to fold into `other`, so the rest are left out) and as many values per enum (the rest `other`).
+    public var facts: [String: FactSummary]
+    /// Product counters by name; at most `MaxDistinctValues=`, the rest summed under `other`.
+    public var counters: [String: CounterSummary]
 
     public init(date: UTCDay, activeInstalls: Int = 0, newInstalls: Int = 0, lostInstalls: Int = 0,
                 byProductVersion: [String: Int] = [:], byOS: [String: Int] = [:], byArch: [String: Int] = [:],
                 byVirtualization: [String: Int] = [:], byContainer: [String: Int] = [:],
-                byCores: [String: Int] = [:], byMemory: [String: Int] = [:]) {
+                byCores: [String: Int] = [:], byMemory: [String: Int] = [:],
+                facts: [String: FactSummary] = [:], counters: [String: CounterSummary] = [:]) {
         self.date = date
         self.activeInstalls = activeInstalls
         self.newInstalls = newInstalls
@@ -32,5 +38,7 @@ public struct DaySummary: Codable, Sendable, Equatable {
         self.byContainer = byContainer
         self.byCores = byCores
         self.byMemory = byMemory
+        self.facts = facts
+        self.counters = counters
     }
 }

@@ -10,11 +10,14 @@ public struct Summary: Codable, Sendable, Equatable {
     public var days: [DaySummary]
     /// Clusters among the installs active on the last day.
     public var clusters: ClusterSummary
+    /// Every product name that reported in the range (whatever the filter), sorted: the page's product picker.
+    public var products: [String]
 
-    public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary) {
+    public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary, products: [String] = []) {
         self.activeInstalls = activeInstalls
         self.days = days
         self.clusters = clusters
+        self.products = products
     }
 
     /// A summary of `days` empty days ending on `lastDay`.

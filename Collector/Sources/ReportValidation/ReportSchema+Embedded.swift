@@ -170,6 +170,18 @@ public enum ReportSchema {
         "factsStatus": {
           "enum": ["ok", "none", "missing", "stale", "invalid"],
           "description": "ok: facts read (single keys may have been dropped); none: no FactsFile=; missing: the file does not exist; stale: not modified within FactsMaxAgeSec=; invalid: refused (not a regular file, over 16 KiB, writable by others, not a JSON object, or an unusable facts schema)."
+        },
+        "counters": {
+          "type": ["object", "null"],
+          "description": "How much each of the product's counters (declared {\"type\": \"counter\"} in its facts schema) grew since the totals telemetryd last sent. A total below the last one sent is a restart of the product: its increment is the new total. The first total seen (a new install, a new counter, or after an opt-out) is a baseline only and sends nothing. null when the facts file is not ok or declares no counter; {} when nothing grew. Optional: agents before counters send none.",
+          "maxProperties": 64,
+          "propertyNames": { "maxLength": 64, "pattern": "^[a-z][A-Za-z0-9_]{0,63}$" },
+          "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 9007199254740991 }
+        },
+        "countersSinceSec": {
+          "type": ["integer", "null"],
+          "minimum": 0,
+          "description": "The seconds the increments in counters cover: since the report that last moved the baselines. null when counters is null."
         }
       }
     }

@@ -14,7 +14,7 @@ import Testing
         func migrate() async throws {}
         func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome { .new }
         func knowsInstall(_ instanceId: String) async throws -> Bool { false }
-        func summary(days: Int, asOf: Date) async throws -> Summary {
+        func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
             summaries.next()
             return .empty(days: days, lastDay: UTCDay(asOf))
         }
