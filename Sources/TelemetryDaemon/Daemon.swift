@@ -115,6 +115,9 @@ public final class Daemon: Service, Sendable {
         loop.nextDue = schedule.plan(config: loaded.config, now: clock.wallNow(), clockNow: clock.now(), random: random)
 
         if !loaded.config.enable {
+            // Baselines first: a crash in between leaves a spool the next start purges, never baselines that would
+            // send what was counted during the opt-out.
+            CounterTransaction(stateDirectory: settings.stateDirectory, logger: logger).forget()
             await delivery.purge()
             logger.notice("Telemetry disabled by \(loaded.enableOrigin.description): nothing will be sent",
                           metadata: TelemetryEvent.disabled.metadata)
@@ -143,6 +146,7 @@ public final class Daemon: Service, Sendable {
 
     private func mainLoop(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule,
                           startMicros: UInt64, startedAt: Date) async {
+        let counters = CounterTransaction(stateDirectory: settings.stateDirectory, logger: logger)
         while true {
             let now = clock.now()
             let wall = clock.wallNow()
@@ -163,7 +167,14 @@ public final class Daemon: Service, Sendable {
                 let builder = ReportBuilder(
                     config: config, probe: HostProbe(root: "/", logger: logger), identity: loop.identity,
                     proxyInUse: delivery.proxyInUse, agentStartMicroseconds: startMicros)
-                await delivery.submit(builder.build(type))
+                switch type {
+                case .keepalive:
+                    await delivery.submit(builder.build(type))
+                case .diagnostics:
+                    // Counters are read and their baselines moved here only, with the report that carries them.
+                    await counters.submitDiagnostics(build: { builder.build(.diagnostics, counting: $0) },
+                                                     delivery: delivery, dryRun: config.dryRun)
+                }
             }
             // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
             if plan.ping {
@@ -225,6 +236,7 @@ public final class Daemon: Service, Sendable {
         }
         await delivery.reconfigure(new)
         if old.config.enable && !new.config.enable {
+            CounterTransaction(stateDirectory: settings.stateDirectory, logger: logger).forget()
             await delivery.purge()
             logger.notice("Telemetry disabled by \(new.enableOrigin.description): spool deleted, nothing more will be sent",
                           metadata: TelemetryEvent.disabled.metadata)

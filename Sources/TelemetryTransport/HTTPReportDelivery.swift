@@ -73,25 +73,27 @@ public actor HTTPReportDelivery: ReportDelivery {
     public nonisolated var proxyInUse: Bool { proxyFlag.withLock { $0 } }
 
     /// Also after `shutdown()`: the report is then spooled for the next start.
-    public func submit(_ report: Report) async {
+    @discardableResult
+    public func submit(_ report: Report) async -> Bool {
         let type = report.type, id = report.messageId
         let body: [UInt8]
         do { body = Array(try report.jsonData()) } catch {
             logger.error("Cannot encode \(type.rawValue) report \(id): \(error); dropped",
                          metadata: .report(.dropped, type: type, messageId: id))
-            return
+            return false
         }
         if config.dryRun {
             logger.info("Dry run, not sent: \(type.rawValue) report \(id): \(String(decoding: body, as: UTF8.self))",
                         metadata: .report(.dryRun, type: type, messageId: id))
             record(SendRecord(at: Date(), result: .dryRun, messageId: id, detail: "DryRun=yes"), for: type)
-            return
+            return false
         }
         if !machine.acceptsReports {
             logger.notice("Telemetry is disabled: \(type.rawValue) report \(id) dropped, not sent",
                           metadata: .report(.dropped, type: type, messageId: id))
-            return
+            return false
         }
+        let spooled: Bool
         do {
             let added = try spool.add(body: body, type: type, messageId: id, maxReports: config.maxReports)
             logDiscards(added.discarded)
@@ -110,6 +112,7 @@ public actor HTTPReportDelivery: ReportDelivery {
                 logger.warning("Spool full (MaxReports=\(config.maxReports)): cannot drop the oldest unsent \(old.type.rawValue) report \(old.messageId): \(error); it stays queued",
                                metadata: TelemetryEvent.spoolDropFailed.metadata)
             }
+            spooled = true
         } catch {
             var m = TelemetryEvent.spoolError.metadata
             m["TELEMETRY_TYPE"] = .string(type.rawValue)
@@ -120,9 +123,11 @@ public actor HTTPReportDelivery: ReportDelivery {
                        metadata: m)
             spoolBroken = true
             memoryQueue.append((report, body))
+            spooled = false
         }
         wake.ring()
         notifyIfChanged()
+        return spooled
     }
 
     public func purge() async {

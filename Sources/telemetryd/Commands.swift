@@ -43,6 +43,11 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
     }
     let word = enable ? "enabled" : "disabled"
     let stateDirectory = Context.stateDirectory(cliOverride: global.stateDir, environment: env)
+    if !enable {
+        // The opt-out forgets the counter baselines even when no daemon runs to see it (the daemon forgets them
+        // too when it reloads or starts disabled): what the product counts from now on never leaves the host.
+        try? CounterLedger(stateDirectory: stateDirectory).forget()
+    }
     let before = (try? DaemonRecord.load(stateDirectory: stateDirectory)) ?? nil
     let reload = reloadService(configPath: loader.mainPath)
     print("Telemetry \(word): wrote \(path); \(reload.text)")

@@ -10,7 +10,8 @@ struct Export: AsyncParsableCommand {
             Prints every spooled report (oldest first), then a fresh keep-alive and diagnostics report, one JSON \
             document per line. Sends nothing, opens no connection and leaves the spool as it is. Carry the output to \
             the collector's host and load it with 'telemetry-collector import FILE'; the collector drops duplicates \
-            by messageId, so exporting twice is harmless.
+            by messageId, so exporting twice is harmless. The product's counters travel in the daemon's spooled \
+            diagnostics reports; the fresh one carries none and moves no baseline.
             """)
     @OptionGroup var global: GlobalOptions
 
@@ -20,6 +21,9 @@ struct Export: AsyncParsableCommand {
             throw CLIFailure.runtime("\(reason): nothing to export")
         }
         let builder = ctx.reportBuilder(identity: try ctx.identity())
+        // The fresh diagnostics report carries no counters (null) and moves no baseline: the increments go with the
+        // daemon's next diagnostics report, which is spooled and so printed by the next export. An exported counter
+        // that also went with the daemon's report would be counted twice.
         let reports = Spool(stateDirectory: ctx.stateDirectory).peek() + ReportType.allCases.map { builder.build($0) }
         var out = ""
         for report in reports {

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Systemd
 import TelemetryCore
 import TelemetryTransport
 import TelemetryWire
@@ -15,7 +16,8 @@ struct Send: AsyncParsableCommand {
         abstract: "Build and send one report now; exit 0 only when the collector accepted it (2xx).",
         discussion: """
             A manual check of the path to the collector: the report is not spooled and not retried, and the daemon's
-            schedule is not changed. The result shows in 'telemetryd status'.
+            schedule is not changed. The result shows in 'telemetryd status'. A diagnostics report carries the \
+            product's counter increments, and the baselines move only when the collector accepts it.
             """)
     @OptionGroup var global: GlobalOptions
 
@@ -31,11 +33,28 @@ struct Send: AsyncParsableCommand {
             let origin = ctx.loaded.origins["Telemetry.DryRun"]?.description ?? "the configuration"
             throw CLIFailure.runtime("DryRun=yes at \(origin): nothing sent ('telemetryd show' prints the report)")
         }
-        let report = ctx.reportBuilder(identity: try ctx.identity()).build(type)
+        let builder = ctx.reportBuilder(identity: try ctx.identity())
         // The outcome is told in one line below; the engine's own log lines only with TELEMETRYD_DEBUG=1.
         let logger = ctx.config.debug ? commandLogger() : Logger(label: "telemetryd") { _ in SwiftLogNoOpLogHandler() }
-        let outcome = await HTTPReportDelivery.sendOnce(
-            report, loaded: ctx.loaded, stateDirectory: ctx.stateDirectory, environment: ctx.environment, logger: logger)
+        let deliver = { (report: Report) async -> SendOutcome in
+            await HTTPReportDelivery.sendOnce(report, loaded: ctx.loaded, stateDirectory: ctx.stateDirectory,
+                                              environment: ctx.environment, logger: logger)
+        }
+        let report: Report
+        let outcome: SendOutcome
+        switch type {
+        case .keepalive:
+            report = builder.build(type)
+            outcome = await deliver(report)
+        case .diagnostics:
+            // The daemon's increments, moved only when the collector accepts them (CounterTransaction).
+            let sent = await CounterTransaction(stateDirectory: ctx.stateDirectory, logger: logger).sendOnce(
+                build: { builder.build(.diagnostics, counting: $0) }, deliver: deliver,
+                accepted: { if case .delivered = $0 { true } else { false } })
+            report = sent.report
+            outcome = sent.outcome
+            if let note = sent.note { StandardError.write("telemetryd: \(note)\n") }
+        }
         switch outcome {
         case .delivered(let status):
             print("Sent \(type.rawValue) report \(report.messageId) to \(ctx.config.endpoint): HTTP \(status)")

@@ -11,7 +11,8 @@ struct Show: AsyncParsableCommand {
         discussion: """
             Without --type, prints the keep-alive and then the diagnostics report, one JSON document each. With \
             product facts (FactsFile=), the diagnostics report carries the facts that would be sent, and every key \
-            left out is listed on stderr with its reason (never its value).
+            left out is listed on stderr with its reason (never its value). Counters show the increments that would \
+            go now; show moves no baseline.
             """
     )
 
@@ -31,8 +32,11 @@ struct Show: AsyncParsableCommand {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
         builder.probe = HostProbe(root: "/", logger: quiet)
+        // The increments that would go now, measured from the baselines as they are; nothing moves.
+        let basis = CounterTransaction(stateDirectory: ctx.stateDirectory, logger: quiet).basisWithoutMoving()
         for type in type.map({ [$0] }) ?? ReportType.allCases {
-            let (report, facts) = builder.buildWithFacts(type)
+            let built = builder.build(type, counting: basis)
+            let (report, facts) = (built.report, built.facts)
             let data: [UInt8]
             do {
                 data = Array(try report.jsonData(pretty: true))
@@ -40,8 +44,28 @@ struct Show: AsyncParsableCommand {
                 throw CLIFailure.runtime("could not encode the \(type.rawValue) report: \(error)")
             }
             print(String(decoding: data, as: UTF8.self))
-            if let facts { StandardError.write(Self.describe(facts, file: ctx.config.product.factsFile)) }
+            if let facts {
+                StandardError.write(Self.describe(facts, file: ctx.config.product.factsFile))
+                StandardError.write(Self.describe(counters: built.counters, basis: basis, facts: facts))
+            }
         }
+    }
+
+    /// What the counters would do, for stderr: how many are declared and since when the increments count, or why
+    /// there are none. Empty without declared counters.
+    static func describe(counters step: CounterStep?, basis: CounterBasis, facts: FactsOutcome) -> String {
+        guard let declared = facts.counters?.declared, !declared.isEmpty else { return "" }
+        guard let step, let increments = step.increments else {
+            if case .withheld = basis { return "telemetryd: counters: the counters file cannot be read; none would be sent\n" }
+            return ""
+        }
+        let firsts = declared.filter { name in
+            guard case .since(let b) = basis else { return false }
+            return step.next?.totals[name] != nil && b?.totals[name] == nil
+        }
+        var s = "telemetryd: counters: \(declared.count) declared, \(increments.count) grew in the last \(step.sinceSec ?? 0) s; nothing is moved by show"
+        if !firsts.isEmpty { s += "; first totals (baselines only, not sent): \(firsts.joined(separator: ", "))" }
+        return s + "\n"
     }
 
     /// What became of the facts file, for stderr: the status, then each dropped key and why.

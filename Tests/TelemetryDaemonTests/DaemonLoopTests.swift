@@ -16,7 +16,7 @@ actor RecordingDelivery: ReportDelivery {
     func run() async {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
-    func submit(_ report: Report) async { submitted.append(report) }
+    func submit(_ report: Report) async -> Bool { submitted.append(report); return true }
     func purge() async { purges += 1 }
     func reconfigure(_ loaded: LoadedConfig) async { reconfigured.append(loaded) }
     func queuedCount() async -> Int { statusPolls += 1; return submitted.count }

@@ -14,6 +14,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case payload
     case collectorUnreachable, collectorReachable, credentialRefused
     case factsDropped, productFileProblem
+    case countersNotRecorded, countersRecovered
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -57,6 +58,8 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .credentialRefused: "689ddaf62dfd4799bd190af8daf1d58e"
         case .factsDropped: "c88c0ed2392247d0930d63c4d345e23a"
         case .productFileProblem: "284947edcdf04ca786584981321fb72e"
+        case .countersNotRecorded: "cf994b3a50fa4189bcdf535ea0e32ba1"
+        case .countersRecovered: "48f9b04e4195493abee6efef2f7aac72"
         }
     }
 

@@ -52,14 +52,19 @@ public struct FactsOutcome: Sendable, Equatable {
     public var status: FactsStatus
     /// The facts to send; nil unless `status` is `ok`.
     public var facts: [String: FactValue]?
+    /// The running totals of the schema's counters; nil unless `status` is `ok` and a schema was read. Counters are
+    /// never facts: `CounterRules` turns them into increments.
+    public var counters: CounterReading?
     /// Keys left out, sorted by key.
     public var dropped: [DroppedFact]
     /// Why the whole file was refused (`missing`, `stale`, `invalid`), for the log; never file content.
     public var problem: String?
 
-    public init(status: FactsStatus, facts: [String: FactValue]? = nil, dropped: [DroppedFact] = [], problem: String? = nil) {
+    public init(status: FactsStatus, facts: [String: FactValue]? = nil, counters: CounterReading? = nil,
+                dropped: [DroppedFact] = [], problem: String? = nil) {
         self.status = status
         self.facts = facts
+        self.counters = counters
         self.dropped = dropped
         self.problem = problem
     }

@@ -7,7 +7,9 @@ import TelemetryWire
 /// - keys: `^[a-z][A-Za-z0-9_]{0,63}$`, at most 64 of them (the first 64 valid keys in byte order), one level;
 /// - values: booleans and finite numbers always; strings only where the schema declares the key with an `enum`,
 ///   and only a listed value;
-/// - with a schema, undeclared keys and values outside the declared type or range are dropped.
+/// - with a schema, undeclared keys and values outside the declared type or range are dropped;
+/// - a key the schema declares `{"type": "counter"}` is a running total (a whole number from 0 to 2^53-1), kept apart
+///   in `FactsOutcome.counters` and never sent as a fact; at most 64 counters.
 public enum FactsRules {
     public static let maxFileSize = 16 * 1024
     public static let maxKeys = 64
@@ -53,12 +55,25 @@ public enum FactsRules {
             return FactsOutcome(status: .invalid, problem: "not a JSON object")
         }
         var facts: [String: FactValue] = [:]
+        var counters = schema.map { CounterReading(declared: $0.counters) }
         var dropped: [DroppedFact] = []
         for key in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             guard let input = object[key] else { continue }
             guard isValidKey(key) else {
                 // An invalid key is reported by a safe stand-in: the key itself may be anything.
                 dropped.append(DroppedFact(key: safeKeyName(key), reason: "key does not match \(keyPattern)"))
+                continue
+            }
+            // A declared counter is a running total, never a fact: it goes to the counter rules or nowhere.
+            if let schema, schema.facts[key]?.type == .counter {
+                guard schema.counters.contains(key) else {
+                    dropped.append(DroppedFact(key: key, reason: "more than \(FactsSchema.maxCounters) counters"))
+                    continue
+                }
+                switch acceptCounter(input) {
+                case .success(let total): counters?.totals[key] = total
+                case .failure(let why): dropped.append(DroppedFact(key: key, reason: why.text))
+                }
                 continue
             }
             switch accept(key, input, schema: schema) {
@@ -72,7 +87,20 @@ public enum FactsRules {
                 dropped.append(DroppedFact(key: key, reason: why.text))
             }
         }
-        return FactsOutcome(status: .ok, facts: facts, dropped: dropped)
+        return FactsOutcome(status: .ok, facts: facts, counters: counters, dropped: dropped)
+    }
+
+    /// A counter's running total: a whole number from 0 to 2^53-1 (`12.0` is taken as 12).
+    static func acceptCounter(_ input: FactInput) -> Result<Int, Reason> {
+        let refused = Reason(text: "a counter must be a whole number from 0 to \(CounterReading.maxTotal)")
+        switch input {
+        case .integer(let i) where i >= 0 && i <= CounterReading.maxTotal:
+            return .success(Int(i))
+        case .number(let x) where x.rounded() == x && x >= 0 && x <= Double(CounterReading.maxTotal):
+            return .success(Int(x))
+        default:
+            return .failure(refused)
+        }
     }
 
     struct Reason: Error { var text: String }

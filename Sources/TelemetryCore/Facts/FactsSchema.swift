@@ -8,13 +8,17 @@ import TelemetryWire
 /// The vendor's declaration of allowed facts (`FactsSchema=`, by default `/usr/lib/telemetryd/facts.schema.json`):
 ///
 ///     {"facts": {"edition": {"type": "string", "enum": ["oss", "enterprise"]},
-///                "clusterNodes": {"type": "integer", "minimum": 0}}}
+///                "clusterNodes": {"type": "integer", "minimum": 0},
+///                "flowsExecuted": {"type": "counter"}}}
+///
+/// A `counter` is a running total the product keeps (README, "Product counters"): never sent as a fact, only as the
+/// increments of `data.counters`. At most `maxCounters` of them count (the first in byte order); the rest are dropped.
 ///
 /// Only the keywords below are understood; an unknown keyword or type makes the schema unusable (better no facts than
 /// facts checked against rules the vendor did not mean).
 public struct FactsSchema: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, Decodable {
-        case boolean, integer, number, string
+        case boolean, integer, number, string, counter
     }
 
     public struct Declaration: Sendable, Equatable {
@@ -26,10 +30,20 @@ public struct FactsSchema: Sendable, Equatable {
 
     public static let maxEnumValues = 32
     public static let maxEnumValueLength = TextLimit.factValue
+    /// At most this many counters are counted (report-v1's `data.counters` has at most 64 keys).
+    public static let maxCounters = 64
 
     public var facts: [String: Declaration]
 
-    public init(facts: [String: Declaration]) { self.facts = facts }
+    /// The declared counters that count: the first `maxCounters` names in byte order (so the choice depends on the
+    /// schema alone, never on what the product wrote).
+    public let counters: [String]
+
+    public init(facts: [String: Declaration]) {
+        self.facts = facts
+        counters = Array(facts.filter { $0.value.type == .counter }.keys
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.prefix(Self.maxCounters))
+    }
 
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
@@ -74,7 +88,7 @@ public struct FactsSchema: Sendable, Equatable {
         } catch let invalid as Invalid {
             throw invalid
         } catch {
-            throw Invalid(description: "not a facts schema: expected {\"facts\": {\"key\": {\"type\": \"boolean|integer|number|string\", …}}}")
+            throw Invalid(description: "not a facts schema: expected {\"facts\": {\"key\": {\"type\": \"boolean|integer|number|string|counter\", …}}}")
         }
         var out: [String: Declaration] = [:]
         for (key, e) in file.facts {

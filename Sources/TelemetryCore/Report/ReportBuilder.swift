@@ -61,7 +61,22 @@ public struct ReportBuilder: Sendable {
         buildWithFacts(type, now: now, messageId: messageId, monotonicNowMicroseconds: monotonicNowMicroseconds).report
     }
 
-    /// The report and, for diagnostics, what the facts rules made of the product's file (for `show`).
+    /// A diagnostics report with `data.counters` measured from `basis`, the facts outcome and what the counters do
+    /// (`CounterTransaction` moves the baselines; `show` only prints). Keep-alives and `.withheld` carry none.
+    public func build(
+        _ type: ReportType,
+        counting basis: CounterBasis,
+        now: Date = Date(),
+        messageId: String = UUID().uuidString.lowercased(),
+        monotonicNowMicroseconds: UInt64 = Monotonic.nowMicroseconds()
+    ) -> BuiltReport {
+        let (report, facts) = buildWithFacts(type, now: now, messageId: messageId, monotonicNowMicroseconds: monotonicNowMicroseconds)
+        guard let facts, case .since(let baselines) = basis else { return BuiltReport(report: report, facts: facts, counters: nil) }
+        let step = CounterRules.step(baselines: baselines, facts: facts, now: report.timestamp)
+        return BuiltReport(report: report.carrying(step), facts: facts, counters: step)
+    }
+
+    /// The report and, for diagnostics, what the facts rules made of the product's file (for `show`). Counters null.
     public func buildWithFacts(
         _ type: ReportType,
         now: Date = Date(),

@@ -6,8 +6,11 @@ import TelemetryWire
 public protocol ReportDelivery: Sendable {
     /// The delivery worker: attempts and retries until cancelled.
     func run() async
-    /// Hands over a freshly built report: spooled before its first attempt (or only logged on dry run).
-    func submit(_ report: Report) async
+    /// Hands over a freshly built report: spooled before its first attempt (or only logged on dry run). True once
+    /// the report is durable in the spool (the counter baselines it moves may then stop tracking it); false when it
+    /// was only logged, dropped or kept in memory.
+    @discardableResult
+    func submit(_ report: Report) async -> Bool
     /// Opt-out: deletes the spool and abandons anything in flight.
     func purge() async
     /// A new configuration (endpoint, proxy, CA, timeouts, spool bound) applies from the next attempt.

@@ -20,3 +20,10 @@ extension Spool {
         }
     }
 }
+
+extension Spool {
+    /// Whether a report with this `messageId` waits in the spool; file names only, nothing is read or deleted.
+    public func contains(messageId: String) -> Bool {
+        Directory.names(directory).contains { SpoolEntry(fileName: $0)?.messageId == messageId }
+    }
+}
