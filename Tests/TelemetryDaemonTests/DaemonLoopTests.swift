@@ -159,10 +159,13 @@ struct DaemonLoopTests {
         let daemon = makeDaemon(delivery)
         let task = Task { try await daemon.run() }
         #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        let ledger = CounterLedger(stateDirectory: dir + "/state")
+        try ledger.save(CounterLedgerRecord(baselines: CounterBaselines(since: Date(), totals: ["flows": 9])))
         try writeConfig(Self.fast + "Enable=no\n")
         daemon.requestReload()
         #expect(await delivery.waitUntil { $0.purges == 1 })
         #expect(await delivery.reconfigured.last?.config.enable == false)
+        #expect(try AtomicFile.read(ledger.path) == nil, "the opt-out forgot the counter baselines (before the purge)")
         task.cancel()
         try await task.value
         #expect(await delivery.submitted.count == 2)
@@ -209,10 +212,13 @@ struct DaemonLoopTests {
 
     @Test func disabledAtStartPurgesAndBuildsNothing() async throws {
         try writeConfig(Self.fast + "Enable=no\n")
+        let ledger = CounterLedger(stateDirectory: dir + "/state")
+        try ledger.save(CounterLedgerRecord(baselines: CounterBaselines(since: Date(), totals: ["flows": 9])))
         let delivery = RecordingDelivery()
         let daemon = makeDaemon(delivery)
         let task = Task { try await daemon.run() }
         #expect(await delivery.waitUntil { $0.purges == 1 })
+        #expect(try AtomicFile.read(ledger.path) == nil, "started disabled: the counter baselines are forgotten")
         // A reload is handled only after a pass of the loop is over, so once it reaches delivery the first pass,
         // the one that would build the reports due at a first start, has run.
         daemon.requestReload()

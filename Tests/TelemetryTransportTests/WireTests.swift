@@ -130,4 +130,14 @@ import ConfigGrammar
         #expect((keepalive["properties"] as? [String: Any])?["agentUptimeSec"] as? Int == 3)
         #expect(try SegmentTrack.wireBody(body, format: .telemetryd) == body)
     }
+
+    @Test func segmentCarriesCountersInProperties() throws {
+        let report = makeReport(.diagnostics).carrying(CounterStep(increments: ["flowsExecuted": 412], sinceSec: 21600, next: nil))
+        let call = try JSONSerialization.jsonObject(with: Data(try SegmentTrack.body(fromReport: Array(report.jsonData())))) as! [String: Any]
+        let props = try #require(call["properties"] as? [String: Any])
+        #expect(props["counters"] as? [String: Int] == ["flowsExecuted": 412])
+        #expect(props["countersSinceSec"] as? Int == 21600)
+        let withheld = try JSONSerialization.jsonObject(with: Data(try SegmentTrack.body(fromReport: Array(makeReport(.diagnostics).jsonData())))) as! [String: Any]
+        #expect((withheld["properties"] as? [String: Any])?["counters"] is NSNull, "null, as in the report")
+    }
 }
