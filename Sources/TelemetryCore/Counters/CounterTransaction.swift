@@ -72,7 +72,8 @@ public struct CounterTransaction: Sendable {
         case .some(.none):
             break   // a problem with the ledger, logged once
         case .none:
-            logger.info("Counters not sent in this diagnostics report: a `telemetryd send` is sending them now; the next report carries what it leaves")
+            logger.info("Counters not sent in this diagnostics report: a `telemetryd send` is sending them now; the next report carries what it leaves",
+                        metadata: TelemetryEvent.countersNotRecorded.metadata)
         }
         let report = build(.withheld).report
         await delivery.submit(report)
