@@ -27,14 +27,22 @@ extension Dashboard {
         s += "<p class=\"note\">Product facts of the \(Format.count(day.activeInstalls)) installs active on \(day.date), each by its last diagnostics report (else its last known facts).</p>\n"
 
         if !booleans.isEmpty {
-            let dates = summary.days.map(\.date)
+            let buckets = DayBuckets(days: summary.days.count, max: Sparkline.maxPoints)
+            let labels = buckets.ranges.map { DayBuckets.label($0, summary.days) }
             var t = "<div class=\"scroll\"><table class=\"numbers facts\" id=\"table-booleans\"><thead><tr><th>Fact</th><th>On</th><th>Installs on</th><th>Installs reporting it</th><th>Share on over the days</th></tr></thead><tbody>"
             for b in booleans.prefix(maxTableRows) {
-                let points: [(share: Double, text: String)?] = summary.days.map { d in
-                    guard case .boolean(let n, let on)? = d.facts[b.key], n > 0 else { return nil }
-                    return (Double(on) / Double(n), "\(Format.percent(on, of: n)) on (\(Format.count(on)) of \(Format.count(n)))")
+                let points: [(share: Double, text: String)?] = buckets.ranges.map { range in
+                    var n = 0, on = 0
+                    for d in summary.days[range] {
+                        if case .boolean(let dn, let don)? = d.facts[b.key] { n += dn; on += don }
+                    }
+                    guard n > 0 else { return nil }
+                    // Over several days: the share of install-days, each install counted once a day.
+                    let of = range.count == 1 ? "\(Format.count(on)) of \(Format.count(n))" : "\(Format.count(on)) of \(Format.count(n)) install-days"
+                    return (Double(on) / Double(n), "\(Format.percent(on, of: n)) on (\(of))")
                 }
-                let spark = Sparkline().shares(points, days: dates, label: "Share of installs with \(b.key) on, per day",
+                let per = buckets.size == 1 ? "per day" : "per \(buckets.size) days"
+                let spark = Sparkline().shares(points, labels: labels, label: "Share of installs with \(b.key) on, \(per)",
                                                id: "svg-boolean-\(anchor(b.key))", color: Palette.active)
                 t += "<tr id=\"boolean-\(HTML.escape(anchor(b.key)))\"><td class=\"key\">\(HTML.escape(b.key))</td><td class=\"share\">\(Format.percent(b.on, of: b.installs))</td>"
                 t += "<td>\(Format.count(b.on))</td><td>\(Format.count(b.installs))</td><td>\(spark)</td></tr>"

@@ -6,6 +6,8 @@ import CollectorSummary
 extension Dashboard {
     /// Counters drawn as a chart over the days (the most used over the range); the table lists the rest.
     static let maxCounterCharts = 12
+    /// Bars of a counter's chart; longer ranges are grouped into as many bars of several days.
+    static let maxCounterBars = 120
 
     static func usage(_ summary: Summary, _ view: DashboardView) -> String {
         var s = "<section class=\"part\" id=\"usage\" aria-labelledby=\"usage-title\"><h2 id=\"usage-title\">Usage</h2>\n"
@@ -27,17 +29,26 @@ extension Dashboard {
         t += "</tbody></table></div>" + tooMany(keys.count, "counters")
         s += card("usage", "Counters <span class=\"on\">\(day.date), of \(Format.count(day.activeInstalls)) active installs</span>", wide: true, t)
 
-        let chart = TimeSeriesChart(days: summary.days.map(\.date), width: 560, height: 200, left: 52, right: 10, top: 12, bottom: 28)
+        // A bar a day up to maxCounterBars days, else a bar per group of days (DayBuckets).
+        let buckets = DayBuckets(days: summary.days.count, max: maxCounterBars)
+        let per = buckets.size == 1 ? "per day" : "per \(buckets.size) days"
+        let chart = TimeSeriesChart(days: buckets.ranges.map { summary.days[$0.lowerBound].date },
+                                    width: 560, height: 200, left: 52, right: 10, top: 12, bottom: 28)
         for (i, key) in keys.prefix(maxCounterCharts).enumerated() {
-            let values = summary.days.map { $0.counters[key]?.increments ?? 0 }
+            let values = buckets.ranges.map { r in summary.days[r].reduce(0) { $0 + ($1.counters[key]?.increments ?? 0) } }
             let id = anchor(key)
             let today = day.counters[key] ?? CounterSummary()
-            let svg = chart.columns(values, label: "Increments of \(key) per day", id: "svg-counter-\(id)", color: Palette.color(i)) { j in
-                let c = summary.days[j].counters[key] ?? CounterSummary()
-                return "\(summary.days[j].date): \(Format.count(c.increments)) increments by \(Format.count(c.installs)) installs (\(Format.percent(c.installs, of: summary.days[j].activeInstalls)) of active)"
+            let svg = chart.columns(values, label: "Increments of \(key) \(per)", id: "svg-counter-\(id)", color: Palette.color(i)) { j in
+                let r = buckets.ranges[j]
+                guard r.count == 1 else {
+                    let most = summary.days[r].map { $0.counters[key]?.installs ?? 0 }.max() ?? 0
+                    return "\(DayBuckets.label(r, summary.days)): \(Format.count(values[j])) increments; at most \(Format.count(most)) installs a day"
+                }
+                let d = summary.days[r.lowerBound], c = d.counters[key] ?? CounterSummary()
+                return "\(d.date): \(Format.count(c.increments)) increments by \(Format.count(c.installs)) installs (\(Format.percent(c.installs, of: d.activeInstalls)) of active)"
             }
             let note = "<p class=\"note\">On \(day.date): <b>\(Format.count(today.increments))</b> increments by <b>\(Format.count(today.installs))</b> installs, \(Format.percent(today.installs, of: day.activeInstalls)) of the active installs; per install p50 \(Format.number(today.p50)), p95 \(Format.number(today.p95)).</p>"
-            s += card("counter-\(id)", "\(HTML.escape(key)) <span class=\"on\">increments per day</span>", wide: false, svg + note)
+            s += card("counter-\(id)", "\(HTML.escape(key)) <span class=\"on\">increments \(per)</span>", wide: false, svg + note)
         }
 
         if view.versions.count > 1 {

@@ -130,6 +130,39 @@ struct DashboardFeaturesTests {
         #expect(!Dashboard.render(s).contains("id=\"filters\""))
     }
 
+    @Test func longRangesAreGroupedSoThePageStaysSmall() {
+        // Ten years, 100 booleans and 100 counters: each sparkline at most 60 points, each counter chart 120 bars.
+        let d0 = UTCDay("2016-12-01")!
+        var days = (0..<3660).map { DaySummary(date: d0.adding(days: $0), activeInstalls: 10) }
+        for i in days.indices {
+            for k in 0..<100 {
+                days[i].facts["b\(k)"] = .boolean(installs: 10, isTrue: (i + k) % 11)
+                days[i].counters["c\(k)"] = CounterSummary(increments: 1, installs: 1)
+            }
+        }
+        let html = Dashboard.render(Summary(activeInstalls: 10, days: days, clusters: ClusterSummary()))
+        let spark = html.range(of: #"id="svg-boolean-b0""#).map { String(html[$0.lowerBound...]) } ?? ""
+        let one = String(spark[..<(spark.range(of: "</svg>")?.lowerBound ?? spark.endIndex)])
+        #expect(one.components(separatedBy: "<rect class=\"hover\"").count - 1 == 60)
+        // 61 days a point, the last ending today.
+        #expect(one.contains("<title>\(days[3660 - 61].date) to \(days[3659].date): "))
+        let chart = html.range(of: #"id="svg-counter-c0""#).map { String(html[$0.lowerBound...]) } ?? ""
+        let bars = String(chart[..<(chart.range(of: "</svg>")?.lowerBound ?? chart.endIndex)])
+        #expect(bars.components(separatedBy: "<rect class=\"bar\"").count - 1 == 119)
+        // 31 days a bar: 31 increments of 1.
+        #expect(bars.contains("<title>\(days[3660 - 31].date) to \(days[3659].date): 31 increments; at most 1 installs a day</title>"))
+        #expect(html.contains("increments per 31 days"))
+        #expect(html.utf8.count < 4_000_000)
+    }
+
+    @Test func dayBuckets() {
+        #expect(DayBuckets(days: 30, max: 60).ranges == (0..<30).map { $0..<($0 + 1) })
+        #expect(DayBuckets(days: 7, max: 3).ranges == [0..<1, 1..<4, 4..<7])
+        #expect(DayBuckets(days: 3660, max: 120).ranges.count == 119)
+        #expect(DayBuckets(days: 3660, max: 120).ranges.last == 3629..<3660)
+        #expect(DayBuckets(days: 1, max: 60).size == 1)
+    }
+
     @Test func helpers() {
         #expect(Format.number(0) == "0")
         #expect(Format.number(3) == "3")
