@@ -4,6 +4,8 @@ extension Dashboard {
     /// Products listed as links; more than this and the picker is a GET form with a list (it posts nowhere: the CSP's
     /// `form-action 'self'` allows it, and it works without JavaScript).
     static let maxProductLinks = 12
+    /// Products offered in the form's list: names come from reports, so the list is bounded like every breakdown.
+    static let maxProductOptions = 200
 
     /// The product picker (when more than one product reports, or a product is picked) and the version in force,
     /// each with a way back to all. Plain links: a view of the page is a URL to keep or share.
@@ -24,10 +26,15 @@ extension Dashboard {
             } else {
                 s += "<form method=\"get\" id=\"product-form\"><input type=\"hidden\" name=\"days\" value=\"\(days)\">"
                 s += "<select name=\"product\" aria-label=\"Product\"><option value=\"\">all products</option>"
-                for p in products {
+                var offered = Array(products.prefix(maxProductOptions))
+                if let p = filter.product, !offered.contains(p) { offered.append(p) }
+                for p in offered {
                     s += "<option value=\"\(HTML.escape(p))\"\(filter.product == p ? " selected" : "")>\(HTML.escape(p))</option>"
                 }
                 s += "</select> <button type=\"submit\">Show</button></form>"
+                if products.count > maxProductOptions {
+                    s += " <span class=\"note\">\(Format.count(products.count - maxProductOptions)) more products: ask for one with ?product=NAME</span>"
+                }
             }
             s += "</div>"
         }

@@ -125,6 +125,11 @@ struct DashboardFeaturesTests {
         let many = Dashboard.render(s, view: DashboardView(filter: SummaryFilter(product: "product-3")))
         #expect(many.contains(#"<form method="get" id="product-form"><input type="hidden" name="days" value="3">"#))
         #expect(many.contains(#"<option value="product-3" selected>product-3</option>"#))
+        // Names come from reports: the list is bounded too, the one picked always offered.
+        s.products = (0..<1000).map { "p\($0)" }
+        let huge = Dashboard.render(s, view: DashboardView(filter: SummaryFilter(product: "p999")))
+        #expect(huge.components(separatedBy: "<option ").count - 1 == Dashboard.maxProductOptions + 2)
+        #expect(huge.contains(#"<option value="p999" selected>"#) && huge.contains("800 more products"))
         // One product and no filter: nothing to pick.
         s.products = ["acme-db"]
         #expect(!Dashboard.render(s).contains("id=\"filters\""))
