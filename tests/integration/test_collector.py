@@ -123,7 +123,10 @@ def test_daemons_to_collector_summary_api_and_metrics_agree(make_collector, make
     assert f'active installs on {today["date"]}: 3' in table.stdout.decode()
 
     m = metrics(c)
-    assert m[("telemetry_active_installs", (("product_version", version),))] == 3
+    # Each install under its own product (the one product the daemons report, or "unknown" without one); a store
+    # that lists no products (before it filters by product) has everything under "unknown".
+    product = (diag.get("product") or {}).get("name") if api["products"] else None
+    assert m[("telemetry_active_installs", (("product", product or "unknown"), ("product_version", version)))] == 3
     assert m[("telemetry_active_installs_by_os", (("os", os_label),))] == 3
     assert m[("telemetry_reports_total", (("result", "new"),))] == 6
     assert m[("telemetry_reports_total", (("result", "duplicate"),))] == 0

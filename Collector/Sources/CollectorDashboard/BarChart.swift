@@ -18,7 +18,7 @@ struct BarChart {
         let peak = max(rows.map(\.count).max() ?? 0, 1)
         let barSpace = width - labelWidth - valueWidth
         var s = """
-            <svg class="chart bars" id="\(id)" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
+            <svg class="chart bars" id="\(HTML.escape(id))" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
             aria-label="\(HTML.escape(label))" xmlns="http://www.w3.org/2000/svg">
             """
         for (i, row) in rows.enumerated() {
@@ -46,7 +46,7 @@ struct BarChart {
         let band = (width - 2 * side) / Double(max(columns.count, 1))
         let barW = min(44, band * 0.7)
         var s = """
-            <svg class="chart bars" id="\(id)" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
+            <svg class="chart bars" id="\(HTML.escape(id))" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
             aria-label="\(HTML.escape(label))" xmlns="http://www.w3.org/2000/svg">
             """
         for (i, c) in columns.enumerated() {

@@ -37,6 +37,21 @@ extension Dashboard {
         table.numbers th,table.numbers td{padding:2px 10px;border-bottom:1px solid var(--line);text-align:right}
         table.numbers th:first-child,table.numbers td:first-child{text-align:left}
         .note{color:var(--muted);font-size:13px;margin:4px 0 0}
+        .filters{display:flex;flex-wrap:wrap;gap:6px 22px;align-items:center;padding:2px 28px 6px;font-size:14px}
+        .filters .k{color:var(--muted);font-size:13px;text-transform:uppercase;letter-spacing:.04em;margin-right:4px}
+        .chip{display:inline-block;padding:2px 10px;margin:2px 0;border:1px solid var(--line);border-radius:999px;background:var(--card);text-decoration:none;overflow-wrap:anywhere}
+        .chip.on{background:#0b63a8;border-color:#0b63a8;color:#fff}
+        .part{grid-column:1/-1;display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:14px;margin-top:8px;min-width:0}
+        .part>h2{grid-column:1/-1;margin:8px 0 0;font-size:19px;letter-spacing:-.01em}
+        .part>.note{grid-column:1/-1;margin:0}
+        figcaption{overflow-wrap:anywhere}
+        .scroll{overflow-x:auto;max-width:100%}
+        table.facts td.key{max-width:34ch;overflow-wrap:anywhere;font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px}
+        table.facts td.none{color:var(--muted)}
+        table.numbers .share{color:var(--muted)}
+        table.numbers td.share{color:var(--ink);font-weight:600}
+        table.numbers th a{font-weight:600}
+        svg.spark{display:block;width:160px;height:30px}
         footer{padding:4px 28px 28px;color:var(--muted);font-size:13px;max-width:980px}
         a{color:#0b63a8}
         """

@@ -9,8 +9,11 @@ public enum Dashboard {
     /// Rows of a breakdown; the rest are summed as `other`.
     static let maxRows = 8
 
-    public static func render(_ summary: Summary) -> String {
+    /// The page of `summary` (already filtered as `view.filter` says and capped at MaxDistinctValues=).
+    public static func render(_ summary: Summary, view: DashboardView = DashboardView()) -> String {
         let days = summary.days
+        let narrowed = HTML.escape(scope(view.filter))
+        let api = "api/v1/summary" + PageLink.query(days: days.count, filter: view.filter)
         let last = days.last ?? DaySummary(date: UTCDay(daysSinceEpoch: 0))
         let dates = days.map(\.date)
         let newWeek = days.suffix(7).reduce(0) { $0 + $1.newInstalls }
@@ -23,15 +26,15 @@ public enum Dashboard {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>telemetry-collector: \(Format.count(summary.activeInstalls)) active installs</title>
+            <title>telemetry-collector: \(Format.count(summary.activeInstalls)) active installs\(narrowed)</title>
             <style>\(style)</style>
             </head>
             <body>
             <header>
             <h1>telemetry-collector</h1>
-            <p class="sub">Installs reporting through telemetryd, per UTC day, \(HTML.escape(range)) (\(days.count) \(days.count == 1 ? "day" : "days"))</p>
+            <p class="sub">Installs\(narrowed) reporting through telemetryd, per UTC day, \(HTML.escape(range)) (\(days.count) \(days.count == 1 ? "day" : "days"))</p>
             </header>
-            <section class="tiles">
+            \(filters(summary, view))<section class="tiles">
             \(tile("active", "Active installs", summary.activeInstalls, "on \(last.date)"))
             \(tile("new", "New installs", newWeek, "in the last \(min(7, days.count)) days"))
             \(tile("lost", "Lost installs", lostTotal, "silent for 7 days or more, by last day seen"))
@@ -63,7 +66,9 @@ public enum Dashboard {
                          let parts = versions.reversed().filter { $0.values[i] > 0 }.map { "\($0.label) \(Format.count($0.values[i]))" }
                          return "\(days[i].date): " + (parts.isEmpty ? "no installs" : parts.joined(separator: ", "))
                      },
-                     footer: versionTable(days, versions))
+                     footer: versionTable(days, versions) { version in
+                         PageLink.href(days: days.count, filter: SummaryFilter(product: view.filter.product, version: version))
+                     })
 
         let bars = BarChart()
         let breakdowns: [(String, String, [String: Int], [String]?)] = [
@@ -87,10 +92,13 @@ public enum Dashboard {
                                    id: "svg-clusters", color: Palette.color(8), unit: "installs per cluster")
                      + "<p class=\"note\">\(Format.count(summary.clusters.count)) clusters (a cluster ID shared by two or more installs) with \(Format.count(summary.clusters.installs)) installs.</p>")
 
+        html += features(summary, view)
+        html += usage(summary, view)
+
         html += """
             </main>
             <footer>
-            <p>An install is <b>active</b> on a UTC day when a report with its instance ID arrived that day; <b>new</b> on the day of its first report; <b>lost</b> on the day it was last seen, once 7 days have passed without a report. Breakdowns count each active install once, by what its reports said that day (else the last known value). The same numbers as JSON: <a href="api/v1/summary?days=\(days.count)">/api/v1/summary?days=\(days.count)</a>; Prometheus: <a href="metrics">/metrics</a>.</p>
+            <p>An install is <b>active</b> on a UTC day when a report with its instance ID arrived that day; <b>new</b> on the day of its first report; <b>lost</b> on the day it was last seen, once 7 days have passed without a report. Breakdowns count each active install once, by what its reports said that day (else the last known value). Features count each active install once by its last known facts; usage counts counter increments on the day they arrive. The same numbers as JSON: <a href="\(HTML.escape(api))">/\(HTML.escape(api))</a>; Prometheus: <a href="metrics">/metrics</a>.</p>
             </footer>
             </body>
             </html>
@@ -157,14 +165,20 @@ public enum Dashboard {
         return series
     }
 
-    static func versionTable(_ days: [DaySummary], _ series: [VersionSeries]) -> String {
+    /// The numbers of the versions chart; each version's heading links (`href`) to the page narrowed to it (not the
+    /// `other` and `unknown` columns, which are no version).
+    static func versionTable(_ days: [DaySummary], _ series: [VersionSeries], href: (String) -> String) -> String {
         let cols = series.reversed()
-        var s = "<details><summary>Numbers per day and version</summary><table class=\"numbers\" id=\"table-versions\"><thead><tr><th>Day</th>"
-        s += cols.map { "<th>\(HTML.escape($0.label))</th>" }.joined() + "</tr></thead><tbody>"
+        var s = "<details><summary>Numbers per day and version (a version’s link narrows the page to it)</summary><div class=\"scroll\"><table class=\"numbers\" id=\"table-versions\"><thead><tr><th>Day</th>"
+        s += cols.map { c in
+            c.key == Buckets.other || c.key == Buckets.unknown
+                ? "<th>\(HTML.escape(c.label))</th>"
+                : "<th><a class=\"version\" \(href(c.key))>\(HTML.escape(c.label))</a></th>"
+        }.joined() + "</tr></thead><tbody>"
         for i in days.indices.reversed() {
             s += "<tr><td>\(days[i].date)</td>" + cols.map { "<td>\(Format.count($0.values[i]))</td>" }.joined() + "</tr>"
         }
-        return s + "</tbody></table></details>"
+        return s + "</tbody></table></div></details>"
     }
 
     /// A breakdown's rows: in `order` when given (buckets), else by count; `other` sums what does not fit (with

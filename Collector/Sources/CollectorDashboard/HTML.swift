@@ -41,6 +41,31 @@ enum Format {
         return "\(tenths / 10).\(tenths % 10)%"
     }
 
+    /// A fact's number or a percentile: whole numbers grouped (`1,234`), others with two decimals from 1 up
+    /// (`12.35`), three significant digits below 1 (`0.00123`), trailing zeros dropped; beyond 1e15 Swift's own form.
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return x.isNaN ? "n/a" : (x < 0 ? "-∞" : "∞") }
+        let m = x.magnitude
+        guard m < 1e15 else { return "\(x)" }
+        let sign = x < 0 ? "-" : ""
+        if m == m.rounded() { return sign + count(Int(m)) }
+        var decimals = 2
+        if m < 1 {
+            decimals = 3
+            var v = m * 10
+            while v < 1, decimals < 15 { v *= 10; decimals += 1 }
+        }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (m * scale).rounded()
+        guard scaled > 0 else { return "0" }
+        let whole = Int((scaled / scale).rounded(.down))
+        var frac = String(Int(scaled - Double(whole) * scale))
+        frac = String(repeating: "0", count: max(0, decimals - frac.count)) + frac
+        while frac.hasSuffix("0") { frac.removeLast() }
+        return sign + count(whole) + (frac.isEmpty ? "" : "." + frac)
+    }
+
     /// An SVG coordinate: at most one decimal, no exponent.
     static func coord(_ x: Double) -> String {
         let tenths = (x * 10).rounded()

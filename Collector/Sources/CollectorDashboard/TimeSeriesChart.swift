@@ -15,7 +15,7 @@ struct TimeSeriesChart {
 
     private func open(_ label: String, id: String) -> String {
         """
-        <svg class="chart" id="\(id)" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
+        <svg class="chart" id="\(HTML.escape(id))" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
         aria-label="\(HTML.escape(label))" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
         """
     }
@@ -91,6 +91,19 @@ struct TimeSeriesChart {
             }
         }
         s += "<line class=\"baseline\" x1=\"\(Format.coord(left))\" x2=\"\(Format.coord(width - right))\" y1=\"\(Format.coord(mid))\" y2=\"\(Format.coord(mid))\"/>"
+        return s + hoverBands(describe) + "</svg>"
+    }
+
+    /// One bar a day from a zero baseline, e.g. a counter's daily increments.
+    func columns(_ values: [Int], label: String, id: String, color: String, describe: (Int) -> String) -> String {
+        let scale = ChartScale(maximum: values.max() ?? 0)
+        let y = { (v: Int) in top + plotHeight * (1 - Double(v) / Double(scale.max)) }
+        var s = open(label, id: id) + axes(scale, y: y)
+        let w = max(1, band * 0.72)
+        for (i, v) in values.enumerated() where v > 0 {
+            s += "<rect class=\"bar\" fill=\"\(color)\" x=\"\(Format.coord(x(i) - w / 2))\" y=\"\(Format.coord(y(v)))\" width=\"\(Format.coord(w))\" height=\"\(Format.coord(y(0) - y(v)))\"/>"
+        }
+        s += "<line class=\"baseline\" x1=\"\(Format.coord(left))\" x2=\"\(Format.coord(width - right))\" y1=\"\(Format.coord(y(0)))\" y2=\"\(Format.coord(y(0)))\"/>"
         return s + hoverBands(describe) + "</svg>"
     }
 

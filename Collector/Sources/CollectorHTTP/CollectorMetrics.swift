@@ -40,13 +40,22 @@ public final class CollectorMetrics: Sendable {
     public static let summaryDays = SummaryAssembler.lostAfterDays + 1
 
     /// The counters, then gauges of `summary` (nil: the database did not answer; only `telemetry_database_up 0`).
-    public func render(summary: Summary?) -> [UInt8] {
+    /// `productVersions`: today's installs by product and version (`ReadModel.productVersions()`); nil: not split,
+    /// every version under product `unknown` (no product reported) or `other`.
+    public func render(summary: Summary?, productVersions: ProductVersions? = nil) -> [UInt8] {
         var out = registry.emitToBuffer()
         let answers = PrometheusCollectorRegistry()
         answers.makeGauge(descriptor: gauge("telemetry_database_up", "1 when the database answered this scrape")).set(summary == nil ? 0.0 : 1.0)
         if let summary, let today = summary.days.last {
+            let split = productVersions ?? ProductVersions.split(total: today.byProductVersion, perProduct: [],
+                                                                 complete: summary.products.isEmpty)
+            let active = gauge("telemetry_active_installs", "Installs active today (UTC), by product and product version")
+            for (product, versions) in split.counts.sorted(by: { $0.key < $1.key }) {
+                for (version, n) in versions.sorted(by: { $0.key < $1.key }) {
+                    answers.makeGauge(descriptor: active, labels: [("product", product), ("product_version", version)]).set(Double(n))
+                }
+            }
             let gauges: [(String, String, String, [String: Int])] = [
-                ("telemetry_active_installs", "product_version", "Installs active today (UTC), by product version", today.byProductVersion),
                 ("telemetry_active_installs_by_os", "os", "Installs active today, by OS (os-release ID and VERSION_ID)", today.byOS),
                 ("telemetry_active_installs_by_arch", "arch", "Installs active today, by architecture", today.byArch),
                 ("telemetry_active_installs_by_virtualization", "virtualization", "Installs active today, by virtualization", today.byVirtualization),
@@ -64,8 +73,56 @@ public final class CollectorMetrics: Sendable {
             // Losses of a day are known 7 days later: the most recent day that can have any.
             let lost = summary.days.count > SummaryAssembler.lostAfterDays ? summary.days[summary.days.count - 1 - SummaryAssembler.lostAfterDays].lostInstalls : 0
             answers.makeGauge(descriptor: gauge("telemetry_lost_installs", "Installs last seen 7 days ago (UTC) and silent since")).set(Double(lost))
+            for sample in Self.factSamples(today) {
+                answers.makeGauge(descriptor: gauge(sample.name, sample.help), labels: sample.labels).set(sample.value)
+            }
         }
         answers.emit(into: &out)
+        return out
+    }
+
+    /// One gauge sample of a product fact or counter.
+    struct Sample: Equatable {
+        var name: String
+        var help: String
+        var labels: [(String, String)]
+        var value: Double
+
+        static func == (a: Sample, b: Sample) -> Bool {
+            a.name == b.name && a.value == b.value && a.labels.map { [$0.0, $0.1] } == b.labels.map { [$0.0, $0.1] }
+        }
+    }
+
+    static let factInstallsHelp = "Installs active today (UTC) by a product fact's value: a boolean's true and false, each value of an enum, and for a number the installs carrying it (value empty); all products together"
+    static let factQuantileHelp = "Percentiles of a number fact over the installs active today (UTC) that carry it"
+    static let counterIncrementsHelp = "Sum of a product counter's increments that arrived today (UTC) so far, all installs and products; it grows during the day and starts again at 0 at 00:00 UTC, like the other gauges of today (the API has every closed day)"
+    static let counterInstallsHelp = "Installs that sent an increment above 0 of a product counter today (UTC) so far"
+
+    /// Today's facts and counters as gauge samples, sorted by key and value so every scrape lists them alike. The
+    /// day is already capped (`MaxDistinctValues=`), so the series are too.
+    static func factSamples(_ day: DaySummary) -> [Sample] {
+        var out: [Sample] = []
+        for (key, fact) in day.facts.sorted(by: { $0.key < $1.key }) {
+            func installs(_ value: String, _ n: Int) {
+                out.append(Sample(name: "telemetry_fact_installs", help: factInstallsHelp, labels: [("fact", key), ("value", value)], value: Double(n)))
+            }
+            switch fact {
+            case .boolean(let n, let t):
+                installs("false", n - t)
+                installs("true", t)
+            case .enumeration(_, let values):
+                for (value, n) in values.sorted(by: { $0.key < $1.key }) { installs(value, n) }
+            case .number(let n, _, let p5, let p50, let p95):
+                installs("", n)
+                for (q, v) in [("0.05", p5), ("0.5", p50), ("0.95", p95)] {
+                    out.append(Sample(name: "telemetry_fact_quantile", help: factQuantileHelp, labels: [("fact", key), ("quantile", q)], value: v))
+                }
+            }
+        }
+        for (key, counter) in day.counters.sorted(by: { $0.key < $1.key }) {
+            out.append(Sample(name: "telemetry_counter_increments", help: counterIncrementsHelp, labels: [("counter", key)], value: Double(counter.increments)))
+            out.append(Sample(name: "telemetry_counter_installs", help: counterInstallsHelp, labels: [("counter", key)], value: Double(counter.installs)))
+        }
         return out
     }
 

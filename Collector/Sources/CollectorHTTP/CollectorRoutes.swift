@@ -14,17 +14,17 @@ import Logging
 
 /// The collector's endpoints on a Hummingbird router:
 ///   POST /v1/reports        ingest (Ingest)
-///   GET  /api/v1/summary    the answers as JSON (?days=N, default 30)
+///   GET  /api/v1/summary    the answers as JSON (?days=N, default 30; ?product=P, ?version=V: ReadQuery)
 ///   GET  /metrics           Prometheus text
 ///   GET  /healthz           200 `ok` when the database answers, else 503 `unavailable` (nothing more)
-///   GET  /                  the dashboard page
+///   GET  /                  the dashboard page (the same query)
 /// The reads (all GETs but /healthz) need a token of ReadTokenFile= when it is set, and answer from `ReadModel`
 /// (computed at most once per ReadCacheSec=), never from a database query per request.
 /// Nothing here logs or stores the client's address: the request context carries none (BasicRequestContext)
 /// and no request-logging middleware is installed.
 public enum CollectorRoutes {
-    public static let defaultSummaryDays = 30
-    public static let maxSummaryDays = 3660
+    public static let defaultSummaryDays = ReadQuery.defaultDays
+    public static let maxSummaryDays = ReadQuery.maxDays
 
     /// `reads` nil: reads open, answers cached for the default ReadCacheSec= (tests).
     public static func router(ingest: Ingest, metrics: CollectorMetrics, reads: Reads? = nil,
@@ -70,23 +70,26 @@ public enum CollectorRoutes {
 
         router.get("/api/v1/summary") { request, _ -> Response in
             if let denied = readDenied(request, reads) { return denied }
-            let days: Int
-            switch parseDays(request.uri.queryParameters.get("days")) {
-            case .success(let d): days = d
+            let query: ReadQuery
+            switch parseQuery(request) {
+            case .success(let q): query = q
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
-            return await rendered(reads, days: days, form: "json", cap: ingest.settings.current.maxDistinctValues,
-                                  contentType: "application/json", security: SecurityHeaders.data) {
-                Array(JSONText.encode($0).utf8)
+            return await rendered(reads, query, form: "json", cap: ingest.settings.current.maxDistinctValues,
+                                  contentType: "application/json", security: SecurityHeaders.data) { summary, _ in
+                Array(JSONText.encode(summary).utf8)
             }
         }
 
         router.get("/metrics") { request, _ -> Response in
             if let denied = readDenied(request, reads) { return denied }
             let summary = (try? await reads.model.summary(days: CollectorMetrics.summaryDays)).map(capped)
+            let cap = ingest.settings.current.maxDistinctValues
+            let split = summary == nil ? nil : (try? await reads.model.productVersions())?.cappingDistinctValues(cap)
             var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
             SecurityHeaders.add(SecurityHeaders.data, to: &headers)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(summary: summary))))
+            return Response(status: .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(summary: summary, productVersions: split))))
         }
 
         // Always open (load balancers, monitoring); says nothing but ok or unavailable.
@@ -99,37 +102,52 @@ public enum CollectorRoutes {
 
         router.get("/") { request, _ -> Response in
             if let denied = readDenied(request, reads) { return denied }
-            let days: Int
-            switch parseDays(request.uri.queryParameters.get("days")) {
-            case .success(let d): days = d
+            let query: ReadQuery
+            switch parseQuery(request) {
+            case .success(let q): query = q
             case .failure(let reason): return text(400, reason.description + "\n")
             }
-            return await rendered(reads, days: days, form: "html", cap: ingest.settings.current.maxDistinctValues,
-                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) {
-                Array(Dashboard.render($0).utf8)
+            let cap = ingest.settings.current.maxDistinctValues
+            return await rendered(reads, query, form: "html", cap: cap,
+                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary, model in
+                let versions = await versionDays(model, summary, query.filter, cap: cap)
+                return Array(Dashboard.render(summary, view: DashboardView(filter: query.filter, versions: versions)).utf8)
             }
         }
         return router
     }
 
-    struct BadRequest: Error, CustomStringConvertible {
-        var description: String
+    static func parseQuery(_ request: Request) -> Result<ReadQuery, ReadQuery.Invalid> {
+        let q = request.uri.queryParameters
+        return ReadQuery.parse(days: q.get("days"), product: q.get("product"), version: q.get("version"))
     }
 
-    static func parseDays(_ text: String?) -> Result<Int, BadRequest> {
-        guard let text else { return .success(defaultSummaryDays) }
-        guard let n = Int(text), (1...maxSummaryDays).contains(n) else {
-            return .failure(BadRequest(description: "days must be a whole number from 1 to \(maxSummaryDays)"))
+    /// The page's per-version tables: today's summary of each of the most common versions of the last day (at most
+    /// `Dashboard.maxVersionColumns`; none when the page is already narrowed to one version). Each is a filtered
+    /// summary of one day, cached like any answer, so the page costs a few small reads per ReadCacheSec=, not one a
+    /// version a view. A version whose summary cannot be had now is left out of the tables, not the page.
+    static func versionDays(_ model: ReadModel, _ summary: Summary, _ filter: SummaryFilter, cap: Int) async -> [VersionDay] {
+        guard filter.version == nil, let last = summary.days.last else { return [] }
+        let top = Dashboard.topVersions(last.byProductVersion)
+        guard top.count > 1 else { return [] }
+        var out: [VersionDay] = []
+        for version in top {
+            let narrowed = SummaryFilter(product: filter.product, version: version)
+            if let day = try? await model.summary(days: 1, filter: narrowed).cappingDistinctValues(cap).days.last {
+                out.append(VersionDay(version: version, day: day))
+            }
         }
-        return .success(n)
+        return out
     }
 
-    /// A summary of `days` capped at `cap` values per breakdown and rendered by `render`, from the read model's
-    /// cache. The cap is part of the key, so a reload that changes MaxDistinctValues= applies at once.
-    static func rendered(_ reads: Reads, days: Int, form: String, cap: Int, contentType: String, security: [HTTPField],
-                         render: @escaping @Sendable (Summary) -> [UInt8]) async -> Response {
+    /// The summary `query` asks for, capped at `cap` values per breakdown and rendered by `render`, from the read
+    /// model's cache. The cap is part of the key, so a reload that changes MaxDistinctValues= applies at once.
+    static func rendered(_ reads: Reads, _ query: ReadQuery, form: String, cap: Int, contentType: String, security: [HTTPField],
+                         render: @escaping @Sendable (Summary, ReadModel) async -> [UInt8]) async -> Response {
         do {
-            let body = try await reads.model.rendered(days: days, form: "\(form)/\(cap)") { render($0.cappingDistinctValues(cap)) }
+            let body = try await reads.model.rendered(days: query.days, filter: query.filter, form: "\(form)/\(cap)") { summary, model in
+                await render(summary.cappingDistinctValues(cap), model)
+            }
             var headers: HTTPFields = [.contentType: contentType]
             SecurityHeaders.add(security, to: &headers)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))

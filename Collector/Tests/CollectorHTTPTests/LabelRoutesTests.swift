@@ -55,7 +55,7 @@ import Testing
             let m = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             let series = m.split(separator: "\n").filter { $0.hasPrefix("telemetry_active_installs{") }
             #expect(series.count == 4)
-            #expect(m.contains(#"telemetry_active_installs{product_version="other"} 10"#))
+            #expect(m.contains(#",product_version="other"} 10"#))
             let page = String(buffer: try await client.execute(uri: "/?days=1", method: .get).body)
             #expect(page.contains("1.0.6") && !page.contains("1.0.0"))
             #expect(page.contains("other versions"))

@@ -1,0 +1,14 @@
+import CollectorSummary
+
+/// One product version's last day, from a summary filtered to that version: a column of the page's per-version
+/// tables of features and usage.
+public struct VersionDay: Sendable, Equatable {
+    /// The version's label as the versions breakdown shows it.
+    public var version: String
+    public var day: DaySummary
+
+    public init(version: String, day: DaySummary) {
+        self.version = version
+        self.day = day
+    }
+}
