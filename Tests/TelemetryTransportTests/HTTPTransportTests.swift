@@ -5,9 +5,9 @@ import TestSupport
 @testable import TelemetryTransport
 import ConfigGrammar
 
-/// What goes on the wire besides the report itself: the credential of TokenFile=, Format=segment, the one
-/// deadline of TimeoutSec=.
-@Suite(.removesTemporaryDirectories) struct WireTests {
+/// The transport against a real HTTP server: a refused connection, the one deadline of TimeoutSec=, the credential of
+/// TokenFile= as it goes on the wire.
+@Suite(.removesTemporaryDirectories) struct HTTPTransportTests {
     private func settings(_ endpoint: String, timeout: TimeSpan = TimeSpan(seconds: 5), format: ReportFormat = .telemetryd,
                           credential: Credential = .none) -> TransportSettings {
         TransportSettings(endpoint: endpoint, timeout: timeout, proxy: nil, caFile: nil, compress: false,
@@ -77,57 +77,5 @@ import ConfigGrammar
         await collector.stop()
         #expect(outcome == .credentialRejected(status: nil, reason: "TokenFile=/x: no such file"))
         #expect(collector.received.isEmpty)
-    }
-
-    @Test func theTokenFileIsReadFromItsPathOrTheCredentialsDirectory() throws {
-        let dir = try tempDir("token")
-        try "  tok-abc \r\nsecond line\n".write(toFile: dir + "/token", atomically: false, encoding: .utf8)
-        #expect(Credential.load(tokenFile: dir + "/token", environment: [:]) == .token("tok-abc"))
-        #expect(Credential.load(tokenFile: "token", environment: ["CREDENTIALS_DIRECTORY": dir]) == .token("tok-abc"))
-        #expect(Credential.load(tokenFile: nil, environment: [:]) == .none)
-        guard case .unusable(let relative) = Credential.load(tokenFile: "token", environment: [:]) else {
-            Issue.record("a relative name without $CREDENTIALS_DIRECTORY must be unusable")
-            return
-        }
-        #expect(relative.contains("CREDENTIALS_DIRECTORY") && relative.contains("LoadCredential="))
-        guard case .unusable(let missing) = Credential.load(tokenFile: dir + "/nope", environment: [:]) else {
-            Issue.record("a missing file must be unusable")
-            return
-        }
-        #expect(missing.contains(dir + "/nope"))
-        try "\n".write(toFile: dir + "/empty", atomically: false, encoding: .utf8)
-        #expect(Credential.load(tokenFile: dir + "/empty", environment: [:]) != .token(""))
-        try "a b\n".write(toFile: dir + "/blank", atomically: false, encoding: .utf8)
-        #expect(!Credential.load(tokenFile: dir + "/blank", environment: [:]).isConfigured)
-        // Never shown.
-        #expect(String(describing: Credential.token("tok-abc")) == "set")
-        #expect(!String(describing: settings("https://c/r", credential: .token("tok-abc"))).contains("tok-abc"))
-    }
-
-    @Test func segmentTrackCallCarriesEveryFieldOfTheSpec() throws {
-        let report = makeReport(.diagnostics)
-        var doc = try JSONSerialization.jsonObject(with: report.jsonData()) as! [String: Any]
-        doc["product"] = ["name": "acme-db", "version": "4.2.1"]   // read generically, whatever the model adds
-        let body = Array(try JSONSerialization.data(withJSONObject: doc))
-        let call = try JSONSerialization.jsonObject(with: Data(try SegmentTrack.body(fromReport: body))) as! [String: Any]
-        #expect(Set(call.keys) == ["type", "event", "anonymousId", "messageId", "timestamp", "properties", "context"])
-        #expect(call["type"] as? String == "track")
-        #expect(call["event"] as? String == "Diagnostics")
-        #expect(call["anonymousId"] as? String == report.instanceId)
-        #expect(call["messageId"] as? String == report.messageId)
-        let ts = try #require(call["timestamp"] as? String)
-        #expect(ts.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/) != nil, "ISO 8601 UTC: \(ts)")
-        let props = try #require(call["properties"] as? [String: Any])
-        #expect(props["clusterId"] as? String == report.clusterId)
-        #expect((props["product"] as? [String: String]) == ["name": "acme-db", "version": "4.2.1"])
-        #expect((props["cpu"] as? [String: Any])?["logicalCores"] as? Int == 2)
-        #expect(props["virtualization"] as? String == "none")
-        let library = try #require((call["context"] as? [String: Any])?["library"] as? [String: String])
-        #expect(library == ["name": "telemetryd", "version": AgentInfo.version])
-        let keepalive = try JSONSerialization.jsonObject(with: Data(try SegmentTrack.body(fromReport: Array(makeReport().jsonData())))) as! [String: Any]
-        #expect(keepalive["event"] as? String == "Instance Active")
-        #expect((keepalive["properties"] as? [String: Any])?["product"] == nil, "no product block: no product property")
-        #expect((keepalive["properties"] as? [String: Any])?["agentUptimeSec"] as? Int == 3)
-        #expect(try SegmentTrack.wireBody(body, format: .telemetryd) == body)
     }
 }
