@@ -238,6 +238,29 @@ import TestSupport
         #expect(payload.text == "[telemetry] " + String(decoding: try report.jsonData(), as: UTF8.self))
     }
 
+    @Test func aCredentialAcceptedAgainHasItsOwnMessageID() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 401)])
+        let dir = try tempDir("engine")
+        let log = InMemoryLogHandler.everything()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            _ = try await collector.waitFor(2)
+            #expect(await eventually { !log.event(.credentialAccepted).isEmpty })
+        }
+        await collector.stop()
+        #expect(log.event(.credentialRefused).count == 1)
+        let accepted = log.event(.credentialAccepted)
+        #expect(accepted.count == 1)
+        #expect(accepted.first?.level == .notice)
+        #expect(accepted.first?.text.contains("accepts the credential again") == true)
+        // The collector was never unreachable: nothing may say it is reachable again (the catalog entry of that ID
+        // speaks of failed attempts and an outage).
+        #expect(log.event(.collectorReachable).isEmpty)
+        #expect(TelemetryEvent.credentialAccepted.messageID != TelemetryEvent.collectorReachable.messageID)
+    }
+
     @Test func unwritableSpoolStillAttemptsOnceFromMemory() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
