@@ -16,7 +16,7 @@ COLLECTOR_BIN_RELEASE = Collector/.build/release/telemetry-collector
 COLLECTOR_RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 OUT           = $(CURDIR)/out
 
-.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint \
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint binary-footprint \
 	collector collector-build collector-release collector-bench deb deb-test man completions
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make uninstall   stop, disable and remove them again (state in /var/lib/telemetryd is kept)"
 	@echo "make bench       micro benchmarks (Benchmarks/ package, ordo-one/benchmark)"
 	@echo "make footprint   idle footprint beside prometheus-node-exporter; rewrites BENCHMARKS.md's generated table"
+	@echo "make binary-footprint  the release binary's size and ldd, against the numbers BENCHMARKS.md records"
 	@echo "make collector-bench  collector ingest and reads on SQLite and PostgreSQL (wrk, release build); rewrites BENCHMARKS.md's Collector table"
 
 deps:
@@ -42,8 +43,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Only the shipped product: a plain `swift build -c release` also builds TestSupport, which needs Swift Testing.
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) --product telemetryd
 
 # The main job on a fresh machine: the daemon in the foreground with this machine's real data, in dry run
 # (it builds both reports at once and logs them, sends nothing and opens no connection). Ctrl-C stops it.
@@ -117,7 +119,13 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
 footprint: release
+	-scripts/binary-footprint --binary $(BIN_RELEASE)
 	scripts/footprint --binary $(BIN_RELEASE)
+
+# The shipped binary's size and the libraries it loads: "no larger, ldd unchanged" against BENCHMARKS.md's record
+# (fails when it grew or ldd changed; `scripts/binary-footprint --write` records new numbers).
+binary-footprint: release
+	scripts/binary-footprint --binary $(BIN_RELEASE)
 
 # Debian packages from the static release binaries (scripts/build-deb, packaging/).
 deb: release collector-release

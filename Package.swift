@@ -135,7 +135,11 @@ let package = Package(
         // Test helpers shared by the test targets (temporary directories removed after each test).
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                // swift-log's InMemoryLogHandler: what a test logged (test targets only; the daemon never links it).
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -146,7 +150,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TelemetryCoreTests",
-            dependencies: ["TelemetryCore", "TelemetryWire", "ConfigGrammar", "FileSupport", "Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TelemetryCore", "TelemetryWire", "ConfigGrammar", "FileSupport", "Systemd", "TestSupport",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -165,6 +170,7 @@ let package = Package(
             dependencies: [
                 "TelemetryTransport", "TelemetryCore", "TelemetryWire", "ConfigGrammar", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

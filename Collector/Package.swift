@@ -33,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // gunzip of request bodies with an output limit (a gzip bomb costs no more than MaxBodyBytes=).
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        // Tests only: the PostgreSQL test server runs initdb, pg_ctl and psql through it (as the postgres user, in
+        // the server's directory). No product links it.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath, in Subprocess's API (already in the graph through swift-nio).
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // The modules, roughly in the order a report flows (Collector/README.md, "Modules", says which are pure).
@@ -230,7 +235,9 @@ let package = Package(
         // Runs ReportStoreConformance and its own tests against a throwaway PostgreSQL server (PostgresTestServer).
         .testTarget(
             name: "CollectorPostgresTests",
-            dependencies: ["CollectorPostgres", "CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance"],
+            dependencies: ["CollectorPostgres", "CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance",
+                           .product(name: "Subprocess", package: "swift-subprocess"),
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -26,21 +26,37 @@ public struct ConfigFileSet: Sendable {
     /// `warnings` gets what was skipped while listing the directories.
     public func read(schema: [String: [String]], warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [ParsedConfigFile] {
         var files: [ParsedConfigFile] = []
+        try read(schema: schema, warnings: &warnings) { file throws(ConfigError) in files.append(file) }
+        return files
+    }
+
+    /// The same files handed to `apply` one by one, each as soon as it is parsed: the main file is applied before
+    /// the drop-in directories are listed, and a drop-in before the next is read, so the first error reported is
+    /// the first one met in the order the files apply (a bad value in the main file before a broken drop-in).
+    public func read(schema: [String: [String]], warnings: inout [ConfigDiagnostic],
+                     apply: (ParsedConfigFile) throws(ConfigError) -> Void) throws(ConfigError) {
         switch try ConfigFileSet.readFile(mainPath) {
-        case .some(let bytes): files.append(try ConfigParser.parse(bytes: bytes, fileName: mainPath, schema: schema))
+        case .some(let bytes): try apply(try ConfigParser.parse(bytes: bytes, fileName: mainPath, schema: schema))
         case .none:
             if requireMainFile { throw ConfigError(location: nil, key: nil, message: "\(mainPath): no such file") }
         }
-        var chosen: [String: String] = [:]
+        for path in try dropInPaths(warnings: &warnings) {
+            // A drop-in that vanished between listing and reading is simply not there any more.
+            guard let bytes = try ConfigFileSet.readFile(path) else { continue }
+            try apply(try ConfigParser.parse(bytes: bytes, fileName: path, schema: schema))
+        }
+    }
+
+    /// The drop-in files to apply after the main file, in order: every `*.conf` of every directory, a name taken
+    /// from the first directory that has it (so /etc masks /run, which masks /usr/lib), sorted by name in byte
+    /// order (strcmp, as systemd's conf_files_list()).
+    public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
+        var chosen: [String: String] = [:]     // file name -> path; the first directory wins
         for dir in dropInDirectories {
             for name in try ConfigFileSet.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
                 chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
             }
         }
-        for name in chosen.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            guard let path = chosen[name], let bytes = try ConfigFileSet.readFile(path) else { continue }
-            files.append(try ConfigParser.parse(bytes: bytes, fileName: path, schema: schema))
-        }
-        return files
+        return chosen.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { chosen[$0] }
     }
 }

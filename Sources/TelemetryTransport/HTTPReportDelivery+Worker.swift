@@ -136,7 +136,7 @@ extension HTTPReportDelivery {
                               metadata: TelemetryEvent.collectorReachable.metadata)
             case .logCredentialAccepted(let endpoint):
                 logger.notice("Collector \(endpoint) accepts the credential again",
-                              metadata: TelemetryEvent.collectorReachable.metadata)
+                              metadata: TelemetryEvent.credentialAccepted.metadata)
             case .logFirstFailure(let endpoint, let reason):
                 logger.warning("Collector \(endpoint) unreachable: \(reason); reports stay in the spool and are retried with backoff",
                                metadata: TelemetryEvent.collectorUnreachable.metadata)

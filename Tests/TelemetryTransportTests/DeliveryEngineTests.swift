@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import Synchronization
 import TelemetryCore
@@ -10,7 +11,7 @@ import TestSupport
 @Suite(.removesTemporaryDirectories) struct DeliveryEngineTests {
     /// Runs `body` with an engine whose worker runs, then stops it (bounded).
     private func withEngine(
-        _ loaded: LoadedConfig, stateDirectory: String, log: LogCapture, run: Bool = true,
+        _ loaded: LoadedConfig, stateDirectory: String, log: InMemoryLogHandler, run: Bool = true,
         _ body: (HTTPReportDelivery) async throws -> Void
     ) async throws {
         let engine = HTTPReportDelivery(loaded: loaded, stateDirectory: stateDirectory, environment: [:],
@@ -31,7 +32,7 @@ import TestSupport
     @Test func deliversAndRecordsTheResult() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport()
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
@@ -46,8 +47,8 @@ import TestSupport
         await collector.stop()
         #expect(log.results(.queued).map(\.messageId) == [report.messageId])
         let sent = try #require(log.results(.sent).first)
-        #expect(sent.metadata["TELEMETRY_HTTP_STATUS"] == "200")
-        #expect(sent.metadata["TELEMETRY_TYPE"] == "keepalive")
+        #expect(sent.field("TELEMETRY_HTTP_STATUS") == "200")
+        #expect(sent.field("TELEMETRY_TYPE") == "keepalive")
         let state = try DeliveryStateStore(stateDirectory: dir).load()
         #expect(state.lastResult(.keepalive)?.result == .sent)
         #expect(state.lastResult(.keepalive)?.messageId == report.messageId)
@@ -59,7 +60,7 @@ import TestSupport
         let collector = try await TestCollector.start()
         collector.script([.init(status: 503)])
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport(.diagnostics)
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
@@ -73,7 +74,7 @@ import TestSupport
         await collector.stop()
         let retrying = log.results(.retrying)
         #expect(retrying.count == 1)
-        #expect(retrying.first?.metadata["TELEMETRY_HTTP_STATUS"] == "503")
+        #expect(retrying.first?.field("TELEMETRY_HTTP_STATUS") == "503")
         #expect(retrying.first?.messageId == report.messageId)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
     }
@@ -82,7 +83,7 @@ import TestSupport
         let collector = try await TestCollector.start()
         collector.script([.init(status: 429, headers: [("Retry-After", "1")])])
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
             await engine.submit(makeReport())
             #expect(await eventually { !log.results(.retrying).isEmpty })
@@ -91,15 +92,15 @@ import TestSupport
         }
         await collector.stop()
         // RetryMaxSec is 0.2s here: the collector's longer wish won.
-        #expect(log.results(.retrying).first?.message.contains("retrying in 1s") == true)
-        #expect(log.results(.retrying).first?.metadata["TELEMETRY_HTTP_STATUS"] == "429")
+        #expect(log.results(.retrying).first?.text.contains("retrying in 1s") == true)
+        #expect(log.results(.retrying).first?.field("TELEMETRY_HTTP_STATUS") == "429")
     }
 
     @Test func rejectedIsDroppedNotRetried() async throws {
         let collector = try await TestCollector.start()
         collector.script([.init(status: 400)])
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let first = makeReport(), second = makeReport()
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
             await engine.submit(first)
@@ -110,7 +111,7 @@ import TestSupport
         await collector.stop()
         // Had the rejected report been retried, it would have come before the second one.
         #expect(collector.received.compactMap(\.messageId) == [first.messageId, second.messageId])
-        #expect(log.results(.rejected).first?.metadata["TELEMETRY_HTTP_STATUS"] == "400")
+        #expect(log.results(.rejected).first?.field("TELEMETRY_HTTP_STATUS") == "400")
         #expect(log.results(.retrying).isEmpty)
         #expect(try DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.messageId == second.messageId)
         #expect(Spool.pendingCount(stateDirectory: dir) == 0)
@@ -119,19 +120,19 @@ import TestSupport
     @Test func spoolSurvivesAnEngineRestart() async throws {
         let refused = try await closedPort()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport()
         try await withEngine(testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
             #expect(await eventually { !log.results(.retrying).isEmpty })
             #expect(await engine.collectorUnreachable())
         }
-        #expect(log.results(.retrying).first?.message.contains("connection refused") == true)
+        #expect(log.results(.retrying).first?.text.contains("connection refused") == true)
         #expect(Spool.pendingCount(stateDirectory: dir) == 1)
 
         // A new engine (as after a daemon restart) picks the file up and sends the same report.
         let collector = try await TestCollector.start()
-        let log2 = LogCapture()
+        let log2 = InMemoryLogHandler.everything()
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log2) { engine in
             let got = try await collector.waitFor(1)
             #expect(got[0].messageId == report.messageId)
@@ -144,7 +145,7 @@ import TestSupport
     @Test func purgeDeletesTheSpoolAndSendsNothingAfter() async throws {
         let refused = try await closedPort()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         try await withEngine(testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir, log: log) { engine in
             for _ in 0..<3 { await engine.submit(makeReport()) }
             #expect(await engine.queuedCount() == 3)
@@ -156,13 +157,13 @@ import TestSupport
             #expect(await engine.queuedCount() == 0)
         }
         let purged = try #require(log.event(.spoolPurged).first)
-        #expect(purged.metadata["TELEMETRY_PURGED"] == "3")
+        #expect(purged.field("TELEMETRY_PURGED") == "3")
     }
 
     @Test func enablingAgainAfterPurgeSendsNewReports() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let loaded = testConfig(endpoint: collector.url)
         try await withEngine(loaded, stateDirectory: dir, log: log) { engine in
             await engine.purge()
@@ -178,7 +179,7 @@ import TestSupport
     @Test func dryRunSendsNothingAndLogsTheReport() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport()
         try await withEngine(testConfig(endpoint: collector.url) { $0.dryRun = true }, stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
@@ -190,13 +191,13 @@ import TestSupport
         let line = try #require(log.results(.dryRun).first)
         #expect(line.messageId == report.messageId)
         #expect(line.level == .info)
-        #expect(line.message.contains(String(decoding: try report.jsonData(), as: UTF8.self)))
+        #expect(line.text.contains(String(decoding: try report.jsonData(), as: UTF8.self)))
         #expect(try DeliveryStateStore(stateDirectory: dir).load().lastResult(.keepalive)?.result == .dryRun)
     }
 
     @Test func overflowDropsTheOldestEachLogged() async throws {
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let reports = (0..<4).map { _ in makeReport() }
         try await withEngine(testConfig(endpoint: "http://127.0.0.1:1/r") { $0.maxReports = 2 }, stateDirectory: dir, log: log, run: false) { engine in
             for r in reports { await engine.submit(r) }
@@ -210,7 +211,7 @@ import TestSupport
         let pki = try TestPKI.make()
         let collector = try await TestCollector.start(tls: try pki.serverContext())
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         try await withEngine(testConfig(endpoint: collector.httpsURL), stateDirectory: dir, log: log) { engine in
             await engine.submit(makeReport())
             #expect(await eventually { !log.results(.retrying).isEmpty })
@@ -219,14 +220,14 @@ import TestSupport
             #expect(await eventually { !log.results(.sent).isEmpty })
         }
         await collector.stop()
-        #expect(log.results(.retrying).first?.message.contains("TLS: certificate not trusted") == true)
+        #expect(log.results(.retrying).first?.text.contains("TLS: certificate not trusted") == true)
         #expect(collector.received.count == 1)
     }
 
     @Test func debugLogsEveryPayloadSent() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport()
         try await withEngine(testConfig(endpoint: collector.url) { $0.debug = true }, stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
@@ -234,14 +235,37 @@ import TestSupport
         }
         await collector.stop()
         let payload = try #require(log.event(.payload).first)
-        #expect(payload.message == "[telemetry] " + String(decoding: try report.jsonData(), as: UTF8.self))
+        #expect(payload.text == "[telemetry] " + String(decoding: try report.jsonData(), as: UTF8.self))
+    }
+
+    @Test func aCredentialAcceptedAgainHasItsOwnMessageID() async throws {
+        let collector = try await TestCollector.start()
+        collector.script([.init(status: 401)])
+        let dir = try tempDir("engine")
+        let log = InMemoryLogHandler.everything()
+        let report = makeReport()
+        try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
+            await engine.submit(report)
+            _ = try await collector.waitFor(2)
+            #expect(await eventually { !log.event(.credentialAccepted).isEmpty })
+        }
+        await collector.stop()
+        #expect(log.event(.credentialRefused).count == 1)
+        let accepted = log.event(.credentialAccepted)
+        #expect(accepted.count == 1)
+        #expect(accepted.first?.level == .notice)
+        #expect(accepted.first?.text.contains("accepts the credential again") == true)
+        // The collector was never unreachable: nothing may say it is reachable again (the catalog entry of that ID
+        // speaks of failed attempts and an outage).
+        #expect(log.event(.collectorReachable).isEmpty)
+        #expect(TelemetryEvent.credentialAccepted.messageID != TelemetryEvent.collectorReachable.messageID)
     }
 
     @Test func unwritableSpoolStillAttemptsOnceFromMemory() async throws {
         let collector = try await TestCollector.start()
         let dir = try tempDir("engine")
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: dir + "/spool"))
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let report = makeReport()
         try await withEngine(testConfig(endpoint: collector.url), stateDirectory: dir, log: log) { engine in
             await engine.submit(report)
@@ -270,7 +294,7 @@ import TestSupport
         let collector = try await TestCollector.start()
         collector.script([.init(status: 500)])
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let loaded = testConfig(endpoint: collector.url)
         let first = makeReport(), second = makeReport(.diagnostics)
         let failed = await HTTPReportDelivery.sendOnce(first, loaded: loaded, stateDirectory: dir, environment: [:], logger: log.logger)
@@ -288,7 +312,7 @@ import TestSupport
     @Test func proxyInUseFollowsTheConfiguration() async throws {
         let dir = try tempDir("engine")
         let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "https://c.example.com/r") { $0.proxy = "http://127.0.0.1:3128" },
-                                        stateDirectory: dir, environment: [:], logger: LogCapture().logger, onChange: {})
+                                        stateDirectory: dir, environment: [:], logger: InMemoryLogHandler.everything().logger, onChange: {})
         #expect(engine.proxyInUse)
         await engine.reconfigure(testConfig(endpoint: "https://c.example.com/r"))
         #expect(engine.proxyInUse == false)
@@ -299,7 +323,7 @@ import TestSupport
         let dir = try tempDir("engine")
         let count = Locked(0)
         let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "http://127.0.0.1:1/r"), stateDirectory: dir, environment: [:],
-                                        logger: LogCapture().logger, onChange: { count.update { $0 += 1 } })
+                                        logger: InMemoryLogHandler.everything().logger, onChange: { count.update { $0 += 1 } })
         await engine.submit(makeReport())
         await engine.submit(makeReport())
         #expect(count.value == 2)
@@ -310,7 +334,7 @@ import TestSupport
 
     @Test func submitLogsWhatTheSpoolScanDeletes() async throws {
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         try FileManager.default.createDirectory(atPath: dir + "/spool", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/spool/stray.txt"))
         // No worker: only the submit's own scan can find the stray file.
@@ -319,7 +343,7 @@ import TestSupport
         }
         let lines = log.event(.spoolFileDiscarded)
         #expect(lines.count == 1)
-        #expect(lines.first?.message.contains("stray.txt") == true)
+        #expect(lines.first?.text.contains("stray.txt") == true)
         #expect(lines.first?.level == .warning)
         #expect(!FileManager.default.fileExists(atPath: dir + "/spool/stray.txt"))
     }
@@ -327,7 +351,7 @@ import TestSupport
     @Test func shutdownStopsTheWorkerAndKeepsTheReportSpooled() async throws {
         let refused = try await closedPort()
         let dir = try tempDir("engine")
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         let engine = HTTPReportDelivery(loaded: testConfig(endpoint: "http://127.0.0.1:\(refused)/r"), stateDirectory: dir,
                                         environment: [:], logger: log.logger, onChange: {})
         let worker = Task { await engine.run() }

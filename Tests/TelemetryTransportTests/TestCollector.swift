@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -141,14 +142,15 @@ func eventually(timeout: Duration = .seconds(40), _ condition: @Sendable () asyn
 }
 
 /// What the engine logged, by the contract's fields.
-extension LogCapture.Line {
-    var result: String? { metadata["TELEMETRY_RESULT"] }
-    var messageId: String? { metadata["TELEMETRY_MESSAGE_ID"] }
+extension InMemoryLogHandler.Entry {
+    var result: String? { field("TELEMETRY_RESULT") }
+    var messageId: String? { field("TELEMETRY_MESSAGE_ID") }
+    var text: String { message.description }
 }
 
-extension LogCapture {
-    func results(_ r: ReportResult) -> [Line] { all.filter { $0.result == r.rawValue } }
-    func event(_ e: TelemetryEvent) -> [Line] { all.filter { $0.metadata["MESSAGE_ID"] == e.messageID } }
+extension InMemoryLogHandler {
+    func results(_ r: ReportResult) -> [Entry] { entries.filter { $0.result == r.rawValue } }
+    func event(_ e: TelemetryEvent) -> [Entry] { entries.filter { $0.field("MESSAGE_ID") == e.messageID } }
 }
 
 /// A CA and a server certificate for 127.0.0.1 made by the `openssl` CLI in a temp directory.

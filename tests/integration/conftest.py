@@ -2,6 +2,7 @@
 TELEMETRYD_BIN, TELEMETRYD_UNIT, TELEMETRYD_CATALOG, TELEMETRYD_SCHEMA, relative to the repo root by default."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -16,7 +17,9 @@ sys.path.insert(0, str(HERE))
 import certs as certs_mod  # noqa: E402
 from collector import Collector  # noqa: E402
 from daemon import Daemon  # noqa: E402
+import nspawn  # noqa: E402
 import postgres as postgres_mod  # noqa: E402
+import proxy  # noqa: E402
 
 ROOT = HERE.parents[1]
 
@@ -99,6 +102,64 @@ def make_daemon(binary, tmp_path):
     yield make
     for d in made:
         d.kill()
+
+
+def json_documents(text: str) -> list[dict]:
+    """The JSON documents printed one after another (`telemetryd show` prints one a report, pretty-printed)."""
+    dec, docs, i, text = json.JSONDecoder(), [], 0, text.strip()
+    while i < len(text):
+        doc, i = dec.raw_decode(text, i)
+        docs.append(doc)
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return docs
+
+
+@pytest.fixture
+def tinyproxy(tmp_path):
+    """tinyproxy on 127.0.0.1 (proxy.py); skipped, with the reason, when it is not installed."""
+    reason = proxy.missing_preconditions()
+    if reason:
+        pytest.skip(reason)
+    with proxy.Tinyproxy(tmp_path / "proxy") as p:
+        yield p
+
+
+# ---------------------------------------------------------------- telemetryd under a real systemd (nspawn.py)
+@contextlib.contextmanager
+def booted_container(tmp_path_factory, binary: str, name: str, config: str, *, confdir_writable: bool = False,
+                     require_catalog: bool = False):
+    """A throwaway systemd-nspawn container with the telemetryd unit, booted and running, its /etc/telemetryd a host
+    temp dir holding `config` as telemetry.conf (read-write when `confdir_writable`). Yields (container, confdir).
+    Skipped, with the reason, where containers cannot run; a missing unit (or catalog, when required) fails."""
+    reason = nspawn.missing_preconditions()
+    if reason:
+        pytest.skip(reason)
+    if not UNIT.exists():
+        pytest.fail(f"unit file not found at {UNIT}: set TELEMETRYD_UNIT or add systemd/telemetryd.service")
+    if require_catalog and not CATALOG.exists():
+        pytest.fail(f"catalog not found at {CATALOG}: set TELEMETRYD_CATALOG or add systemd/telemetryd.catalog")
+    tmp = tmp_path_factory.mktemp(name)
+    confdir = tmp / "etc-telemetryd"
+    confdir.mkdir()
+    confdir.chmod(0o755)   # the unit's dynamic user reads it
+    (confdir / "telemetry.conf").write_text(config)
+    (confdir / "telemetry.conf").chmod(0o644)
+    container = nspawn.Container(unit=str(UNIT), binary=binary, confdir=str(confdir), confdir_writable=confdir_writable,
+                                 catalog=str(CATALOG) if CATALOG.exists() else None,
+                                 log_path=str(tmp / "nspawn.log"))
+    with container:
+        container.wait_until_running(timeout=60)
+        yield container, confdir
+
+
+def start_unit(container, verb: str = "start") -> None:
+    """`systemctl start|restart telemetryd.service` in the container; fails with its status and journal if it fails."""
+    p = container.run("systemctl", verb, "telemetryd.service", timeout=30)
+    if p.returncode != 0:
+        status = container.run("systemctl", "status", "--no-pager", "-l", "telemetryd").stdout
+        log = container.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
+        pytest.fail(f"systemctl {verb} telemetryd exited {p.returncode}: {p.stderr}\n{status}\n{log}")
 
 
 def wait_until(pred, timeout=10.0, what="condition"):

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from collector import Reply
-from conftest import config_text
+from conftest import config_text, json_documents
 from daemon import clean_env
 
 STATUS_KEYS = ["Telemetry", "Endpoint", "Instance ID", "Cluster ID", "Last keepalive", "Last diagnostics",
@@ -43,16 +43,6 @@ def cli(binary, tmp_path):
     return run
 
 
-def documents(text: str) -> list[dict]:
-    dec, docs, i, text = json.JSONDecoder(), [], 0, text.strip()
-    while i < len(text):
-        doc, i = dec.raw_decode(text, i)
-        docs.append(doc)
-        while i < len(text) and text[i].isspace():
-            i += 1
-    return docs
-
-
 def status_lines(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
@@ -66,7 +56,7 @@ def status_lines(text: str) -> dict[str, str]:
 @pytest.mark.parametrize("kind", ["keepalive", "diagnostics"])
 def test_show_type_prints_one_valid_pretty_document(cli, schema, kind):
     p = cli("show", "--type", kind, check=0)
-    [doc] = documents(p.stdout)
+    [doc] = json_documents(p.stdout)
     jsonschema.Draft202012Validator(schema).validate(doc)
     assert doc["type"] == kind and doc["schemaVersion"] == 1
     assert "\n  " in p.stdout, "show prints pretty (indented) JSON"
@@ -75,7 +65,7 @@ def test_show_type_prints_one_valid_pretty_document(cli, schema, kind):
 
 
 def test_show_diagnostics_has_every_documented_field(cli):
-    [doc] = documents(cli("show", "--type", "diagnostics", check=0).stdout)
+    [doc] = json_documents(cli("show", "--type", "diagnostics", check=0).stdout)
     data = doc["data"]
     for key in ("os", "cpu", "memory", "uptimeSec", "virtualization", "container", "config"):
         assert key in data, key
@@ -86,7 +76,7 @@ def test_show_diagnostics_has_every_documented_field(cli):
 
 def test_show_uses_the_configured_cluster_id(cli):
     cid = str(uuid.uuid4())
-    docs = documents(cli("show", conf=config_text("http://127.0.0.1:9/", {"ClusterID": cid}), check=0).stdout)
+    docs = json_documents(cli("show", conf=config_text("http://127.0.0.1:9/", {"ClusterID": cid}), check=0).stdout)
     assert [d["clusterId"] for d in docs] == [cid, cid]
 
 
@@ -131,7 +121,7 @@ def test_show_never_contains_host_identity(cli):
             [walk(x) for x in v]
         elif isinstance(v, str):
             values.add(v)
-    [walk(d) for d in documents(out)]
+    [walk(d) for d in json_documents(out)]
     assert not (values & set(secrets)), f"show carries a host identifier: {values & set(secrets)}"
     users = {u.pw_name for u in pwd.getpwall() if u.pw_uid == 0 or u.pw_uid >= 1000} | {os.environ.get("USER", "")}
     assert not (values & (users - {""})), f"show carries a user name: {values & users}"
@@ -329,7 +319,7 @@ def test_bad_value_in_a_drop_in_names_the_drop_in(cli):
 def test_unknown_key_is_only_a_warning(cli):
     p = cli("show", "--type", "keepalive", conf="[Telemetry]\nEndpoint=http://127.0.0.1:9/\nFrobnicate=1\n", check=0)
     assert f"{cli.conf_path}:3" in p.stderr
-    assert len(documents(p.stdout)) == 1
+    assert len(json_documents(p.stdout)) == 1
 
 
 # ------------------------------------------------------------------ the daemon's state directory

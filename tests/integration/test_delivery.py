@@ -39,15 +39,6 @@ def quiet_for(collector, n, seconds=2.0):
         collector.wait_for(n + 1, timeout=seconds)
 
 
-@pytest.fixture
-def tinyproxy(tmp_path):
-    reason = proxy.missing_preconditions()
-    if reason:
-        pytest.skip(reason)
-    with proxy.Tinyproxy(tmp_path / "proxy") as p:
-        yield p
-
-
 # tinyproxy's BasicAuth takes no "@" or ":"; percent-encoded credentials are covered by the unit tests.
 PROXY_USER, PROXY_PASSWORD = "alice", "s3cret-pw_7f3a"
 

@@ -5,7 +5,6 @@ import subprocess
 
 import pytest
 
-import proxy
 from collector import Collector
 
 
@@ -16,15 +15,6 @@ def test_server_cert_is_for_loopback_and_signed_by_the_ca(certs):
     v = subprocess.run(["openssl", "verify", "-CAfile", str(certs.ca_pem), str(certs.server_pem)],
                        capture_output=True, text=True)
     assert v.returncode == 0, v.stderr
-
-
-@pytest.fixture
-def tinyproxy(tmp_path):
-    reason = proxy.missing_preconditions()
-    if reason:
-        pytest.skip(reason)
-    with proxy.Tinyproxy(tmp_path / "proxy") as p:
-        yield p
 
 
 def test_tinyproxy_tunnels_and_logs_connect(tinyproxy, certs):

@@ -101,14 +101,14 @@ def test_drift_check_notices_a_command_the_page_lacks(binary, tmp_path):
 
 
 def code_config_keys() -> dict[str, set[str]]:
-    """The key table of the code: ConfigSchema.keys, `("Section", "Key")` pairs."""
+    """The key table of the code: ConfigSchema.table, one `Row("Section", "Key", parser, at: path)` a key."""
     src = (SOURCES / "TelemetryCore/Config/ConfigSchema.swift").read_text()
-    m = re.search(r"static let keys\b[^=]*=\s*\[(.*?)\n\s*\]", src, re.S)
-    assert m, "ConfigSchema.swift: no `static let keys = [...]` table of (section, key) pairs; update this test"
+    m = re.search(r"static let table\b[^=]*=.*?keys:\s*\[(.*?)\n\s*\]\)", src, re.S)
+    assert m, "ConfigSchema.swift: no `static let table = ConfigTable(…, keys: [...])` of rows; update this test"
     out: dict[str, set[str]] = {}
-    for sec, key in re.findall(r'\(\s*"(\w+)"\s*,\s*"(\w+)"\s*\)', m.group(1)):
+    for sec, key in re.findall(r'\bRow\(\s*"(\w+)"\s*,\s*"(\w+)"', m.group(1)):
         out.setdefault(sec, set()).add(key)
-    assert out, "ConfigSchema.keys parsed empty"
+    assert out, "ConfigSchema.table parsed empty"
     return out
 
 
@@ -223,9 +223,10 @@ COLLECTOR_SCHEMA = ROOT / "Collector/Sources/CollectorConfiguration/CollectorCon
 @pytest.mark.skipif(not COLLECTOR_SCHEMA.exists(), reason=f"no {COLLECTOR_SCHEMA.relative_to(ROOT)}")
 def test_collector_page_has_every_config_key_and_no_other():
     src = COLLECTOR_SCHEMA.read_text()
-    m = re.search(r"static let keys\b[^=]*=\s*\[(.*?)\]", src, re.S)
-    assert m, "CollectorConfigSchema.swift: no `static let keys = [...]`; update this test"
-    code = set(re.findall(r'"(\w+)"', m.group(1)))
+    m = re.search(r"static let table\b[^=]*=.*?keys:\s*\[(.*?)\n\s*\]\)", src, re.S)
+    assert m, "CollectorConfigSchema.swift: no `static let table = ConfigTable(…, keys: [...])` of rows; update this test"
+    code = set(re.findall(r'\bRow\(\s*section\s*,\s*"(\w+)"', m.group(1)))
+    assert code, "CollectorConfigSchema.table parsed empty"
     text = section((MAN / "telemetry-collector.8.scd").read_text(), "CONFIGURATION")
     page = set(re.findall(r"^\*(\w+)=\*|\*(\w+)=\*", text, re.M))
     page = {a or b for a, b in page}

@@ -18,7 +18,7 @@ import pytest
 
 import nspawn
 from collector import Collector, Reply
-from conftest import BIN, CATALOG, UNIT, config_text
+from conftest import BIN, CATALOG, UNIT, booted_container, config_text, start_unit
 
 TYPES = {"keepalive", "diagnostics"}
 STATE = "/var/lib/private/telemetryd"
@@ -60,28 +60,10 @@ class Box:
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory, binary):
-    reason = nspawn.missing_preconditions()
-    if reason:
-        pytest.skip(reason)
-    if not UNIT.exists():
-        pytest.fail(f"unit file not found at {UNIT}: set TELEMETRYD_UNIT or add systemd/telemetryd.service")
-    tmp = tmp_path_factory.mktemp("systemd")
-    confdir = tmp / "etc-telemetryd"
-    confdir.mkdir()
-    confdir.chmod(0o755)
     with Collector() as collector:
-        (confdir / "telemetry.conf").write_text(config_text(collector.url))
-        (confdir / "telemetry.conf").chmod(0o644)
-        container = nspawn.Container(unit=str(UNIT), binary=binary, confdir=str(confdir), confdir_writable=True,
-                                     catalog=str(CATALOG) if CATALOG.exists() else None,
-                                     log_path=str(tmp / "nspawn.log"))
-        with container:
-            container.wait_until_running(timeout=60)
-            p = container.run("systemctl", "start", "telemetryd.service", timeout=30)
-            if p.returncode != 0:
-                status = container.run("systemctl", "status", "--no-pager", "-l", "telemetryd").stdout
-                log = container.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
-                pytest.fail(f"systemctl start telemetryd exited {p.returncode}: {p.stderr}\n{status}\n{log}")
+        with booted_container(tmp_path_factory, binary, "systemd", config_text(collector.url),
+                              confdir_writable=True) as (container, confdir):
+            start_unit(container)
             yield Box(container, collector, confdir)
 
 

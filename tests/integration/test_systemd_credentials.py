@@ -10,9 +10,8 @@ import pathlib
 
 import pytest
 
-import nspawn
 from collector import Collector
-from conftest import CATALOG, UNIT, config_text
+from conftest import CATALOG, booted_container, config_text, start_unit
 
 WRONG, TOKEN = "cred-wrong-81f3c6d2", "cred-5e0b2a9c7d41"
 SECRET = "/etc/telemetryd-secrets/collector-token"   # inside the container (its / is a volatile tmpfs)
@@ -20,23 +19,10 @@ SECRET = "/etc/telemetryd-secrets/collector-token"   # inside the container (its
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory, binary):
-    reason = nspawn.missing_preconditions()
-    if reason:
-        pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("systemd-credentials")
-    confdir = tmp / "etc-telemetryd"
-    confdir.mkdir()
-    confdir.chmod(0o755)
     with Collector() as collector:
         collector.accepted_authorizations = {f"Bearer {TOKEN}"}
-        conf = confdir / "telemetry.conf"
-        conf.write_text(config_text(collector.url, transport={"TokenFile": "collector-token", "RetryMaxSec": "1h"}))
-        conf.chmod(0o644)
-        container = nspawn.Container(unit=str(UNIT), binary=binary, confdir=str(confdir),
-                                     catalog=str(CATALOG) if CATALOG.exists() else None,
-                                     log_path=str(tmp / "nspawn.log"))
-        with container:
-            container.wait_until_running(timeout=60)
+        config = config_text(collector.url, transport={"TokenFile": "collector-token", "RetryMaxSec": "1h"})
+        with booted_container(tmp_path_factory, binary, "systemd-credentials", config) as (container, _):
             container.run("sh", "-c", f"mkdir -p {pathlib.Path(SECRET).parent} && umask 077 && "
                                       f"printf '%s\\n' {WRONG} > {SECRET}", check=True)
             container.run("sh", "-c", "mkdir -p /run/systemd/system/telemetryd.service.d && printf "
@@ -44,10 +30,7 @@ def box(tmp_path_factory, binary):
                                       "/run/systemd/system/telemetryd.service.d/50-token.conf", check=True)
             container.run("systemctl", "daemon-reload", check=True)
             # The boot may have started it already, before the drop-in: restart, so LoadCredential= applies.
-            p = container.run("systemctl", "restart", "telemetryd.service", timeout=30)
-            if p.returncode != 0:
-                log = container.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
-                pytest.fail(f"systemctl restart telemetryd exited {p.returncode}: {p.stderr}\n{log}")
+            start_unit(container, "restart")
             yield container, collector
 
 

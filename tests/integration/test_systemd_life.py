@@ -15,7 +15,7 @@ import pytest
 
 import nspawn
 from collector import Collector, Reply
-from conftest import CATALOG, UNIT, config_text
+from conftest import booted_container, config_text, start_unit
 
 TYPES = {"keepalive", "diagnostics"}
 STATE = "/var/lib/private/telemetryd"
@@ -72,25 +72,10 @@ def ok_ids(collector: Collector) -> list[str]:
 
 @pytest.fixture(scope="module")
 def life(tmp_path_factory, binary):
-    reason = nspawn.missing_preconditions()
-    if reason:
-        pytest.skip(reason)
-    if not UNIT.exists():
-        pytest.fail(f"unit file not found at {UNIT}: set TELEMETRYD_UNIT or add systemd/telemetryd.service")
-    if not CATALOG.exists():
-        pytest.fail(f"catalog not found at {CATALOG}: set TELEMETRYD_CATALOG or add systemd/telemetryd.catalog")
-    tmp = tmp_path_factory.mktemp("systemd-life")
-    confdir = tmp / "etc-telemetryd"
-    confdir.mkdir()
-    confdir.chmod(0o755)
     collector = Collector().start()
     try:
-        (confdir / "telemetry.conf").write_text(config_text(collector.url))
-        (confdir / "telemetry.conf").chmod(0o644)
-        container = nspawn.Container(unit=str(UNIT), binary=binary, confdir=str(confdir), confdir_writable=True,
-                                     catalog=str(CATALOG), log_path=str(tmp / "nspawn.log"))
-        with container:
-            container.wait_until_running(timeout=60)
+        with booted_container(tmp_path_factory, binary, "systemd-life", config_text(collector.url),
+                              confdir_writable=True, require_catalog=True) as (container, confdir):
             # The unit may already run (the boot may have started it): the drop-in applies from the next start.
             container.run("systemctl", "stop", "telemetryd.service", check=True, timeout=30)
             container.run("mkdir", "-p", "/etc/systemd/system/telemetryd.service.d", check=True)
@@ -106,11 +91,7 @@ def life(tmp_path_factory, binary):
 
 # ------------------------------------------------------------------ 7. active only after READY=1
 def test_active_only_after_ready(life):
-    p = life.systemctl("start", "telemetryd.service", check=False)
-    if p.returncode != 0:
-        status = life.c.run("systemctl", "status", "--no-pager", "-l", "telemetryd").stdout
-        log = life.c.run("journalctl", "--no-pager", "-b", "-u", "telemetryd").stdout
-        pytest.fail(f"systemctl start telemetryd exited {p.returncode}: {p.stderr}\n{status}\n{log}")
+    start_unit(life.c)
     props = life.props("Type", "MainPID", "ActiveState", "ActiveEnterTimestampMonotonic",
                        "ExecMainStartTimestampMonotonic", "WatchdogUSec")
     assert props["Type"] == "notify"

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from collector import Reply
-from conftest import config_text, wait_until
+from conftest import config_text, json_documents, wait_until
 from daemon import clean_env
 from nspawn import foreign_library_dirs
 
@@ -40,16 +40,6 @@ def run(binary, tmp: pathlib.Path, *args, env=None, check=0):
     return p
 
 
-def docs(text: str) -> list[dict]:
-    dec, out, i, text = json.JSONDecoder(), [], 0, text.strip()
-    while i < len(text):
-        d, i = dec.raw_decode(text, i)
-        out.append(d)
-        while i < len(text) and text[i].isspace():
-            i += 1
-    return out
-
-
 @pytest.fixture
 def vendor(binary, tmp_path):
     (tmp_path / "VERSION").write_text("4.2.1\n")
@@ -65,7 +55,7 @@ def test_every_report_shape_validates(binary, vendor, schema):
     facts = vendor / "facts.json"
 
     def show():
-        out = docs(run(binary, vendor, "show").stdout)
+        out = json_documents(run(binary, vendor, "show").stdout)
         for d in out:
             v.validate(d)
         return out
@@ -103,10 +93,10 @@ def test_every_report_shape_validates(binary, vendor, schema):
 def test_version_file_is_read_at_every_report_and_unreadable_is_null(binary, vendor, schema):
     (vendor / "VERSION").write_text("4.3.0-rc1\nignored second line\n")
     p = run(binary, vendor, "show", "--type", "keepalive")
-    assert docs(p.stdout)[0]["product"]["version"] == "4.3.0-rc1"
+    assert json_documents(p.stdout)[0]["product"]["version"] == "4.3.0-rc1"
     (vendor / "VERSION").unlink()
     p = run(binary, vendor, "show", "--type", "keepalive")
-    [doc] = docs(p.stdout)
+    [doc] = json_documents(p.stdout)
     assert doc["product"] == {"name": "acme-db", "version": None}
     jsonschema.Draft202012Validator(schema).validate(doc)
 
@@ -147,7 +137,7 @@ def test_a_bad_product_name_is_a_config_error_with_file_and_line(binary, vendor)
 def test_show_lists_dropped_keys_with_reasons_but_never_values(binary, vendor):
     (vendor / "facts.json").write_text(json.dumps({"edition": "community", "host": PLANTED[0], "clusterNodes": -1}))
     p = run(binary, vendor, "show", "--type", "diagnostics")
-    assert docs(p.stdout)[0]["data"]["facts"] == {}
+    assert json_documents(p.stdout)[0]["data"]["facts"] == {}
     assert "dropped edition: not one of the values the schema's enum lists" in p.stderr
     assert "dropped host: not declared in the facts schema" in p.stderr
     assert "dropped clusterNodes: below the schema's minimum" in p.stderr
@@ -187,7 +177,7 @@ def test_cluster_id_file_one_id_for_three_state_directories_raw_string_never_sen
                            capture_output=True, text=True, env=clean_env(), timeout=60)
         assert p.returncode == 0, p.stderr
         text += p.stdout
-        for d in docs(p.stdout):
+        for d in json_documents(p.stdout):
             jsonschema.Draft202012Validator(schema).validate(d)
             ids.add(d["clusterId"])
         generated = (tmp_path / f"s{n}" / "cluster-id").read_text().strip()
@@ -203,7 +193,7 @@ def test_cluster_id_file_one_id_for_three_state_directories_raw_string_never_sen
                                                                                   "ClusterID": cid}))
     p = subprocess.run([binary, "show", "--config", str(tmp_path / "telemetry.conf"), "--state-dir", str(tmp_path / "s0")],
                        capture_output=True, text=True, env=clean_env(), timeout=60)
-    assert {d["clusterId"] for d in docs(p.stdout)} == {cid}
+    assert {d["clusterId"] for d in json_documents(p.stdout)} == {cid}
 
 
 def test_export_prints_the_spool_then_a_fresh_pair_and_leaves_the_spool(make_daemon, collector, schema, tmp_path):
@@ -276,7 +266,7 @@ def test_in_a_container_memory_and_cores_are_the_containers(binary, tmp_path, sc
                             "--config", "/opt/telemetryd-conf/telemetry.conf", "--state-dir", "/tmp/state"],
                            capture_output=True, text=True, timeout=60, preexec_fn=enter, stdin=subprocess.DEVNULL)
         assert p.returncode == 0, p.stderr
-        [doc] = docs(p.stdout)
+        [doc] = json_documents(p.stdout)
         jsonschema.Draft202012Validator(schema).validate(doc)
         data = doc["data"]
         host_total = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal:")).split()[1]) * 1024

@@ -4,12 +4,32 @@ import ConfigGrammar
 /// The keys of collector.conf and how assignments become a `CollectorConfig`. Pure: no I/O.
 public enum CollectorConfigSchema {
     public static let section = "Collector"
-    public static let keys = ["Listen", "Database", "PasswordFile", "TokenFile", "MaxBodyBytes", "RetainDays",
-                              "TLSCertificate", "TLSKey",
-                              "MaxConnections", "RequestTimeoutSec", "IdleTimeoutSec", "WriteTimeoutSec",
-                              "NetworkReportsPerMinute", "NetworkNewInstallsPerDay", "InstanceReportsPerDay", "TrustedProxies",
-                              "MaxDistinctValues", "ReadTokenFile", "ReadCacheSec"]
-    public static let keysBySection: [String: [String]] = [section: keys]
+    /// Every key of collector.conf, in the order of the shipped etc/telemetry-collector/collector.conf: one row a key
+    /// (name, parser, where the value lands). Adding a key is adding a row here.
+    public static let table = ConfigTable<CollectorConfig>(defaults: CollectorConfig(), keys: [
+        Row(section, "Listen", listen, at: \.listen),
+        Row(section, "Database", DatabaseURL.parse, at: \.database),
+        Row(section, "PasswordFile", path, at: \.passwordFile),
+        Row(section, "TokenFile", path, at: \.tokenFile),
+        Row(section, "MaxBodyBytes", { size($0, in: maxBodyBytesRange) }, at: \.maxBodyBytes),
+        Row(section, "RetainDays", { integer($0, in: retainDaysRange) }, at: \.retainDays),
+        Row(section, "TLSCertificate", path, at: \.tlsCertificate),
+        Row(section, "TLSKey", path, at: \.tlsKey),
+        Row(section, "MaxConnections", { integer($0, in: maxConnectionsRange) }, at: \.maxConnections),
+        Row(section, "RequestTimeoutSec", seconds, at: \.timeouts.request),
+        Row(section, "IdleTimeoutSec", seconds, at: \.timeouts.idle),
+        Row(section, "WriteTimeoutSec", seconds, at: \.timeouts.write),
+        Row(section, "NetworkReportsPerMinute", { integer($0, in: limitRange) }, at: \.limits.networkReportsPerMinute),
+        Row(section, "NetworkNewInstallsPerDay", { integer($0, in: limitRange) }, at: \.limits.networkNewInstallsPerDay),
+        Row(section, "InstanceReportsPerDay", { integer($0, in: limitRange) }, at: \.limits.instanceReportsPerDay),
+        Row(section, "TrustedProxies", trustedProxies, at: \.trustedProxies),
+        Row(section, "MaxDistinctValues", { integer($0, in: maxDistinctValuesRange) }, at: \.maxDistinctValues),
+        Row(section, "ReadTokenFile", path, at: \.readTokenFile),
+        Row(section, "ReadCacheSec", { timeSpan($0, in: readCacheRange) }, at: \.readCache),
+    ])
+    public typealias Row = ConfigKey<CollectorConfig>
+    public static var keys: [Row] { table.keys }
+    public static var keysBySection: [String: [String]] { table.keysBySection }
 
     public static let maxBodyBytesRange = 1024...(16 << 20)
     public static let retainDaysRange = 1...36_500
@@ -47,35 +67,8 @@ public enum CollectorConfigSchema {
     }
 
     public static func apply(_ a: ConfigAssignment, to c: inout CollectorConfig) throws(ConfigError) {
-        let d = CollectorConfig()
-        switch a.key {
-        case "Listen": c.listen = try a.parsed(or: d.listen, listen)
-        case "Database": c.database = try a.parsed(or: d.database, DatabaseURL.parse)
-        case "PasswordFile": c.passwordFile = try a.parsed(or: d.passwordFile) { path($0).map(Optional.some) }
-        case "TokenFile": c.tokenFile = try a.parsed(or: d.tokenFile) { path($0).map(Optional.some) }
-        case "MaxBodyBytes": c.maxBodyBytes = try a.parsed(or: d.maxBodyBytes) { size($0, in: maxBodyBytesRange) }
-        case "RetainDays": c.retainDays = try a.parsed(or: d.retainDays) { integer($0, in: retainDaysRange) }
-        case "TLSCertificate": c.tlsCertificate = try a.parsed(or: d.tlsCertificate) { path($0).map(Optional.some) }
-        case "TLSKey": c.tlsKey = try a.parsed(or: d.tlsKey) { path($0).map(Optional.some) }
-        case "MaxConnections": c.maxConnections = try a.parsed(or: d.maxConnections) { integer($0, in: maxConnectionsRange) }
-        case "RequestTimeoutSec": c.timeouts.request = try a.parsed(or: d.timeouts.request, seconds)
-        case "IdleTimeoutSec": c.timeouts.idle = try a.parsed(or: d.timeouts.idle, seconds)
-        case "WriteTimeoutSec": c.timeouts.write = try a.parsed(or: d.timeouts.write, seconds)
-        case "NetworkReportsPerMinute":
-            c.limits.networkReportsPerMinute = try a.parsed(or: d.limits.networkReportsPerMinute) { integer($0, in: limitRange) }
-        case "NetworkNewInstallsPerDay":
-            c.limits.networkNewInstallsPerDay = try a.parsed(or: d.limits.networkNewInstallsPerDay) { integer($0, in: limitRange) }
-        case "InstanceReportsPerDay":
-            c.limits.instanceReportsPerDay = try a.parsed(or: d.limits.instanceReportsPerDay) { integer($0, in: limitRange) }
-        case "TrustedProxies": c.trustedProxies = try a.parsed(or: d.trustedProxies, trustedProxies)
-        case "MaxDistinctValues": c.maxDistinctValues = try a.parsed(or: d.maxDistinctValues) { integer($0, in: maxDistinctValuesRange) }
-        case "ReadTokenFile": c.readTokenFile = try a.parsed(or: d.readTokenFile) { path($0).map(Optional.some) }
-        case "ReadCacheSec": c.readCache = try a.parsed(or: d.readCache) { timeSpan($0, in: readCacheRange) }
-        default:
-            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
-        }
+        try table.apply(a, to: &c)
     }
-
 
     // MARK: - Values
 

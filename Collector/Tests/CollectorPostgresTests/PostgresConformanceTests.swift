@@ -13,17 +13,18 @@ let postgresAvailable = Testing.ConditionTrait.enabled(
     if: PostgresTestServer.missingReason == nil,
     Comment(rawValue: PostgresTestServer.missingReason ?? ""))
 
-func testServer() throws -> PostgresTestServer {
-    guard let server = PostgresTestServer.shared else {
+func testServer() async throws -> PostgresTestServer {
+    guard let server = await PostgresTestServer.shared else {
         throw PostgresTestServer.Failure(description: "the PostgreSQL test server did not start (see stderr)")
     }
     return server
 }
 
 /// A store on a fresh database of the shared test server (not migrated).
-func makePostgresStore(database: String? = nil, deadline: Duration = .seconds(10)) throws -> (PostgresReportStore, String) {
-    let server = try testServer()
-    let db = try database ?? server.makeDatabase()
+func makePostgresStore(database: String? = nil, deadline: Duration = .seconds(10)) async throws -> (PostgresReportStore, String) {
+    let server = try await testServer()
+    let db: String
+    if let database { db = database } else { db = try await server.makeDatabase() }
     let url = PostgresDatabaseURL(user: PostgresTestServer.role, host: "127.0.0.1", port: server.port, database: db, tls: .disable)
     return (try PostgresReportStore(url: url, password: server.password, deadline: deadline), db)
 }
@@ -32,12 +33,12 @@ func makePostgresStore(database: String? = nil, deadline: Duration = .seconds(10
 struct PostgresConformanceTests {
     @Test(arguments: ReportStoreConformance.checks.map(\.name))
     func conformance(_ name: String) async throws {
-        let (store, db) = try makePostgresStore()
-        let server = try testServer()
+        let (store, db) = try await makePostgresStore()
+        let server = try await testServer()
         let probe = ReportStoreConformance.Probe {
             var rows: [String: Int] = [:]
             for table in ["reports", "message_ids", "install_days", "installs", "day_cache", "day_versions", "collector_migrations"] {
-                rows[table] = Int(try server.psql("SELECT count(*) FROM \(table)", database: db)) ?? -1
+                rows[table] = Int(try await server.psql("SELECT count(*) FROM \(table)", database: db)) ?? -1
             }
             return rows
         }

@@ -30,7 +30,7 @@ struct PostgresRejectionTests {
 
     @Test(.enabled(if: PostgresTestServer.missingReason == nil, Comment(rawValue: PostgresTestServer.missingReason ?? "")))
     func nulInALabelOrTheReportIsRejectedNotUnavailable() async throws {
-        let (store, db) = try makePostgresStore()
+        let (store, db) = try await makePostgresStore()
         try await store.migrate()
         // NUL in a text parameter (22021) and as \u0000 in the jsonb body (22P05): the collector's validator
         // refuses both first; the store must still not call them an outage.
@@ -48,7 +48,7 @@ struct PostgresRejectionTests {
             }
         }
         // Nothing of either was kept, and the store still takes good reports.
-        #expect(try testServer().psql("SELECT count(*) FROM message_ids", database: db) == "0")
+        #expect(try await testServer().psql("SELECT count(*) FROM message_ids", database: db) == "0")
         #expect(try await store.insert(C.report(instance: 3, message: 3, at: C.at(day: 0)), receivedAt: C.at(day: 0)) == .new)
         #expect(await store.health().available)
         await store.close()

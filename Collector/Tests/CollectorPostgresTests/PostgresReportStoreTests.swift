@@ -14,23 +14,23 @@ private typealias C = ReportStoreConformance
 @Suite("PostgreSQL store: schema, partitions, outages", postgresAvailable, .serialized)
 struct PostgresReportStoreTests {
     @Test func migrationsAreRecordedOnceAndConcurrentCollectorsAgree() async throws {
-        let (a, db) = try makePostgresStore()
-        let (b, _) = try makePostgresStore(database: db)
+        let (a, db) = try await makePostgresStore()
+        let (b, _) = try await makePostgresStore(database: db)
         // Two collectors starting at once against an empty database: one creates, the other waits and finds it done.
         async let ma: Void = a.migrate()
         async let mb: Void = b.migrate()
         _ = try await (ma, mb)
         try await a.migrate()
-        let server = try testServer()
-        #expect(try server.psql("SELECT version FROM collector_migrations ORDER BY version", database: db) == "1")
+        let server = try await testServer()
+        #expect(try await server.psql("SELECT version FROM collector_migrations ORDER BY version", database: db) == "1")
         await a.close()
         await b.close()
     }
 
     @Test func aNewerSchemaIsRefused() async throws {
-        let (store, db) = try makePostgresStore()
+        let (store, db) = try await makePostgresStore()
         try await store.migrate()
-        try testServer().psql("INSERT INTO collector_migrations (version, description) VALUES (99, 'from the future')", database: db)
+        try await testServer().psql("INSERT INTO collector_migrations (version, description) VALUES (99, 'from the future')", database: db)
         await #expect(throws: StoreError.self) { try await store.migrate() }
         do {
             try await store.migrate()
@@ -42,33 +42,33 @@ struct PostgresReportStoreTests {
     }
 
     @Test func rawReportsGoToADayPartitionAndPruneDropsWholeDays() async throws {
-        let (store, db) = try makePostgresStore()
+        let (store, db) = try await makePostgresStore()
         try await store.migrate()
         for day in 0..<3 {
             _ = try await store.insert(C.report(instance: 1, message: day, at: C.at(day: day)), receivedAt: C.at(day: day))
         }
-        let server = try testServer()
-        func partitions() throws -> [String] {
-            try server.psql("""
+        let server = try await testServer()
+        func partitions() async throws -> [String] {
+            try await server.psql("""
                 SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
                 WHERE h.inhparent = 'reports'::regclass ORDER BY 1
                 """, database: db).split(separator: "\n").map(String.init)
         }
         // Days 0, 1, 2 and the day after the last one, made ahead of midnight.
-        #expect(try partitions() == ["reports_20261201", "reports_20261202", "reports_20261203", "reports_20261204"])
-        #expect(try server.psql("SELECT count(*) FROM reports_20261202", database: db) == "1")
+        #expect(try await partitions() == ["reports_20261201", "reports_20261202", "reports_20261203", "reports_20261204"])
+        #expect(try await server.psql("SELECT count(*) FROM reports_20261202", database: db) == "1")
         #expect(try await store.prune(before: C.at(day: 2, hour: 0)) == 2)
-        #expect(try partitions() == ["reports_20261203", "reports_20261204"])
-        #expect(try server.psql("SELECT count(*) FROM message_ids", database: db) == "1")
+        #expect(try await partitions() == ["reports_20261203", "reports_20261204"])
+        #expect(try await server.psql("SELECT count(*) FROM message_ids", database: db) == "1")
         // A pruned day can be written again (an old report imported late): its partition comes back.
         #expect(try await store.insert(C.report(instance: 1, message: 50, at: C.at(day: 0)), receivedAt: C.at(day: 0)) == .new)
-        #expect(try partitions().first == "reports_20261201")
+        #expect(try await partitions().first == "reports_20261201")
         await store.close()
     }
 
     @Test func twoCollectorsRacingOnOneMessageIdStoreItOnce() async throws {
-        let (a, db) = try makePostgresStore()
-        let (b, _) = try makePostgresStore(database: db)
+        let (a, db) = try await makePostgresStore()
+        let (b, _) = try await makePostgresStore(database: db)
         try await a.migrate()
         let r = C.report(instance: 1, message: 1, at: C.at(day: 0))
         let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
@@ -79,24 +79,24 @@ struct PostgresReportStoreTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 == .new }.count == 1)
-        #expect(try testServer().psql("SELECT count(*) FROM reports", database: db) == "1")
+        #expect(try await testServer().psql("SELECT count(*) FROM reports", database: db) == "1")
         await a.close()
         await b.close()
     }
 
     @Test func theRawReportIsKeptAsJSON() async throws {
-        let (store, db) = try makePostgresStore()
+        let (store, db) = try await makePostgresStore()
         try await store.migrate()
         var r = C.report(instance: 1, message: 1, type: .diagnostics, at: C.at(day: 0))
         r.json = #"{"messageId":"\#(r.messageId)","data":{"os":{"id":"debian"}}}"#
         _ = try await store.insert(r, receivedAt: C.at(day: 0, hour: 3))
-        let row = try testServer().psql("SELECT type, body->'data'->'os'->>'id', received_at = '2026-12-01T03:00:00Z' FROM reports", database: db)
+        let row = try await testServer().psql("SELECT type, body->'data'->'os'->>'id', received_at = '2026-12-01T03:00:00Z' FROM reports", database: db)
         #expect(row == "diagnostics|debian|t")
         await store.close()
     }
 
     @Test func closedDaysAreCountedOnceAndALateImportRecountsItsDay() async throws {
-        let (store, db) = try makePostgresStore()
+        let (store, db) = try await makePostgresStore()
         try await store.migrate()
         // Three days of last month: closed (two days or more before the database's today).
         let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)
@@ -104,29 +104,29 @@ struct PostgresReportStoreTests {
         _ = try await store.insert(C.report(instance: 1, message: 1, at: at(0)), receivedAt: at(0))
         _ = try await store.insert(C.report(instance: 2, message: 2, at: at(1)), receivedAt: at(1))
         #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 1, 0])
-        let server = try testServer()
+        let server = try await testServer()
         // A summary writes nothing; the collector's scheduled refresh keeps the counts.
-        #expect(try server.psql("SELECT count(*) FROM day_cache", database: db) == "0")
+        #expect(try await server.psql("SELECT count(*) FROM day_cache", database: db) == "0")
         #expect(try await store.refreshDayCache(days: 3, asOf: at(2)) == 3)
-        #expect(try server.psql("SELECT count(*) FROM day_cache", database: db) == "3")
+        #expect(try await server.psql("SELECT count(*) FROM day_cache", database: db) == "3")
         // The cache answers now: a (deliberately) wrong cached count shows through.
         let day1 = UTCDay(at(1)).description
-        try server.psql("UPDATE day_cache SET totals = jsonb_set(totals, '{active}', '99') WHERE day = '\(day1)'", database: db)
+        try await server.psql("UPDATE day_cache SET totals = jsonb_set(totals, '{active}', '99') WHERE day = '\(day1)'", database: db)
         #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 99, 0])
         // An air-gapped report imported into day 1: its day's version moves on, so it is counted again.
-        let version = { try server.psql("SELECT version FROM day_versions WHERE day = '\(day1)'", database: db) }
-        let before = try version()
+        let version = { @Sendable () async throws -> String in try await server.psql("SELECT version FROM day_versions WHERE day = '\(day1)'", database: db) }
+        let before = try await version()
         _ = try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1))
-        #expect(Int(try version()) == Int(before).map { $0 + 1 })
+        #expect(Int(try await version()) == Int(before).map { $0 + 1 })
         let s = try await store.summary(days: 3, asOf: at(2))
         #expect(s.days.map(\.activeInstalls) == [1, 2, 0])
         #expect(s.days[1].byProductVersion == ["unknown": 2])
         #expect(try await store.refreshDayCache(days: 3, asOf: at(2)) == 1)
         #expect(try await store.summary(days: 3, asOf: at(2)) == s)
         // A duplicate changes nothing, not even the day's version.
-        let after = try version()
+        let after = try await version()
         #expect(try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1)) == .duplicate)
-        #expect(try version() == after)
+        #expect(try await version() == after)
         await store.close()
     }
 
@@ -164,7 +164,7 @@ struct PostgresReportStoreTests {
     }
 
     @Test func aWrongPasswordIsUnavailableAndSaysWhy() async throws {
-        let server = try testServer()
+        let server = try await testServer()
         let url = PostgresDatabaseURL(user: PostgresTestServer.role, host: "127.0.0.1", port: server.port,
                                       database: "postgres", tls: .disable)
         let store = try PostgresReportStore(url: url, password: "wrong", deadline: .seconds(5))

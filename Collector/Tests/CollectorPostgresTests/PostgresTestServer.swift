@@ -2,6 +2,8 @@
 import FoundationEssentials
 #endif
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// A throwaway PostgreSQL server for the tests, like tests/integration/postgres.py: Debian's `initdb` and
 /// `pg_ctl` (from /usr/lib/postgresql/15/bin or $POSTGRES_BIN) in a fresh directory under /tmp, run as the
@@ -23,21 +25,39 @@ final class PostgresTestServer: @unchecked Sendable {
         return nil
     }()
 
-    /// The one server of this test process, started on first use; nil (with the reason printed) when it cannot run.
-    static let shared: PostgresTestServer? = {
+    /// The one server of this test process, started by the first test that asks; nil (with the reason printed) when
+    /// it cannot run. Every later caller awaits the same start.
+    static var shared: PostgresTestServer? {
+        get async { await starting.value }
+    }
+
+    private static let starting = Task<PostgresTestServer?, Never> {
         if let reason = missingReason {
             FileHandle.standardError.write(Data("SKIPPING PostgreSQL tests: \(reason)\n".utf8))
             return nil
         }
         do {
-            let server = try PostgresTestServer()
-            atexit { PostgresTestServer.stopShared() }
+            let server = try await PostgresTestServer.start()
+            running.server = server
+            atexit { PostgresTestServer.stopRunning() }
             return server
         } catch {
             FileHandle.standardError.write(Data("PostgreSQL test server failed to start: \(error)\n".utf8))
             return nil
         }
-    }()
+    }
+
+    /// The started server, for the `atexit` handler (a C function pointer cannot capture it).
+    private final class Running: @unchecked Sendable {
+        private let lock = NSLock()
+        private var started: PostgresTestServer?
+        var server: PostgresTestServer? {
+            get { lock.withLock { started } }
+            set { lock.withLock { started = newValue } }
+        }
+    }
+    private static let running = Running()
+    private static func stopRunning() { running.server?.stop() }
 
     let directory: String
     let password: String
@@ -48,30 +68,45 @@ final class PostgresTestServer: @unchecked Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init() throws {
+    private init(directory: String, password: String) {
+        self.directory = directory
+        self.password = password
+    }
+
+    static func start() async throws -> PostgresTestServer {
         let template = "/tmp/telemetry-pg-XXXXXX"
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
-        directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        password = UUID().uuidString.lowercased()
-        if getuid() == 0, let pw = getpwnam("postgres") {
-            guard chown(directory, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0 else {
+        let server = PostgresTestServer(directory: String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                                        password: UUID().uuidString.lowercased())
+        do {
+            try await server.initialize()
+            return server
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
+    private func initialize() async throws {
+        if let pw = Self.serverUser {
+            guard chown(directory, pw.uid, pw.gid) == 0 else {
                 throw Failure(description: "chown \(directory) to postgres failed: errno \(errno)")
             }
         }
         let pwfile = "\(directory)/initdb.pw"
         try write(password + "\n", to: pwfile)
-        let initdb = try runAsServerUser(["\(Self.binDir)/initdb", "-D", "\(directory)/data", "-U", Self.role,
-                                          "--pwfile=\(pwfile)", "--auth-local=trust", "--auth-host=scram-sha-256",
-                                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        let initdb = try await runAsServerUser(["\(Self.binDir)/initdb", "-D", "\(directory)/data", "-U", Self.role,
+                                                "--pwfile=\(pwfile)", "--auth-local=trust", "--auth-host=scram-sha-256",
+                                                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
         unlink(pwfile)
         guard initdb.status == 0 else { throw Failure(description: "initdb failed: \(initdb.errors.suffix(2000))\(initdb.output.suffix(1000))") }
         var lastError = ""
         for _ in 0..<3 {
             let port = try Self.freePort()
             let opts = "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(directory) -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            let r = try runAsServerUser(["\(Self.binDir)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log",
-                                         "-w", "-t", "30", "-o", opts, "start"])
+            let r = try await runAsServerUser(["\(Self.binDir)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log",
+                                               "-w", "-t", "30", "-o", opts, "start"])
             if r.status == 0 {
                 self.port = port
                 let pidLine = try String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8)
@@ -85,74 +120,70 @@ final class PostgresTestServer: @unchecked Sendable {
     }
 
     /// A fresh, empty database owned by the test role; its name.
-    func makeDatabase() throws -> String {
+    func makeDatabase() async throws -> String {
         let n = counter.withLock { () -> Int in
             databases += 1
             return databases
         }
         let name = "test_\(getpid())_\(n)"
-        try psql("CREATE DATABASE \(name) OWNER \(Self.role)", database: "postgres")
+        try await psql("CREATE DATABASE \(name) OWNER \(Self.role)", database: "postgres")
         return name
     }
 
     /// Runs SQL as the owner through the Unix socket; the rows, unaligned (`|` between columns), one a line.
     @discardableResult
-    func psql(_ sql: String, database: String) throws -> String {
-        let r = try runAsServerUser(["\(Self.binDir)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory,
+    func psql(_ sql: String, database: String) async throws -> String {
+        let r = try await runAsServerUser(["\(Self.binDir)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory,
                                      "-p", "\(port)", "-U", Self.role, "-d", database, "-c", sql])
         guard r.status == 0 else { throw Failure(description: "psql \(sql): \(r.errors)") }
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Fast shutdown by PID (SIGINT), SIGKILL after 10 s; then the directory goes.
+    /// Fast shutdown by PID (SIGINT), SIGKILL after 10 s; then the directory goes (also after a failed start).
     func stop() {
-        guard pid > 0 else { return }
-        kill(pid, SIGINT)
-        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
-        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-        pid = 0
+        if pid > 0 {
+            kill(pid, SIGINT)
+            for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+            pid = 0
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func stopShared() { shared?.stop() }
-
     // MARK: - Helpers
+
+    /// The `postgres` user the server and its tools run as when the tests run as root (initdb refuses root); nil
+    /// otherwise (they run as the test's own user).
+    private static let serverUser: (uid: uid_t, gid: gid_t)? = {
+        guard getuid() == 0, let pw = getpwnam("postgres") else { return nil }
+        return (pw.pointee.pw_uid, pw.pointee.pw_gid)
+    }()
 
     private func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
-        if getuid() == 0, let pw = getpwnam("postgres") { chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        if let pw = Self.serverUser { chown(path, pw.uid, pw.gid) }
     }
 
-    /// posix_spawn + waitpid (Foundation's Process can miss the exit of a child under the test runner), output to
-    /// files, not pipes: the server pg_ctl starts would inherit a pipe's write end and keep it open.
-    ///
-    /// The command starts in the server's own directory (`env -C`; glibc's posix_spawn_file_actions_addchdir_np is
-    /// not visible to Swift): the test process's working directory is the checkout, which the `postgres` user
-    /// usually cannot enter, and psql then warns "could not change directory". Standard error is kept apart from
-    /// standard output, so a warning never ends up among the rows a query returns.
-    func runAsServerUser(_ argv: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let inDirectory = ["/usr/bin/env", "-C", directory, "--"] + argv
-        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + inDirectory : inDirectory
-        let name = "\(directory)/command-\(UUID().uuidString)"
-        let outPath = name + ".out", errPath = name + ".err"
-        defer { unlink(outPath); unlink(errPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var cArgs = full.map { strdup($0) } + [nil]
-        defer { for a in cArgs { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, full[0], &actions, nil, &cArgs, environ)
-        guard rc == 0 else { throw Failure(description: "posix_spawn \(full[0]): errno \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output, errors)
+    /// Runs a command as the server's user, in the server's own directory: the test process's working directory is
+    /// the checkout, which the `postgres` user usually cannot enter, and psql then warns "could not change
+    /// directory". Standard error is kept apart from standard output, so a warning never ends up among the rows a
+    /// query returns. (pg_ctl's `-l` sends the server's own output to its log, so the server keeps no pipe open.)
+    func runAsServerUser(_ argv: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        var options = PlatformOptions()
+        if let pw = Self.serverUser {
+            options.supplementaryGroups = []    // none of root's
+            options.groupID = pw.gid
+            options.userID = pw.uid
+        }
+        let result = try await run(.path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())),
+                                   workingDirectory: FilePath(directory), platformOptions: options,
+                                   output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+        return (status, result.standardOutput, result.standardError)
     }
 
     private static func freePort() throws -> Int {

@@ -1,4 +1,5 @@
-// Finding and reading telemetry.conf and its drop-ins (the only I/O of the configuration code).
+// Where telemetry.conf and its drop-ins are, and the CLI drop-in `enable`/`disable` write. The reading itself is
+// ConfigGrammar's `ConfigFileSet`, shared with the collector.
 //
 // Order, as systemd does drop-ins (systemd.unit(5), "Drop-in files"; conf_files_list() of systemd):
 //   1. the main file (default /etc/telemetryd/telemetry.conf); missing = built-in defaults, unless the
@@ -69,42 +70,26 @@ public struct ConfigLoader: Sendable {
 
     /// `<dir of main>/telemetry.conf.d`.
     public static func dropInDirectory(forMainPath mainPath: String) -> String {
-        let dir = ConfigFileSet.directoryName(mainPath)
-        return dir == "/" ? "/\(dropInDirectoryName)" : "\(dir)/\(dropInDirectoryName)"
+        ConfigFileSet.directory(besideMainPath: mainPath, named: dropInDirectoryName)
     }
 
     public var dropInDirectory: String { ConfigLoader.dropInDirectory(forMainPath: mainPath) }
 
+    /// The files to read, in the shared reader's terms (the collector's collector.conf is read the same way).
+    public var files: ConfigFileSet {
+        ConfigFileSet(mainPath: mainPath, dropInDirectories: [dropInDirectory, runtimeDropInDirectory] + vendorDropInDirectories,
+                      requireMainFile: requireMainFile)
+    }
+
     public func load() throws(ConfigError) -> LoadedConfig {
         var merger = ConfigSchema.Merger()
         var warnings: [ConfigDiagnostic] = []
-
-        switch try ConfigFileSet.readFile(mainPath) {
-        case .some(let bytes):
-            try merger.add(try ConfigParser.parse(bytes: bytes, fileName: mainPath))
-        case .none:
-            if requireMainFile { throw ConfigError(location: nil, key: nil, message: "\(mainPath): no such file") }
-        }
-
-        for path in try dropInPaths(warnings: &warnings) {
-            // A drop-in that vanished between listing and reading is simply not there any more.
-            guard let bytes = try ConfigFileSet.readFile(path) else { continue }
-            try merger.add(try ConfigParser.parse(bytes: bytes, fileName: path))
+        try files.read(schema: ConfigSchema.keysBySection, warnings: &warnings) { file throws(ConfigError) in
+            try merger.add(file)
         }
         var loaded = try merger.finish(environment: environment)
         loaded.warnings.insert(contentsOf: warnings, at: 0)
         return loaded
-    }
-
-    /// The drop-in files to apply after the main file, in order.
-    public func dropInPaths(warnings: inout [ConfigDiagnostic]) throws(ConfigError) -> [String] {
-        var chosen: [String: String] = [:]     // file name -> path; the first directory wins
-        for dir in [dropInDirectory, runtimeDropInDirectory] + vendorDropInDirectories {
-            for name in try ConfigFileSet.listDropIns(dir, warnings: &warnings) where chosen[name] == nil {
-                chosen[name] = dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)"
-            }
-        }
-        return chosen.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { chosen[$0] }
     }
 
     // MARK: - The CLI drop-in

@@ -5,34 +5,40 @@ import Systemd
 import ConfigGrammar
 
 public enum ConfigSchema {
-    /// Every section and key of the contract, in the order of etc/telemetry.conf.
-    public static let keys: [(section: String, key: String)] = [
-        ("Telemetry", "Enable"),
-        ("Telemetry", "Endpoint"),
-        ("Telemetry", "Format"),
-        ("Telemetry", "ClusterID"),
-        ("Telemetry", "ClusterIDFile"),
-        ("Telemetry", "KeepAliveIntervalSec"),
-        ("Telemetry", "DiagnosticsIntervalSec"),
-        ("Telemetry", "RandomizedDelaySec"),
-        ("Telemetry", "DryRun"),
-        ("Transport", "TimeoutSec"),
-        ("Transport", "Proxy"),
-        ("Transport", "CAFile"),
-        ("Transport", "TokenFile"),
-        ("Transport", "Compress"),
-        ("Transport", "RetryMinSec"),
-        ("Transport", "RetryMaxSec"),
-        ("Spool", "MaxReports"),
-        ("Product", "Name"),
-        ("Product", "Version"),
-        ("Product", "VersionFile"),
-        ("Product", "FactsFile"),
-        ("Product", "FactsSchema"),
-        ("Product", "FactsMaxAgeSec"),
-    ]
+    /// Every section and key of the contract, in the order of etc/telemetry.conf: one row a key (section, name,
+    /// parser, where the value lands). Adding a key is adding a row here.
+    public static let table = ConfigTable<TelemetryConfig>(defaults: TelemetryConfig(), keys: [
+        Row("Telemetry", "Enable", ConfigValues.boolean, at: \.enable),
+        Row("Telemetry", "Endpoint", ConfigValues.endpoint, at: \.endpoint),
+        Row("Telemetry", "Format", ConfigValues.format, at: \.format),
+        Row("Telemetry", "ClusterID", ConfigValues.uuid, at: \.clusterID),
+        Row("Telemetry", "ClusterIDFile", { ConfigValues.absoluteFilePath($0, "the product's cluster identity file") },
+                  at: \.clusterIDFile),
+        Row("Telemetry", "KeepAliveIntervalSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.keepAliveInterval),
+        Row("Telemetry", "DiagnosticsIntervalSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.diagnosticsInterval),
+        Row("Telemetry", "RandomizedDelaySec", { ConfigValues.timeSpan($0, minimum: .zero) }, at: \.randomizedDelay),
+        Row("Telemetry", "DryRun", ConfigValues.boolean, at: \.dryRun),
+        Row("Transport", "TimeoutSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.timeout),
+        // Checked as a proxy address, kept as written: it may hold credentials, which only the transport reads.
+        Row("Transport", "Proxy", { s in ConfigValues.proxy(s).map { _ in s } }, at: \.proxy),
+        Row("Transport", "CAFile", ConfigValues.absolutePath, at: \.caFile),
+        Row("Transport", "TokenFile", ConfigValues.tokenFile, at: \.tokenFile),
+        Row("Transport", "Compress", ConfigValues.boolean, at: \.compress),
+        Row("Transport", "RetryMinSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.retryMin),
+        Row("Transport", "RetryMaxSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.retryMax),
+        Row("Spool", "MaxReports", ConfigValues.maxReports, at: \.maxReports),
+        Row("Product", "Name", ConfigValues.productName, at: \.product.name),
+        Row("Product", "Version", ConfigValues.productVersion, at: \.product.version),
+        Row("Product", "VersionFile", { ConfigValues.absoluteFilePath($0, "the product's version file") }, at: \.product.versionFile),
+        Row("Product", "FactsFile", { ConfigValues.absoluteFilePath($0, "the product's facts file") }, at: \.product.factsFile),
+        Row("Product", "FactsSchema", { ConfigValues.absoluteFilePath($0, "the facts schema") }, at: \.product.factsSchema),
+        Row("Product", "FactsMaxAgeSec", { ConfigValues.timeSpan($0, minimum: oneSecond) }, at: \.product.factsMaxAge),
+    ])
+    private static let oneSecond = TimeSpan(seconds: 1)
 
-    public static let keysBySection: [String: [String]] = Dictionary(grouping: keys, by: \.section).mapValues { $0.map(\.key) }
+    public typealias Row = ConfigKey<TelemetryConfig>
+    public static var keys: [Row] { table.keys }
+    public static var keysBySection: [String: [String]] { table.keysBySection }
 
     /// Environment variables that turn telemetry off, strongest first (named in `enableOrigin`).
     public static let disableVariables = ["TELEMETRYD_DISABLE", "DO_NOT_TRACK"]
@@ -40,50 +46,8 @@ public enum ConfigSchema {
 
     /// Applies one assignment (later ones win); an empty value resets the key to its built-in default.
     public static func apply(_ a: ConfigAssignment, to c: inout TelemetryConfig) throws(ConfigError) {
-        let d = TelemetryConfig()
-        let oneSecond = TimeSpan(seconds: 1)
-        switch (a.section, a.key) {
-        case ("Telemetry", "Enable"): c.enable = try a.parsed(or: d.enable, ConfigValues.boolean)
-        case ("Telemetry", "Endpoint"): c.endpoint = try a.parsed(or: d.endpoint, ConfigValues.endpoint)
-        case ("Telemetry", "Format"): c.format = try a.parsed(or: d.format, ConfigValues.format)
-        case ("Telemetry", "ClusterID"): c.clusterID = try a.parsed(or: d.clusterID) { ConfigValues.uuid($0).map(Optional.some) }
-        case ("Telemetry", "KeepAliveIntervalSec"):
-            c.keepAliveInterval = try a.parsed(or: d.keepAliveInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Telemetry", "DiagnosticsIntervalSec"):
-            c.diagnosticsInterval = try a.parsed(or: d.diagnosticsInterval) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Telemetry", "RandomizedDelaySec"):
-            c.randomizedDelay = try a.parsed(or: d.randomizedDelay) { ConfigValues.timeSpan($0, minimum: .zero) }
-        case ("Telemetry", "DryRun"): c.dryRun = try a.parsed(or: d.dryRun, ConfigValues.boolean)
-        case ("Transport", "TimeoutSec"):
-            c.timeout = try a.parsed(or: d.timeout) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Transport", "Proxy"): c.proxy = try a.parsed(or: d.proxy) { s in ConfigValues.proxy(s).map { _ in Optional.some(s) } }
-        case ("Transport", "CAFile"): c.caFile = try a.parsed(or: d.caFile) { ConfigValues.absolutePath($0).map(Optional.some) }
-        case ("Transport", "TokenFile"): c.tokenFile = try a.parsed(or: d.tokenFile) { ConfigValues.tokenFile($0).map(Optional.some) }
-        case ("Transport", "Compress"): c.compress = try a.parsed(or: d.compress, ConfigValues.boolean)
-        case ("Transport", "RetryMinSec"):
-            c.retryMin = try a.parsed(or: d.retryMin) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Transport", "RetryMaxSec"):
-            c.retryMax = try a.parsed(or: d.retryMax) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        case ("Spool", "MaxReports"): c.maxReports = try a.parsed(or: d.maxReports, ConfigValues.maxReports)
-        case ("Telemetry", "ClusterIDFile"):
-            c.clusterIDFile = try a.parsed(or: d.clusterIDFile) { ConfigValues.absoluteFilePath($0, "the product's cluster identity file").map(Optional.some) }
-        case ("Product", "Name"): c.product.name = try a.parsed(or: d.product.name) { ConfigValues.productName($0).map(Optional.some) }
-        case ("Product", "Version"): c.product.version = try a.parsed(or: d.product.version) { ConfigValues.productVersion($0).map(Optional.some) }
-        case ("Product", "VersionFile"):
-            c.product.versionFile = try a.parsed(or: d.product.versionFile) { ConfigValues.absoluteFilePath($0, "the product's version file").map(Optional.some) }
-        case ("Product", "FactsFile"):
-            c.product.factsFile = try a.parsed(or: d.product.factsFile) { ConfigValues.absoluteFilePath($0, "the product's facts file").map(Optional.some) }
-        case ("Product", "FactsSchema"):
-            c.product.factsSchema = try a.parsed(or: d.product.factsSchema) { ConfigValues.absoluteFilePath($0, "the facts schema").map(Optional.some) }
-        case ("Product", "FactsMaxAgeSec"):
-            c.product.factsMaxAge = try a.parsed(or: d.product.factsMaxAge) { ConfigValues.timeSpan($0, minimum: oneSecond) }
-        default:
-            // The parser only passes keys of the schema; anything else is a programming error, but still
-            // reported as a config error rather than a crash.
-            throw ConfigError(location: a.location, key: a.key, message: "\(a.key)= is not a known key of section [\(a.section)]")
-        }
+        try table.apply(a, to: &c)
     }
-
 
     /// A warning for a valid but unwise final value: a plain-http Endpoint other than loopback.
     static func endpointAdvisory(_ endpoint: String, at location: ConfigLocation?) -> ConfigDiagnostic? {

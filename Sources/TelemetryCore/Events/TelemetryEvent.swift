@@ -12,7 +12,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case spoolPurged, spoolError, spoolWritable, spoolDropFailed, spoolDeleteFailed, spoolDeletable, spoolFileDiscarded
     case stateDirectoryUnwritable, daemonRecordNotWritten, scheduleUnreadable, scheduleNotRecorded, resultNotRecorded
     case payload
-    case collectorUnreachable, collectorReachable, credentialRefused
+    case collectorUnreachable, collectorReachable, credentialRefused, credentialAccepted
     case factsDropped, productFileProblem
     case countersNotRecorded, countersRecovered
 
@@ -56,6 +56,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .collectorUnreachable: "5d0f4c0a7b9e4c4e8d3a61f2b7c9e014"
         case .collectorReachable: "a6e2b1d95c3f47a8b0e4d7c1f2a9b365"
         case .credentialRefused: "689ddaf62dfd4799bd190af8daf1d58e"
+        case .credentialAccepted: "80c590ed124845cea7d3e9ff1eb48de4"
         case .factsDropped: "c88c0ed2392247d0930d63c4d345e23a"
         case .productFileProblem: "284947edcdf04ca786584981321fb72e"
         case .countersNotRecorded: "cf994b3a50fa4189bcdf535ea0e32ba1"

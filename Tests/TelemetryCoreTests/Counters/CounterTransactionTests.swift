@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import InMemoryLogging
 import Testing
 import TestSupport
 @testable import TelemetryCore
@@ -68,7 +69,7 @@ struct CounterScratch {
     var state: String { dir + "/state" }
     var facts: String { dir + "/facts.json" }
     let notices = ReportNotices()
-    let log = LogCapture()
+    let log = InMemoryLogHandler.everything()
 
     init() throws {
         dir = try TemporaryDirectories.make("counters")
@@ -284,13 +285,13 @@ struct CounterTransactionTests {
             #expect((r.counterIncrements == nil) == (i > CounterLedger.maxPending), "report \(i)")
         }
         #expect(try s.ledger.load().pending.count == CounterLedger.maxPending)
-        #expect(s.log.all.contains { $0.metadata["MESSAGE_ID"] == TelemetryEvent.countersNotRecorded.messageID })
+        #expect(s.log.entries.contains { $0.field("MESSAGE_ID") == TelemetryEvent.countersNotRecorded.messageID })
         await d.breakSpool(false)
         try s.product(flows: 1000)
         await s.report(d)
         await d.deliver()
         #expect(await d.received("flows") == 1000)
-        #expect(s.log.all.filter { $0.metadata["MESSAGE_ID"] == TelemetryEvent.countersRecovered.messageID }.count == CounterLedger.maxPending)
+        #expect(s.log.entries.filter { $0.field("MESSAGE_ID") == TelemetryEvent.countersRecovered.messageID }.count == CounterLedger.maxPending)
     }
 
     @Test func anUnreadableLedgerIsNeverWrittenOver() async throws {

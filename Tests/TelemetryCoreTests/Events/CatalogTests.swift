@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TelemetryCore
 
 /// `systemd/telemetryd.catalog` documents every `TelemetryEvent` and nothing else.
@@ -11,16 +12,7 @@ import TelemetryCore
     }
 
     /// The package root: the nearest directory above this file holding Package.swift.
-    static func packageRoot() throws -> URL {
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { return dir }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw CatalogError(description: "no Package.swift above \(#filePath)")
-    }
-
-    struct CatalogError: Error, CustomStringConvertible { var description: String }
+    static func packageRoot() throws -> URL { try repositoryRoot() }
 
     static func blocks() throws -> [Block] {
         let url = try packageRoot().appendingPathComponent("systemd/telemetryd.catalog")

@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Testing
 import TestSupport
 @testable import TelemetryCore
@@ -210,7 +211,7 @@ struct FactsRulesTests {
 
     @Test func droppedKeysAreLoggedOncePerChangeWithoutValues() throws {
         let s = try FactsScratch(); defer { s.remove() }
-        let log = LogCapture()
+        let log = InMemoryLogHandler.everything()
         var builder = ReportBuilder(probe: HostProbe(root: "/", logger: log.logger), identity: testIdentity(), features: testFeatures(),
                                     product: s.settings(), defaultFactsSchema: s.dir + "/none.json", notices: ReportNotices())
         builder.product.factsFile = s.file

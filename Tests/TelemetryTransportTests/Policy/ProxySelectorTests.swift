@@ -1,87 +1,9 @@
-import Foundation
 import Testing
-@testable import TelemetryCore
+import TelemetryCore
 @testable import TelemetryTransport
 
-@Suite struct TransportPolicyTests {
-    // MARK: Backoff
-
-    @Test func backoffStaysBetweenMinAndAGrowingCeiling() {
-        let min = Duration.seconds(30), max = Duration.seconds(3600)
-        #expect(Backoff.delay(attempt: 0, min: min, max: max, random: { 0.99 }) == .seconds(30))
-        #expect(Backoff.delay(attempt: 1, min: min, max: max, random: { 1.0 }) == .seconds(60))
-        #expect(Backoff.delay(attempt: 3, min: min, max: max, random: { 1.0 }) == .seconds(240))
-        #expect(Backoff.delay(attempt: 3, min: min, max: max, random: { 0 }) == .seconds(30))
-        #expect(Backoff.delay(attempt: 3, min: min, max: max, random: { 0.5 }) == .seconds(135))
-        #expect(Backoff.delay(attempt: 50, min: min, max: max, random: { 1.0 }) == .seconds(3600))
-        #expect(Backoff.delay(attempt: Int.max, min: min, max: max, random: { 1.0 }) == .seconds(3600))
-        for attempt in 0..<20 {
-            let d = Backoff.delay(attempt: attempt, min: min, max: max)
-            #expect(d >= min && d <= max)
-        }
-    }
-
-    @Test func backoffToleratesMaxBelowMin() {
-        #expect(Backoff.delay(attempt: 4, min: .seconds(10), max: .seconds(1), random: { 1 }) == .seconds(10))
-    }
-
-    @Test func retryAfterOverridesTheBackoffWithinBounds() {
-        let min = Duration.seconds(30), max = Duration.seconds(3600)
-        #expect(Backoff.wait(attempt: 0, retryAfter: .seconds(7200), min: min, max: max) == .seconds(7200))
-        #expect(Backoff.wait(attempt: 0, retryAfter: .seconds(200_000), min: min, max: max) == RetryAfter.cap)
-        #expect(Backoff.wait(attempt: 0, retryAfter: .zero, min: min, max: max) == min)
-        #expect(Backoff.wait(attempt: 2, retryAfter: nil, min: min, max: max, random: { 1 }) == .seconds(120))
-    }
-
-    @Test func anAttemptIsStuckOnlyFarBeyondItsTimeouts() {
-        let t0 = ContinuousClock.now
-        #expect(Backoff.attemptIsHealthy(startedAt: nil, now: t0, timeout: .seconds(30)))
-        #expect(Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(60), timeout: .seconds(30)))
-        #expect(!Backoff.attemptIsHealthy(startedAt: t0, now: t0 + .seconds(61), timeout: .seconds(30)))
-    }
-
-    // MARK: Retry-After
-
-    @Test func retryAfterDeltaSeconds() {
-        let now = Date(timeIntervalSince1970: 0)
-        #expect(RetryAfter.parse("120", now: now) == .seconds(120))
-        #expect(RetryAfter.parse(" 0 ", now: now) == .zero)
-        #expect(RetryAfter.parse("999999999", now: now) == RetryAfter.cap)
-        #expect(RetryAfter.parse("99999999999999999999999", now: now) == RetryAfter.cap)
-        #expect(RetryAfter.parse("-5", now: now) == nil)
-        #expect(RetryAfter.parse("soon", now: now) == nil)
-        #expect(RetryAfter.parse("", now: now) == nil)
-    }
-
-    @Test func retryAfterIMFFixdate() {
-        // Sun, 06 Nov 1994 08:49:37 GMT is 784111777.
-        let date = "Sun, 06 Nov 1994 08:49:37 GMT"
-        #expect(RetryAfter.parse(date, now: Date(timeIntervalSince1970: 784_111_777 - 90)) == .seconds(90))
-        #expect(RetryAfter.parse(date, now: Date(timeIntervalSince1970: 784_111_777 + 5)) == .zero)
-        #expect(RetryAfter.parse(date, now: Date(timeIntervalSince1970: 0)) == RetryAfter.cap)
-        #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 CET", now: Date()) == nil)
-        #expect(RetryAfter.parse("Sunday, 06-Nov-94 08:49:37 GMT", now: Date()) == nil)
-        #expect(RetryAfter.parse("Mon, 29 Feb 2027 25:00:00 GMT", now: Date()) == nil)
-        // Leap day handled by the civil-date arithmetic: Thu, 29 Feb 2024 00:00:00 GMT = 1709164800.
-        #expect(RetryAfter.parse("Thu, 29 Feb 2024 00:00:10 GMT", now: Date(timeIntervalSince1970: 1_709_164_800)) == .seconds(10))
-    }
-
-    // MARK: classification
-
-    @Test(arguments: [200, 201, 202, 204, 299])
-    func twoHundredsAreDelivered(status: Int) { #expect(ResponseClassifier.classify(status: status) == .delivered) }
-
-    @Test(arguments: [408, 429, 500, 502, 503, 504, 599])
-    func transientStatusesAreRetried(status: Int) { #expect(ResponseClassifier.classify(status: status) == .retry) }
-
-    @Test(arguments: [100, 301, 302, 307, 308, 400, 404, 405, 407, 409, 413, 422, 600])
-    func otherStatusesAreRejected(status: Int) { #expect(ResponseClassifier.classify(status: status) == .rejected) }
-
-    @Test(arguments: [401, 403])
-    func credentialStatusesAreKept(status: Int) { #expect(ResponseClassifier.classify(status: status) == .credentialRejected) }
-
-    // MARK: proxy selection
-
+/// Which proxy a report goes through: Proxy=, then https_proxy/HTTPS_PROXY (http_proxy for http://), minus no_proxy.
+@Suite struct ProxySelectorTests {
     private let https = "https://telemetry.example.com/v1/reports"
 
     @Test func configuredProxyWinsOverTheEnvironment() {

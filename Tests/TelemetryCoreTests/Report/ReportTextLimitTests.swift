@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TelemetryCore
 import TelemetryWire
 import ConfigGrammar
@@ -71,8 +72,7 @@ struct ReportTextCleaningTests {
 @Suite("Report: the model's text limits are the schema's")
 struct SchemaLimitTests {
     static func schema() throws -> [String: Any] {
-        // Tests/TelemetryCoreTests/ -> repository root
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = try repositoryRoot()
         let data = try Data(contentsOf: root.appendingPathComponent("schema/report-v1.schema.json"))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }

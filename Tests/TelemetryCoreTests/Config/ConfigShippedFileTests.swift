@@ -1,14 +1,14 @@
 import Testing
 import Foundation
+import TestSupport
 @testable import TelemetryCore
 
 /// etc/telemetry.conf in the repository, found relative to this source file.
-func shippedConfigPath(_ file: String = #filePath) -> String {
-    URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("etc/telemetry.conf").path
+func shippedConfigPath(_ file: String = #filePath) throws -> String {
+    try repositoryRoot(of: file).appendingPathComponent("etc/telemetry.conf").path
 }
 
-func shippedConfigText() throws -> String { try String(contentsOfFile: shippedConfigPath(), encoding: .utf8) }
+func shippedConfigText() throws -> String { try String(contentsOfFile: try shippedConfigPath(), encoding: .utf8) }
 
 /// The shipped file with every `#Key=value` line uncommented.
 func uncommentedShippedConfig(_ text: String) -> String {
@@ -26,7 +26,7 @@ func isCommentedAssignment(_ line: Substring) -> Bool {
 @Suite("Config: the shipped etc/telemetry.conf")
 struct ConfigShippedFileTests {
     @Test func asShippedItYieldsTheDefaults() throws {
-        let loaded = try ConfigSchema.load(texts: [(shippedConfigPath(), try shippedConfigText())], environment: [:])
+        let loaded = try ConfigSchema.load(texts: [(try shippedConfigPath(), try shippedConfigText())], environment: [:])
         #expect(loaded.config == TelemetryConfig())
         #expect(loaded.warnings.isEmpty)
         #expect(loaded.origins.isEmpty)
@@ -34,7 +34,7 @@ struct ConfigShippedFileTests {
 
     @Test("its commented-out values are exactly the built-in defaults")
     func uncommentedItStillYieldsTheDefaults() throws {
-        let path = shippedConfigPath()
+        let path = try shippedConfigPath()
         let loaded = try ConfigSchema.load(texts: [(path, uncommentedShippedConfig(try shippedConfigText()))], environment: [:])
         #expect(loaded.config == TelemetryConfig())
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
