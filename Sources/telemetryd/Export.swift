@@ -20,7 +20,7 @@ struct Export: AsyncParsableCommand {
             throw CLIFailure.runtime("\(reason): nothing to export")
         }
         let builder = ctx.reportBuilder(identity: try ctx.identity())
-        let reports = Spool(stateDirectory: ctx.stateDirectory).peek() + ReportType.allCases.map { builder.build($0) }
+        let reports = Spool(stateDirectory: ctx.stateDirectory).peek() + ReportType.scheduled.map { builder.build($0) }
         var out = ""
         for report in reports {
             do {

@@ -31,7 +31,7 @@ struct Show: AsyncParsableCommand {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
         builder.probe = HostProbe(root: "/", logger: quiet)
-        for type in type.map({ [$0] }) ?? ReportType.allCases {
+        for type in type.map({ [$0] }) ?? ReportType.scheduled {
             let (report, facts) = builder.buildWithFacts(type)
             let data: [UInt8]
             do {

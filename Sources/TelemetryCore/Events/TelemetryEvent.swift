@@ -14,6 +14,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case payload
     case collectorUnreachable, collectorReachable, credentialRefused
     case factsDropped, productFileProblem
+    case erased, erasureIncomplete, erasureRefused, forgetUndeliverable
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -57,6 +58,10 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .credentialRefused: "689ddaf62dfd4799bd190af8daf1d58e"
         case .factsDropped: "c88c0ed2392247d0930d63c4d345e23a"
         case .productFileProblem: "284947edcdf04ca786584981321fb72e"
+        case .erased: "43a2920731924d8aa871201d5ea1ccdd"
+        case .erasureIncomplete: "892f01999c9d4d0cb2451c9cf859beca"
+        case .erasureRefused: "e18533eaa1394ae0b98c3f5c4809350e"
+        case .forgetUndeliverable: "30a3aa4dfcdb412983ad32fb447b38b4"
         }
     }
 
