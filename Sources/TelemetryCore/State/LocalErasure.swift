@@ -39,6 +39,13 @@ public enum LocalErasure {
     /// error; what cannot be deleted is reported, and the rest is deleted all the same.
     public static func run(stateDirectory: String) -> Result {
         var result = Result()
+        // Under the lock of `state.json`, so a writer (the daemon's schedule, a `send`) either finished before, or
+        // starts afterwards from an empty state: none writes the old state back.
+        let lock = try? AtomicFile.openLockFile(stateDirectory + "/" + DeliveryStateStore.lockName)
+        if let lock {
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        defer { if let lock { close(lock) } }
         for name in files {
             let path = stateDirectory + "/" + name
             guard exists(path) else { continue }
