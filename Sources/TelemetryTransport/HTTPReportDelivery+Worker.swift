@@ -42,7 +42,12 @@ extension HTTPReportDelivery {
             }
             // While telemetry is disabled only a forget report goes: whether one waits decides whether the gate opens.
             let forgetOnly = !machine.acceptsReports
-            let forgetWaits = forgetOnly && spool.entries().contains { $0.type == .forget }
+            var forgetWaits = false
+            if forgetOnly {
+                let scan = spool.scan()
+                logDiscards(scan.discarded)
+                forgetWaits = scan.entries.contains { $0.type == .forget }
+            }
             if case .wait(let until) = machine.gate(now: clock.now, forget: forgetWaits) {
                 await wake.wait(until: until)
                 continue
