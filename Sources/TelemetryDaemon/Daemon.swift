@@ -157,6 +157,7 @@ public final class Daemon: Service, Sendable {
             }
             loop.clockAnchor = (wall, now)
             let plan = loop.plan(at: now)
+            if !plan.due.isEmpty { await refreshIdentity(&loop, delivery: delivery) }
             // Work: every report type that is due (the plan has none while disabled).
             for type in plan.due {
                 let config = loop.loaded.config
@@ -174,6 +175,8 @@ public final class Daemon: Service, Sendable {
                     // Counters are read and their baselines moved here only, with the report that carries them.
                     await counters.submitDiagnostics(build: { builder.build(.diagnostics, counting: $0) },
                                                      delivery: delivery, dryRun: config.dryRun)
+                case .forget:
+                    break   // never scheduled: only `telemetryd forget` builds one
                 }
             }
             // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
@@ -231,9 +234,8 @@ public final class Daemon: Service, Sendable {
         logWarnings(new)
         let old = loop.loaded
         loop.loaded = new
-        if old.config.clusterID != new.config.clusterID {
-            loop.identity = loadIdentity(new.config)
-        }
+        // `telemetryd forget` may have erased the identity meanwhile (it reloads the daemon then), or ClusterID= changed.
+        loop.identityStale = true
         await delivery.reconfigure(new)
         if old.config.enable && !new.config.enable {
             CounterTransaction(stateDirectory: settings.stateDirectory, logger: logger).forget()
@@ -300,6 +302,16 @@ public final class Daemon: Service, Sendable {
         return s
     }
 
+    /// Before building reports: a fresh identity once the old one was erased (by delivery, or by `telemetryd forget`
+    /// before a reload), or the one on disk after a reload.
+    private func refreshIdentity(_ loop: inout LoopState, delivery: any ReportDelivery) async {
+        let erasures = await delivery.erasureCount()
+        guard loop.identityStale || erasures != loop.erasuresSeen else { return }
+        loop.erasuresSeen = erasures
+        loop.identityStale = false
+        loop.identity = loadIdentity(loop.loaded.config)
+    }
+
     private func loadIdentity(_ config: TelemetryConfig) -> Identity {
         let store = IdentityStore(stateDirectory: settings.stateDirectory, machineAppID: MachineIdentity.telemetrydAppSpecificID)
         let (identity, events) = store.load(configClusterID: config.clusterID)
@@ -322,5 +334,6 @@ func interval(_ type: ReportType, _ config: TelemetryConfig) -> TimeSpan {
     switch type {
     case .keepalive: config.keepAliveInterval
     case .diagnostics: config.diagnosticsInterval
+    case .forget: preconditionFailure("interval(.forget): a forget report is never scheduled (ReportType.scheduled)")
     }
 }

@@ -11,6 +11,12 @@ import TelemetryWire
 struct LoopState {
     var loaded: LoadedConfig
     var identity: Identity
+    /// The identity on disk may no longer be `identity` (a reload: `telemetryd forget` may have erased it, `ClusterID=`
+    /// may have changed; or delivery erased it): loaded again before the next report, not at once, so a daemon
+    /// disabled by `disable --forget` writes no fresh identity until it has a report to send.
+    var identityStale = false
+    /// Delivery's `erasureCount()` when the identity was last loaded.
+    var erasuresSeen = 0
     var nextDue: [ReportType: ContinuousClock.Instant] = [:]
     var reloadError: String?
     /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
@@ -58,14 +64,14 @@ struct LoopState {
 
     /// What to do on this pass.
     struct Plan: Equatable {
-        /// Report types due now, in `ReportType.allCases` order; none while disabled.
+        /// Report types due now, in `ReportType.scheduled` order; none while disabled.
         var due: [ReportType]
         /// Whether a watchdog ping is due.
         var ping: Bool
     }
 
     func plan(at now: ContinuousClock.Instant) -> Plan {
-        let due = loaded.config.enable ? ReportType.allCases.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
+        let due = loaded.config.enable ? ReportType.scheduled.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
         return Plan(due: due, ping: pingEvery != nil && now >= nextPing)
     }
 

@@ -30,11 +30,11 @@ struct Schedule: Sendable {
             logger.warning("Cannot read the schedule: \(error.description); the next reports wait one interval, and the schedule is not recorded until the file is fixed",
                            metadata: TelemetryEvent.scheduleUnreadable.metadata)
             state = DeliveryState()
-            for type in ReportType.allCases { state.lastScheduled[type.rawValue] = now }
+            for type in ReportType.scheduled { state.lastScheduled[type.rawValue] = now }
         }
         var out: [ReportType: ContinuousClock.Instant] = [:]
         var dates: [ReportType: Date] = [:]
-        for type in ReportType.allCases {
+        for type in ReportType.scheduled {
             let due = SchedulePolicy.firstDue(lastScheduled: state.lastScheduled(type), now: now,
                                               interval: interval(type, config), jitterSeconds: jitter(config, random))
             dates[type] = due

@@ -40,11 +40,19 @@ extension HTTPReportDelivery {
                 await wake.wait(until: nil)
                 continue
             }
-            if case .wait(let until) = machine.gate(now: clock.now) {
+            // While telemetry is disabled only a forget report goes: whether one waits decides whether the gate opens.
+            let forgetOnly = !machine.acceptsReports
+            var forgetWaits = false
+            if forgetOnly {
+                let scan = spool.scan()
+                logDiscards(scan.discarded)
+                forgetWaits = scan.entries.contains { $0.type == .forget }
+            }
+            if case .wait(let until) = machine.gate(now: clock.now, forget: forgetWaits) {
                 await wake.wait(until: until)
                 continue
             }
-            guard let item = nextItem() else {
+            guard let item = nextItem(forgetOnly: forgetOnly) else {
                 await wake.wait(until: nil)
                 continue
             }
@@ -52,8 +60,9 @@ extension HTTPReportDelivery {
         }
     }
 
-    func nextItem() -> Item? {
-        if !memoryQueue.isEmpty {
+    /// The oldest report to send; `forgetOnly` (telemetry disabled): the oldest `forget` report, nothing else.
+    func nextItem(forgetOnly: Bool = false) -> Item? {
+        if !forgetOnly, !memoryQueue.isEmpty {
             let m = memoryQueue.removeFirst()
             return .memory(m.report, m.body)
         }
@@ -65,6 +74,7 @@ extension HTTPReportDelivery {
                 if (try? spool.remove(entry)) != nil { deletedAgain(entry) }
                 continue
             }
+            if forgetOnly && entry.type != .forget { continue }
             switch spool.loadChecked(entry) {
             case .report(let report, let body): return .spooled(entry, report, body)
             case .missing: continue
@@ -84,6 +94,10 @@ extension HTTPReportDelivery {
     }
 
     func attempt(_ item: Item) async {
+        if item.report.type == .forget, settings.format == .segment {
+            dropUndeliverableForget(item)
+            return
+        }
         if case .unusable = settings.credential {
             // The token file may have appeared since (a provisioning step, a late mount): read it again.
             let fresh = Credential.load(tokenFile: config.tokenFile, environment: environment)
@@ -96,8 +110,8 @@ extension HTTPReportDelivery {
             }
         }
         // nil: a shutdown or an opt-out came while the token file was read again; nothing is sent.
-        guard let ticket = machine.attemptStarted(now: clock.now) else { return }
         let report = item.report
+        guard let ticket = machine.attemptStarted(now: clock.now, forget: report.type == .forget) else { return }
         let outcome: SendOutcome
         var used: HTTPTransport?
         var wire = item.body
@@ -155,8 +169,42 @@ extension HTTPReportDelivery {
                 log.record(SendRecord(at: Date(), result: .retrying, httpStatus: status, messageId: id, detail: reason), for: type)
             case .requeueUnspooled:
                 memoryQueue.insert((item.report, item.body), at: 0)
+            case .eraseLocalState:
+                eraseLocalState(after: item.report)
             }
         }
+        notifyIfChanged()
+    }
+
+    /// The collector confirmed a forget report: everything of this install goes (`LocalErasure`), including what
+    /// waits in memory under the old identity; the daemon takes a fresh identity before its next report
+    /// (`erasureCount()`).
+    func eraseLocalState(after report: Report) {
+        memoryQueue.removeAll()
+        undeletable.removeAll()
+        let result = LocalErasure.run(stateDirectory: store.stateDirectory)
+        erasures += 1
+        // Not a second TELEMETRY_RESULT=sent: the delivery itself was logged as such just before.
+        var m = TelemetryEvent.erased.metadata
+        m["TELEMETRY_TYPE"] = .string(report.type.rawValue)
+        m["TELEMETRY_MESSAGE_ID"] = .string(report.messageId)
+        logger.notice("The collector erased instance \(report.instanceId): deleted \(result.deleted.isEmpty ? "nothing (already gone)" : result.deleted.joined(separator: ", ")) in \(store.stateDirectory); a fresh identity is made before the next report",
+                      metadata: m)
+        if !result.complete {
+            logger.error("Could not delete all of the erased install's state in \(store.stateDirectory): \(result.failed.map(\.description).joined(separator: "; ")); delete it by hand before the next start, or the old identity may be used again",
+                         metadata: TelemetryEvent.erasureIncomplete.metadata)
+        }
+    }
+
+    /// `Format=segment` has no erasure call (the contract's `forget` is ours): a forget report spooled before the format
+    /// changed can never be delivered, and left first in the spool it would hold up every report behind it.
+    func dropUndeliverableForget(_ item: Item) {
+        let id = item.report.messageId
+        var m = Logger.Metadata.report(.dropped, type: .forget, messageId: id)
+        m["MESSAGE_ID"] = .string(TelemetryEvent.forgetUndeliverable.messageID)
+        logger.error("Format=segment has no erasure call: forget report \(id) dropped, nothing was erased. Set Format=telemetryd (a collector of this project) and run 'telemetryd forget' again",
+                     metadata: m)
+        if case .spooled(let entry, _, _) = item { removeDelivered(entry) }
         notifyIfChanged()
     }
 

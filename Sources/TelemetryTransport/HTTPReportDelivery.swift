@@ -39,6 +39,8 @@ public actor HTTPReportDelivery: ReportDelivery {
     /// is retried at every scan. Logged once, until a deletion works again.
     var undeletable: Set<String> = []
     var lastNotified: (queued: Int, unreachable: Bool)?
+    /// How many confirmed erasures deleted the local state (`erasureCount()`).
+    var erasures = 0
 
     public init(loaded: LoadedConfig, stateDirectory: String, environment: [String: String], logger: Logger,
                 onChange: @escaping @Sendable () -> Void) {
@@ -136,10 +138,14 @@ public actor HTTPReportDelivery: ReportDelivery {
         memoryQueue.removeAll()
         let deleted = spool.purge()
         undeletable.removeAll()
+        let forgets = spool.entries().filter { $0.type == .forget }.count
         var m = TelemetryEvent.spoolPurged.metadata
         m["TELEMETRY_PURGED"] = .string(String(deleted))
-        logger.notice("Spool purged: \(deleted) unsent report(s) deleted; nothing more is sent until telemetry is enabled again",
-                      metadata: m)
+        let kept = forgets == 0 ? "nothing more is sent until telemetry is enabled again"
+            : "nothing more is sent until telemetry is enabled again but the queued request to erase this install (\(forgets) forget report\(forgets == 1 ? "" : "s"))"
+        logger.notice("Spool purged: \(deleted) unsent report(s) deleted; \(kept)", metadata: m)
+        // The worker may have a forget report to deliver now that the rest is gone.
+        wake.ring()
         notifyIfChanged()
     }
 
@@ -168,6 +174,8 @@ public actor HTTPReportDelivery: ReportDelivery {
     public func queuedCount() async -> Int { queued }
 
     public func collectorUnreachable() async -> Bool { machine.collectorUnreachable }
+
+    public func erasureCount() async -> Int { erasures }
 
     public func isHealthy() async -> Bool {
         Backoff.attemptIsHealthy(startedAt: attemptStartedAt, now: clock.now, timeout: config.timeout.duration)

@@ -4,10 +4,17 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The two kinds of report of the contract (README, "Reports").
-public enum ReportType: String, Codable, Sendable, CaseIterable, Hashable {
+/// The kinds of report of the contract (README, "Reports"). Not `CaseIterable` on purpose: `forget` is never
+/// scheduled, shown or exported like the other two, so code that means "every report the schedule builds" says
+/// `scheduled`.
+public enum ReportType: String, Codable, Sendable, Hashable {
     case keepalive
     case diagnostics
+    /// The request to erase this install (`telemetryd forget`), carrying the erasure key; sent once, never scheduled.
+    case forget
+
+    /// The types the daemon builds on its schedule, in the order it builds them.
+    public static let scheduled: [ReportType] = [.keepalive, .diagnostics]
 }
 
 /// The report envelope, version 1. Its JSON form is `schema/report-v1.schema.json`.
@@ -22,6 +29,10 @@ public struct Report: Codable, Sendable, Equatable {
     public var timestamp: Date
     public var instanceId: String
     public var clusterId: String
+    /// SHA-256 (lower-case hex) of the install's `erasure-key`: the collector pins it at the install's first report and
+    /// erases the install only for a `forget` report whose key hashes to it. Nil (written as null) only in reports
+    /// of agents before erasure, read back from their JSON.
+    public var erasureKeyHash: String?
     public var agent: Agent
     /// The vendor's product (`[Product] Name=`); absent from the JSON when not configured.
     public var product: Product?
@@ -29,7 +40,7 @@ public struct Report: Codable, Sendable, Equatable {
 
     public init(
         messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
-        agent: Agent, product: Product? = nil, data: ReportData
+        erasureKeyHash: String? = nil, agent: Agent, product: Product? = nil, data: ReportData
     ) {
         self.schemaVersion = Report.currentSchemaVersion
         self.messageId = messageId
@@ -37,13 +48,14 @@ public struct Report: Codable, Sendable, Equatable {
         self.timestamp = timestamp
         self.instanceId = instanceId
         self.clusterId = clusterId
+        self.erasureKeyHash = erasureKeyHash
         self.agent = agent
         self.product = product
         self.data = data
     }
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, messageId, type, timestamp, instanceId, clusterId, agent, product, data
+        case schemaVersion, messageId, type, timestamp, instanceId, clusterId, erasureKeyHash, agent, product, data
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,11 +66,13 @@ public struct Report: Codable, Sendable, Equatable {
         timestamp = try c.decode(Date.self, forKey: .timestamp)
         instanceId = try c.decode(String.self, forKey: .instanceId)
         clusterId = try c.decode(String.self, forKey: .clusterId)
+        erasureKeyHash = try c.decodeIfPresent(String.self, forKey: .erasureKeyHash)
         agent = try c.decode(Agent.self, forKey: .agent)
         product = try c.decodeIfPresent(Product.self, forKey: .product)
         switch type {
         case .keepalive: data = .keepalive(try c.decode(KeepAliveData.self, forKey: .data))
         case .diagnostics: data = .diagnostics(try c.decode(DiagnosticsData.self, forKey: .data))
+        case .forget: data = .forget(try c.decode(ForgetData.self, forKey: .data))
         }
     }
 
@@ -70,11 +84,13 @@ public struct Report: Codable, Sendable, Equatable {
         try c.encode(timestamp, forKey: .timestamp)
         try c.encode(instanceId, forKey: .instanceId)
         try c.encode(clusterId, forKey: .clusterId)
+        try c.encode(erasureKeyHash, forKey: .erasureKeyHash)  // null, not absent, when unknown
         try c.encode(agent, forKey: .agent)
         try c.encodeIfPresent(product, forKey: .product)
         switch data {
         case .keepalive(let d): try c.encode(d, forKey: .data)
         case .diagnostics(let d): try c.encode(d, forKey: .data)
+        case .forget(let d): try c.encode(d, forKey: .data)
         }
     }
 }
@@ -108,6 +124,7 @@ public struct Product: Codable, Sendable, Equatable {
 public enum ReportData: Sendable, Equatable {
     case keepalive(KeepAliveData)
     case diagnostics(DiagnosticsData)
+    case forget(ForgetData)
 }
 
 public struct KeepAliveData: Codable, Sendable, Equatable {

@@ -22,13 +22,26 @@ struct Disable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Disable telemetry at once: writes telemetry.conf.d/50-cli.conf and reloads a running daemon, which deletes its spool.")
     @OptionGroup var global: GlobalOptions
-    func run() async throws { try setEnabled(false, global) }
+
+    @Flag(name: .long, help: "Also ask the collector to erase everything it holds about this install, as 'telemetryd forget' does; exit 0 only once it confirmed.")
+    var forget = false
+
+    func run() async throws {
+        guard forget else { try setEnabled(false, global); return }
+        // The erasure is requested (spooled, tried once) before the daemon is told to disable: the opt-out's purge
+        // keeps a forget report, and the reload wakes the daemon to deliver one left queued.
+        let request = try await ForgetCommand.request(global)
+        let reloaded = try setEnabled(false, global)
+        try ForgetCommand.finish(request, global: global, daemonReloaded: reloaded)
+    }
 }
 
 /// The unit `enable`/`disable` reload when it runs with the default configuration.
 let serviceName = "telemetryd.service"
 
-private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailure) {
+/// Returns whether the running service was reloaded.
+@discardableResult
+private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailure) -> Bool {
     let env = ProcessInfo.processInfo.environment
     var loader = ConfigLoader.forCommandLine(configOption: global.config, environment: env)
     // The service never sees this shell's opt-out variables: judge by the files (and, below, by the daemon).
@@ -61,6 +74,7 @@ private func setEnabled(_ enable: Bool, _ global: GlobalOptions) throws(CLIFailu
     } else if let after = try? loader.load(), after.config.enable != enable {
         StandardError.write("telemetryd: warning: telemetry is still \(after.config.enable ? "enabled" : "disabled") by \(after.enableOrigin.description), which overrides \(path)\n")
     }
+    return reload.reloaded
 }
 
 /// The daemon's record once it has decided again after `before` (a reload is asynchronous under systemd 252's
@@ -77,7 +91,7 @@ private func awaitDecision(stateDirectory: String, after before: DaemonRecord?) 
 }
 
 /// Reloads telemetryd.service when systemd runs it with this configuration; says what happened, in words.
-private func reloadService(configPath: String) -> (text: String, reloaded: Bool) {
+func reloadService(configPath: String) -> (text: String, reloaded: Bool) {
     guard configPath == ConfigLoader.defaultMainPath else {
         return ("\(serviceName) reads \(ConfigLoader.defaultMainPath), not this configuration: not reloaded", false)
     }

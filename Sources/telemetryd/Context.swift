@@ -89,9 +89,12 @@ struct Context {
     func identity(persist: Bool = true) throws(CLIFailure) -> Identity {
         // The daemon's state belongs to its dynamic user under /var/lib/private: a user who cannot read it must not
         // get made-up IDs that look real (or a warning that calls the files corrupt).
-        let file = stateDirectory + "/" + IdentityStore.instanceFile
-        if access(file, R_OK) != 0 && (errno == EACCES || errno == EPERM) {
-            throw .runtime("cannot read \(file): permission denied; run as root (the state belongs to the daemon)")
+        // The erasure key (mode 0600) too: one that cannot be read must not be taken for a missing one and replaced.
+        for name in [IdentityStore.instanceFile, IdentityStore.erasureKeyFile] {
+            let file = stateDirectory + "/" + name
+            if access(file, R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+                throw .runtime("cannot read \(file): permission denied; run as root (the state belongs to the daemon)")
+            }
         }
         let store = IdentityStore(stateDirectory: stateDirectory, machineAppID: MachineIdentity.telemetrydAppSpecificID)
         let (identity, events) = store.load(configClusterID: config.clusterID, persist: persist)

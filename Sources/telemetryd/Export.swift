@@ -24,7 +24,7 @@ struct Export: AsyncParsableCommand {
         // The fresh diagnostics report carries no counters (null) and moves no baseline: the increments go with the
         // daemon's next diagnostics report, which is spooled and so printed by the next export. An exported counter
         // that also went with the daemon's report would be counted twice.
-        let reports = Spool(stateDirectory: ctx.stateDirectory).peek() + ReportType.allCases.map { builder.build($0) }
+        let reports = Spool(stateDirectory: ctx.stateDirectory).peek() + ReportType.scheduled.map { builder.build($0) }
         var out = ""
         for report in reports {
             do {

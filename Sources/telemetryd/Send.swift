@@ -54,6 +54,8 @@ struct Send: AsyncParsableCommand {
             report = sent.report
             outcome = sent.outcome
             if let note = sent.note { StandardError.write("telemetryd: \(note)\n") }
+        case .forget:
+            throw CLIFailure.usage("send takes keepalive or diagnostics; 'telemetryd forget' asks for an erasure")
         }
         switch outcome {
         case .delivered(let status):

@@ -34,7 +34,7 @@ struct Show: AsyncParsableCommand {
         builder.probe = HostProbe(root: "/", logger: quiet)
         // The increments that would go now, measured from the baselines as they are; nothing moves.
         let basis = CounterTransaction(stateDirectory: ctx.stateDirectory, logger: quiet).basisWithoutMoving()
-        for type in type.map({ [$0] }) ?? ReportType.allCases {
+        for type in type.map({ [$0] }) ?? ReportType.scheduled {
             let built = builder.build(type, counting: basis)
             let (report, facts) = (built.report, built.facts)
             let data: [UInt8]

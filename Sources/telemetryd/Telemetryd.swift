@@ -13,7 +13,7 @@ struct Telemetryd: AsyncParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
             """,
         version: AgentInfo.version,
-        subcommands: [Run.self, Show.self, Status.self, Enable.self, Disable.self, Send.self, Export.self]
+        subcommands: [Run.self, Show.self, Status.self, Enable.self, Disable.self, Send.self, Forget.self, Export.self]
     )
 }
 
@@ -26,4 +26,13 @@ struct GlobalOptions: ParsableArguments {
     var stateDir: String?
 }
 
-extension ReportType: ExpressibleByArgument {}
+/// `--type` of `show` and `send`: the scheduled types only. A forget report is built by `forget` alone, so no other
+/// command prints or sends the erasure key.
+extension ReportType: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let type = ReportType(rawValue: argument), ReportType.scheduled.contains(type) else { return nil }
+        self = type
+    }
+
+    public static var allValueStrings: [String] { scheduled.map(\.rawValue) }
+}

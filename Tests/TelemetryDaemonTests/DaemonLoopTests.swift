@@ -12,6 +12,7 @@ actor RecordingDelivery: ReportDelivery {
     var purges = 0
     var reconfigured: [LoadedConfig] = []
     var statusPolls = 0
+    var erasures = 0
 
     func run() async {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -24,6 +25,12 @@ actor RecordingDelivery: ReportDelivery {
     func isHealthy() async -> Bool { true }
     nonisolated var proxyInUse: Bool { false }
     func shutdown() async {}
+    func erasureCount() async -> Int { erasures }
+    /// As the engine does once the collector confirmed a forget report.
+    func erase(stateDirectory: String) {
+        _ = LocalErasure.run(stateDirectory: stateDirectory)
+        erasures += 1
+    }
 
     /// Waits (bounded) until `condition` holds; false on time-out.
     func waitUntil(_ limit: Duration = .seconds(40), _ condition: @Sendable (isolated RecordingDelivery) -> Bool) async -> Bool {
@@ -227,5 +234,95 @@ struct DaemonLoopTests {
         try await task.value
         #expect(await delivery.purges == 1)
         #expect(await delivery.submitted.isEmpty)
+    }
+
+    // MARK: erasure
+
+    @Test func afterDeliveryErasedTheStateTheNextReportCarriesAFreshIdentity() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let task = Task { try await makeDaemon(delivery, clock: clock).run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        let before = try #require(await delivery.submitted.first)
+        await delivery.erase(stateDirectory: dir + "/state")
+        clock.advance(by: .seconds(3600))
+        #expect(await delivery.waitUntil { $0.submitted.count == 3 })
+        task.cancel()
+        try await task.value
+        let after = try #require(await delivery.submitted.last)
+        #expect(after.instanceId != before.instanceId)
+        #expect(after.clusterId != before.clusterId)
+        #expect(after.erasureKeyHash != before.erasureKeyHash)
+        let stored = IdentityStore(stateDirectory: dir + "/state", machineAppID: { nil }).stored()
+        #expect(stored.instanceId == after.instanceId, "the fresh identity is the one on disk")
+    }
+
+    /// `telemetryd disable --forget` erased the state and reloaded the daemon into an opt-out: it writes no identity
+    /// back, however long it runs.
+    @Test func disabledByDisableForgetTheDaemonWritesNoIdentityBack() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let daemon = makeDaemon(delivery, clock: clock)
+        let task = Task { try await daemon.run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        _ = LocalErasure.run(stateDirectory: dir + "/state")
+        try writeConfig(Self.fast + "Enable=no\n")
+        daemon.requestReload()
+        #expect(await delivery.waitUntil { $0.reconfigured.count == 1 })
+        #expect(await asleep(clock))
+        clock.advance(by: .seconds(7200))
+        #expect(await asleep(clock))
+        task.cancel()
+        try await task.value
+        #expect(await delivery.submitted.count == 2)
+        for name in [IdentityStore.instanceFile, IdentityStore.erasureKeyFile, IdentityStore.clusterFile] {
+            #expect(!FileManager.default.fileExists(atPath: dir + "/state/" + name), "\(name) written back")
+        }
+    }
+
+    /// `telemetryd forget` with telemetry on erased the state and reloaded the daemon: like a first start, the
+    /// schedule is empty, so both reports go at once, under a fresh identity.
+    @Test func reloadedAfterForgetTheDaemonStartsAfreshUnderANewIdentity() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let daemon = makeDaemon(delivery, clock: clock)
+        let task = Task { try await daemon.run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        let before = try #require(await delivery.submitted.first)
+        _ = LocalErasure.run(stateDirectory: dir + "/state")
+        daemon.requestReload()
+        #expect(await delivery.waitUntil { $0.submitted.count == 4 })
+        task.cancel()
+        try await task.value
+        let fresh = await delivery.submitted.suffix(2)
+        #expect(Set(fresh.map(\.instanceId)).count == 1)
+        #expect(fresh.allSatisfy { $0.instanceId != before.instanceId && $0.erasureKeyHash != before.erasureKeyHash })
+        #expect(IdentityStore(stateDirectory: dir + "/state", machineAppID: { nil }).stored().instanceId == fresh.first?.instanceId)
+    }
+
+    @Test func aPlainReloadKeepsTheIdentity() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let daemon = makeDaemon(delivery, clock: clock)
+        let task = Task { try await daemon.run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        daemon.requestReload()
+        #expect(await delivery.waitUntil { $0.reconfigured.count == 1 })
+        #expect(await asleep(clock))
+        clock.advance(by: .seconds(3600))
+        #expect(await delivery.waitUntil { $0.submitted.count == 3 })
+        task.cancel()
+        try await task.value
+        let reports = await delivery.submitted
+        #expect(Set(reports.map(\.instanceId)).count == 1)
+        #expect(Set(reports.map(\.erasureKeyHash)).count == 1)
     }
 }

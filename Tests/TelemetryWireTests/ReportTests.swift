@@ -30,3 +30,41 @@ import Foundation
     guard case .diagnostics(let d) = try Report.makeDecoder().decode(Report.self, from: Data(old.utf8)).data else { Issue.record(); return }
     #expect(d.facts == nil && d.factsStatus == .none)
 }
+
+private let hash = String(repeating: "ab", count: 32)
+private let key = String(repeating: "0f", count: 32)
+
+@Test func erasureKeyHashIsWrittenAndANilOneAsNull() throws {
+    var r = Report(messageId: "m", type: .keepalive, timestamp: Date(timeIntervalSince1970: 0), instanceId: "i", clusterId: "c",
+                   erasureKeyHash: hash, agent: Agent(version: "0.1.0"), data: .keepalive(KeepAliveData(uptimeSec: 1, agentUptimeSec: 3)))
+    #expect(String(decoding: try r.jsonData(), as: UTF8.self).contains(#""erasureKeyHash":"\#(hash)""#))
+    #expect(try Report.makeDecoder().decode(Report.self, from: try r.jsonData()) == r)
+    r.erasureKeyHash = nil
+    #expect(String(decoding: try r.jsonData(), as: UTF8.self).contains(#""erasureKeyHash":null"#))
+}
+
+@Test func aReportOfAnAgentBeforeErasureStillLoads() throws {
+    let old = #"{"agent":{"name":"telemetryd","version":"0.1.0"},"clusterId":"c","data":{"agentUptimeSec":3,"uptimeSec":1},"instanceId":"i","messageId":"m","schemaVersion":1,"timestamp":"1970-01-01T00:00:00Z","type":"keepalive"}"#
+    let r = try Report.makeDecoder().decode(Report.self, from: Data(old.utf8))
+    #expect(r.erasureKeyHash == nil)
+    #expect(r.type == .keepalive)
+}
+
+@Test func forgetReportCarriesTheKeyInDataAndSurvivesTheSpoolRoundTrip() throws {
+    let r = Report(messageId: "m", type: .forget, timestamp: Date(timeIntervalSince1970: 0), instanceId: "i", clusterId: "c",
+                   erasureKeyHash: hash, agent: Agent(version: "0.1.0"), data: .forget(ForgetData(erasureKey: key)))
+    let json = String(decoding: try r.jsonData(), as: UTF8.self)
+    #expect(json.contains(#""data":{"erasureKey":"\#(key)"}"#))
+    #expect(json.contains(#""type":"forget""#))
+    #expect(!json.contains("product"))
+    #expect(try Report.makeDecoder().decode(Report.self, from: try r.jsonData()) == r)
+    // The type decides how data is read: a forget report without its key is no report.
+    let broken = json.replacingOccurrences(of: #""erasureKey":"\#(key)""#, with: "")
+    #expect(throws: DecodingError.self) { try Report.makeDecoder().decode(Report.self, from: Data(broken.utf8)) }
+}
+
+@Test func onlyKeepAliveAndDiagnosticsAreScheduled() {
+    #expect(ReportType.scheduled == [.keepalive, .diagnostics])
+    #expect(!ReportType.scheduled.contains(.forget))
+    #expect(ReportType(rawValue: "forget") == .forget)
+}

@@ -209,6 +209,21 @@ def test_completion_scripts_know_every_command(binary):
     assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
 
 
+def test_completion_scripts_offer_forget_and_disable_forget(binary):
+    """The packages generate the completions from the binary: `forget` and `disable --forget` are in all three, and
+    `--type` offers only the scheduled types (a forget report is `forget`'s alone)."""
+    # fish names a long option without its dashes, for the command it belongs to.
+    flag = {"bash": "--forget", "zsh": "--forget", "fish": """"telemetryd disable" forget' -l 'forget'"""}
+    for shell in ("bash", "zsh", "fish"):
+        script = subprocess.run([str(binary), "--generate-completion-script", shell], capture_output=True,
+                                text=True, check=True).stdout
+        assert "forget" in script and flag[shell] in script, f"{shell} completion lacks forget / disable --forget"
+    help_json = dump_help(binary)
+    [send] = [s for s in help_json["subcommands"] if s["commandName"] == "send"]
+    [type_arg] = [a for a in send["arguments"] if any(n["name"] == "type" for n in a.get("names", []))]
+    assert type_arg.get("allValues") == ["keepalive", "diagnostics"]
+
+
 # ---------------------------------------------------------------------------------------------- the collector
 
 @pytest.mark.skipif(not COLLECTOR_BIN.exists(), reason=f"no collector binary at {COLLECTOR_BIN}")

@@ -7,7 +7,7 @@ public enum ReportSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://github.com/telemetryd/telemetryd/schema/report-v1.schema.json",
   "title": "telemetryd report, schema version 1",
-  "description": "One keep-alive or diagnostics report as POSTed by telemetryd to its collector (Content-Type: application/json, optionally Content-Encoding: gzip). A field whose source is missing on the host is null, never absent. Nothing personal is ever carried: no hostname, addresses, user names, environment, paths, machine-id or boot ID. No string anywhere in a report holds a control or format character (Unicode categories Cc and Cf: NUL, bidi overrides, zero-width characters, ...): the collector refuses such a report, the agent cuts them out before sending.",
+  "description": "One keep-alive, diagnostics or forget report as POSTed by telemetryd to its collector (Content-Type: application/json, optionally Content-Encoding: gzip). A field whose source is missing on the host is null, never absent. Nothing personal is ever carried: no hostname, addresses, user names, environment, paths, machine-id or boot ID. No string anywhere in a report holds a control or format character (Unicode categories Cc and Cf: NUL, bidi overrides, zero-width characters, ...): the collector refuses such a report, the agent cuts them out before sending.",
   "type": "object",
   "additionalProperties": false,
   "required": ["schemaVersion", "messageId", "type", "timestamp", "instanceId", "clusterId", "agent", "data"],
@@ -17,7 +17,10 @@ public enum ReportSchema {
       "$ref": "#/$defs/uuid",
       "description": "Unique per report and unchanged across retries: a collector drops duplicates by it."
     },
-    "type": { "enum": ["keepalive", "diagnostics"] },
+    "type": {
+      "enum": ["keepalive", "diagnostics", "forget"],
+      "description": "keepalive and diagnostics on the schedule; forget once, when the operator asks the collector to erase everything it holds about this install (telemetryd forget)."
+    },
     "timestamp": {
       "type": "string",
       "format": "date-time",
@@ -31,6 +34,11 @@ public enum ReportSchema {
     "clusterId": {
       "$ref": "#/$defs/uuid",
       "description": "Shared by a cluster's nodes: ClusterID=, else a UUID derived (HMAC-SHA256 under a key fixed in telemetryd) from the product's own cluster identity in ClusterIDFile=, else random and persistent per install."
+    },
+    "erasureKeyHash": {
+      "type": ["string", "null"],
+      "pattern": "^[0-9a-f]{64}$",
+      "description": "SHA-256, 64 lower-case hex digits, of the install's erasure key (32 random bytes kept in the state directory, renewed with the instance ID). The collector pins it at the install's first report and erases the install only for a forget report whose key hashes to it. Optional: agents before erasure send none (absent or null); required in a forget report."
     },
     "agent": {
       "type": "object",
@@ -65,6 +73,13 @@ public enum ReportSchema {
     {
       "if": { "properties": { "type": { "const": "diagnostics" } } },
       "then": { "properties": { "data": { "$ref": "#/$defs/diagnostics" } } }
+    },
+    {
+      "if": { "properties": { "type": { "const": "forget" } } },
+      "then": {
+        "required": ["erasureKeyHash"],
+        "properties": { "erasureKeyHash": { "type": "string" }, "data": { "$ref": "#/$defs/forget" } }
+      }
     }
   ],
   "$defs": {
@@ -83,6 +98,19 @@ public enum ReportSchema {
     "factValue": {
       "description": "A boolean, a finite number, or a string that the vendor's facts schema lists in an enum.",
       "oneOf": [{ "type": "boolean" }, { "type": "number" }, { "type": "string", "maxLength": 64 }]
+    },
+    "forget": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["erasureKey"],
+      "description": "The request to erase everything the collector holds about this install: its raw reports and per-install rows (closed days' totals, already anonymous, stay). Sent once by telemetryd forget (or disable --forget), durable in the spool like any report and delivered even while telemetry is disabled.",
+      "properties": {
+        "erasureKey": {
+          "type": "string",
+          "pattern": "^[0-9a-f]{64}$",
+          "description": "The erasure key itself, 64 lower-case hex digits: the only report that carries it. Its SHA-256 must be the erasureKeyHash the collector pinned; otherwise the collector answers 403."
+        }
+      }
     },
     "keepalive": {
       "type": "object",

@@ -39,6 +39,11 @@ public struct ReportValidator: Sendable {
         guard violations.isEmpty else {
             return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
         }
+        // Until this collector checks the key and erases the install, a forget report must not be stored as one more
+        // report (it would count the install as active and keep its erasure key): refused, so the agent keeps its state.
+        if top["type"]?.string == ReportType.forget.rawValue {
+            return .failure(ReportRejection(reason: "this collector does not implement erasure (type forget) yet; nothing was erased"))
+        }
         // What is kept is the document as validated, in minimal form, never the bytes as sent: whitespace padding
         // costs the sender nothing once gzipped and would cost the store its full size.
         let minimal = document.minimalJSON

@@ -151,4 +151,70 @@ import TelemetryWire
         let paths = Set(try rejection(bytes(t)).violations.map(\.path))
         #expect(paths == ["/data/facts/Bad-Key", "/data/facts/nested"])
     }
+
+    // MARK: erasure
+
+    static let hash = "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+    static let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+    static let forget = Report(
+        messageId: "5f2c1a9e-8d3b-4c7a-9e21-5b6f0d8c3a17", type: .forget, timestamp: Date(timeIntervalSince1970: 1_796_104_800),
+        instanceId: "11111111-2222-4333-8444-555555555555", clusterId: "cccccccc-2222-4333-8444-555555555555",
+        erasureKeyHash: hash, agent: Agent(version: "0.1.0"), data: .forget(ForgetData(erasureKey: key)))
+
+    let schema: SchemaValidator = {
+        do { return try SchemaValidator(schemaText: ReportSchema.json) } catch { preconditionFailure("\(error)") }
+    }()
+
+    func violations(_ object: Any) throws -> [SchemaViolation] {
+        schema.validate(try JSONValue.parse(try bytes(object), maxDepth: ReportValidator.maxDepth))
+    }
+
+    @Test func theErasureKeyHashIsAcceptedAndOptionalForOlderAgents() throws {
+        var t = try tree(Self.keepalive)
+        t["erasureKeyHash"] = Self.hash
+        let r = try validator.validate(bytes(t)).get()
+        #expect(r.json.contains(Self.hash))
+        t.removeValue(forKey: "erasureKeyHash")
+        #expect(throws: Never.self) { try validator.validate(bytes(t)).get() }
+        t["erasureKeyHash"] = NSNull()
+        #expect(throws: Never.self) { try validator.validate(bytes(t)).get() }
+    }
+
+    @Test(arguments: [String(repeating: "A", count: 64), String(repeating: "a", count: 63), "sha256:" + String(repeating: "a", count: 57)])
+    func anErasureKeyHashThatIsNot64LowerCaseHexIsRefused(_ hash: String) throws {
+        var t = try tree(Self.keepalive)
+        t["erasureKeyHash"] = hash
+        #expect(try rejection(bytes(t)).violations.map(\.path) == ["/erasureKeyHash"])
+    }
+
+    @Test func theDaemonsForgetReportMatchesTheSchema() throws {
+        #expect(try violations(tree(Self.forget)) == [])
+    }
+
+    @Test func aForgetReportNeedsTheHashAndExactlyAWellFormedKey() throws {
+        var noHash = try tree(Self.forget)
+        noHash.removeValue(forKey: "erasureKeyHash")
+        #expect(try violations(noHash).contains(SchemaViolation(path: "", message: "missing required property \"erasureKeyHash\"")))
+        var nullHash = try tree(Self.forget)
+        nullHash["erasureKeyHash"] = NSNull()
+        #expect(try violations(nullHash).map(\.path).contains("/erasureKeyHash"))
+        var extra = try tree(Self.forget)
+        extra["data"] = ["erasureKey": Self.key, "hostname": "db1"]
+        #expect(try violations(extra).map(\.path) == ["/data/hostname"])
+        var shortKey = try tree(Self.forget)
+        shortKey["data"] = ["erasureKey": String(Self.key.dropLast())]
+        #expect(try violations(shortKey).map(\.path) == ["/data/erasureKey"])
+        var keepaliveData = try tree(Self.forget)
+        keepaliveData["data"] = ["uptimeSec": 1, "agentUptimeSec": 2]
+        #expect(try !violations(keepaliveData).isEmpty)
+    }
+
+    /// Until the collector checks the key and erases, it refuses the request rather than storing it as a report (which
+    /// would count the install as active and keep its key).
+    @Test func thisCollectorRefusesAForgetReportItCannotCarryOut() throws {
+        let r = try rejection(body(Self.forget))
+        #expect(r.reason.contains("does not implement erasure"))
+        #expect(r.violations.isEmpty)
+    }
 }

@@ -15,6 +15,7 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
     case collectorUnreachable, collectorReachable, credentialRefused, credentialAccepted
     case factsDropped, productFileProblem
     case countersNotRecorded, countersRecovered
+    case erased, erasureIncomplete, erasureRefused, forgetUndeliverable
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -61,6 +62,10 @@ public enum TelemetryEvent: String, CaseIterable, Sendable {
         case .productFileProblem: "284947edcdf04ca786584981321fb72e"
         case .countersNotRecorded: "cf994b3a50fa4189bcdf535ea0e32ba1"
         case .countersRecovered: "48f9b04e4195493abee6efef2f7aac72"
+        case .erased: "43a2920731924d8aa871201d5ea1ccdd"
+        case .erasureIncomplete: "892f01999c9d4d0cb2451c9cf859beca"
+        case .erasureRefused: "e18533eaa1394ae0b98c3f5c4809350e"
+        case .forgetUndeliverable: "30a3aa4dfcdb412983ad32fb447b38b4"
         }
     }
 

@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import FileSupport
 
@@ -12,11 +15,15 @@ public struct Identity: Sendable, Equatable {
     public var clusterId: String
     /// True when `ClusterID=` of the configuration supplied `clusterId`.
     public var clusterIdFromConfig: Bool
+    /// Its hash goes in every report, the key itself only in a `forget` report.
+    public var erasureKey: ErasureKey
 
-    public init(instanceId: String, clusterId: String, clusterIdFromConfig: Bool) {
+    /// `erasureKey` defaults to a new random key: an identity made up for the moment (tests, `persist: false`).
+    public init(instanceId: String, clusterId: String, clusterIdFromConfig: Bool, erasureKey: ErasureKey = .random()) {
         self.instanceId = instanceId
         self.clusterId = clusterId
         self.clusterIdFromConfig = clusterIdFromConfig
+        self.erasureKey = erasureKey
     }
 }
 
@@ -29,12 +36,15 @@ public enum IdentityEvent: Sendable, Equatable {
     case notPersisted(FileError)
 }
 
-/// Keeps `instance-id` and `cluster-id` in the state directory (docs/state-directory.md).
+/// Keeps `instance-id`, `cluster-id` and `erasure-key` in the state directory (docs/state-directory.md).
 ///
 /// Beside the instance ID it keeps `machine-app-id`: `sd_id128_get_machine_app_specific()` for telemetryd's fixed
 /// application ID. When that changes (an image or VM was cloned and given a new machine-id) a new instance ID is made,
 /// so clones count as distinct installs. The machine-id itself is never stored or sent: only the HMAC of our app ID
 /// keyed by it, which cannot be linked to the machine-id or to other applications' derived IDs.
+///
+/// `erasure-key` (`ErasureKey`, mode 0600) is made with the instance ID and renewed with it, so a clone or a lost
+/// `instance-id` also gets a new key; an install that predates erasure gets one at its next load.
 public struct IdentityStore: Sendable {
     /// telemetryd's application ID for `sd_id128_get_machine_app_specific()` (made once with `systemd-id128 new`).
     /// Never change it: every install would count as a new instance.
@@ -43,20 +53,24 @@ public struct IdentityStore: Sendable {
     public static let instanceFile = "instance-id"
     public static let clusterFile = "cluster-id"
     public static let machineAppFile = "machine-app-id"
+    public static let erasureKeyFile = "erasure-key"
 
     public let stateDirectory: String
     /// Returns the machine's app-specific ID for `applicationID`, or nil without a usable machine-id.
     public let machineAppID: @Sendable () -> String?
     public let makeUUID: @Sendable () -> String
+    public let makeErasureKey: @Sendable () -> ErasureKey
 
     public init(
         stateDirectory: String,
         machineAppID: @escaping @Sendable () -> String?,
-        makeUUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        makeUUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        makeErasureKey: @escaping @Sendable () -> ErasureKey = { ErasureKey.random() }
     ) {
         self.stateDirectory = stateDirectory
         self.machineAppID = machineAppID
         self.makeUUID = makeUUID
+        self.makeErasureKey = makeErasureKey
     }
 
     /// Loads, repairs or creates the identity. With `persist: false` nothing is written (IDs that do not exist yet
@@ -68,31 +82,31 @@ public struct IdentityStore: Sendable {
         }
         let canWrite = persist && !events.contains { if case .notPersisted = $0 { true } else { false } }
 
-        func store(_ value: String, _ name: String) {
+        func store(_ value: String, _ name: String, mode: mode_t = 0o644) {
             guard canWrite else { return }
             do throws(FileError) {
-                try AtomicFile.write(Array((value + "\n").utf8), to: path(name), mode: 0o644)
+                try AtomicFile.write(Array((value + "\n").utf8), to: path(name), mode: mode)
             } catch {
                 events.append(.notPersisted(error))
             }
         }
 
-        /// The UUID stored in `name`, else a new one stored there (with the event that says why).
-        func readOrCreate(_ name: String) -> String {
+        /// The UUID stored in `name`, else a new one stored there (with the event that says why); `made` tells which.
+        func readOrCreate(_ name: String) -> (id: String, made: Bool) {
             let why: IdentityEvent
             switch readUUID(name: name) {
-            case .valid(let id): return id
+            case .valid(let id): return (id, false)
             case .missing: why = .created(file: path(name))
             case .invalid(let reason): why = .replacedCorrupt(file: path(name), reason: reason)
             }
             let id = makeUUID()
             events.append(why)
             store(id, name)
-            return id
+            return (id, true)
         }
 
         // Instance ID, with clone detection.
-        var instance = readOrCreate(Self.instanceFile)
+        var (instance, newInstance) = readOrCreate(Self.instanceFile)
         if let current = machineAppID().flatMap(Self.normalizeUUID) {
             switch readUUID(name: Self.machineAppFile) {
             case .valid(let stored) where stored == current:
@@ -100,6 +114,7 @@ public struct IdentityStore: Sendable {
             case .valid:
                 events.append(.cloneDetected)
                 instance = makeUUID()
+                newInstance = true
                 store(instance, Self.instanceFile)
                 store(current, Self.machineAppFile)
             case .missing, .invalid:
@@ -107,6 +122,23 @@ public struct IdentityStore: Sendable {
             }
         } else {
             events.append(.machineIDUnavailable)
+        }
+
+        // Erasure key: a new instance ID gets a new key, whatever the file holds (the old key belongs to the old ID,
+        // and sharing its hash would link the two); otherwise the stored one, made when missing (an install that
+        // predates erasure) or replaced when unreadable. Mode 0600: the key alone can have this install erased.
+        let erasureKey: ErasureKey
+        let stored = newInstance ? nil : readErasureKey()
+        if case .valid(let key)? = stored {
+            erasureKey = key
+        } else {
+            erasureKey = makeErasureKey()
+            if case .invalid(let reason)? = stored {
+                events.append(.replacedCorrupt(file: path(Self.erasureKeyFile), reason: reason))
+            } else {
+                events.append(.created(file: path(Self.erasureKeyFile)))
+            }
+            store(erasureKey.hex, Self.erasureKeyFile, mode: 0o600)
         }
 
         // Cluster ID: the configuration wins and is not written over the persisted one.
@@ -117,9 +149,9 @@ public struct IdentityStore: Sendable {
             fromConfig = true
         } else {
             fromConfig = false
-            cluster = readOrCreate(Self.clusterFile)
+            cluster = readOrCreate(Self.clusterFile).id
         }
-        return (Identity(instanceId: instance, clusterId: cluster, clusterIdFromConfig: fromConfig), events)
+        return (Identity(instanceId: instance, clusterId: cluster, clusterIdFromConfig: fromConfig, erasureKey: erasureKey), events)
     }
 
     func path(_ name: String) -> String { stateDirectory + "/" + name }
@@ -135,6 +167,20 @@ public struct IdentityStore: Sendable {
         case valid(String)
         case missing
         case invalid(String)
+    }
+
+    enum KeyReadResult: Equatable {
+        case valid(ErasureKey)
+        case missing
+        case invalid(String)
+    }
+
+    func readErasureKey() -> KeyReadResult {
+        let bytes: [UInt8]?
+        do throws(FileError) { bytes = try AtomicFile.read(path(Self.erasureKeyFile), limit: 4096) } catch { return .invalid(error.description) }
+        guard let bytes else { return .missing }
+        guard let key = ErasureKey(hex: String(decoding: bytes, as: UTF8.self)) else { return .invalid("not 64 hex digits") }
+        return .valid(key)
     }
 
     func readUUID(name: String) -> ReadResult {

@@ -106,6 +106,9 @@ public struct ReportBuilder: Sendable {
                 facts: facts.facts,
                 factsStatus: facts.status
             ))
+        case .forget:
+            // The one report that carries the key itself (`telemetryd forget`), and nothing the erasure does not need.
+            data = .forget(ForgetData(erasureKey: identity.erasureKey.hex))
         }
         let report = Report(
             messageId: messageId,
@@ -113,8 +116,9 @@ public struct ReportBuilder: Sendable {
             timestamp: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             instanceId: identity.instanceId,
             clusterId: clusterId(),
+            erasureKeyHash: identity.erasureKey.hashHex,
             agent: Agent(name: AgentInfo.name, version: TextLimit.sendable(AgentInfo.version, limit: TextLimit.label)),
-            product: productBlock(),
+            product: type == .forget ? nil : productBlock(),
             data: data
         )
         return (report, factsOutcome)

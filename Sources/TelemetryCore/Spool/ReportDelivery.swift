@@ -11,7 +11,7 @@ public protocol ReportDelivery: Sendable {
     /// was only logged, dropped or kept in memory.
     @discardableResult
     func submit(_ report: Report) async -> Bool
-    /// Opt-out: deletes the spool and abandons anything in flight.
+    /// Opt-out: deletes the spool (but `forget` reports, delivered while disabled) and abandons anything in flight.
     func purge() async
     /// A new configuration (endpoint, proxy, CA, timeouts, spool bound) applies from the next attempt.
     func reconfigure(_ loaded: LoadedConfig) async
@@ -21,4 +21,12 @@ public protocol ReportDelivery: Sendable {
     func isHealthy() async -> Bool
     var proxyInUse: Bool { get }
     func shutdown() async
+    /// How many times a confirmed `forget` report made delivery delete the local state (identity, spool, schedule):
+    /// when it grows, the daemon loads a fresh identity before its next report.
+    func erasureCount() async -> Int
+}
+
+extension ReportDelivery {
+    /// A delivery that never erases (test doubles).
+    public func erasureCount() async -> Int { 0 }
 }

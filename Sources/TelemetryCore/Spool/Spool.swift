@@ -78,7 +78,8 @@ public struct Spool: Sendable {
     }
 
     /// Writes the report JSON `body` as a new spool file, then drops the oldest files beyond `maxReports` and returns
-    /// them (so each drop can be logged); the new report itself is never dropped. Throws only when the new report
+    /// them (so each drop can be logged); the new report itself is never dropped, nor is a `forget` report (the
+    /// operator's request to erase this install outlives any number of scheduled reports). Throws only when the new report
     /// could not be written; once it is on disk, an old file that cannot be deleted is reported in `notDropped`, not thrown, so
     /// the caller never takes a spooled report for an unspooled one.
     @discardableResult
@@ -94,7 +95,7 @@ public struct Spool: Sendable {
         let bound = max(1, maxReports)
         let total = existing.count + 1
         if total > bound {
-            for old in existing.prefix(total - bound) {
+            for old in existing.filter({ $0.type != .forget }).prefix(total - bound) {
                 do throws(FileError) {
                     try AtomicFile.remove(path(of: old))
                     added.dropped.append(old)
@@ -171,14 +172,16 @@ public struct Spool: Sendable {
         try AtomicFile.remove(path(of: entry))
     }
 
-    /// Deletes every spooled report (and temp leftovers); returns how many reports were deleted.
+    /// Opt-out: deletes every spooled report (and temp leftovers) but `forget` reports, which are the opt-out's own
+    /// request to erase this install and are delivered while telemetry is disabled; returns how many were deleted.
     @discardableResult
     public func purge() -> Int {
         var count = 0
         for name in Directory.names(directory) {
             let full = directory + "/" + name
-            guard Spool.isRegularFile(full) else { continue }
-            if (try? AtomicFile.remove(full)) != nil, SpoolEntry(fileName: name) != nil { count += 1 }
+            let entry = SpoolEntry(fileName: name)
+            guard Spool.isRegularFile(full), entry?.type != .forget else { continue }
+            if (try? AtomicFile.remove(full)) != nil, entry != nil { count += 1 }
         }
         AtomicFile.syncDirectory(directory)
         return count

@@ -136,7 +136,7 @@ public struct StatusReport: Encodable, Sendable, Equatable {
         clusterId = config.clusterID ?? derived ?? inputs.storedClusterId
         var last: [String: Last] = [:]
         var next: [String: Date] = [:]
-        for type in ReportType.allCases {
+        for type in ReportType.scheduled {
             if let r = inputs.delivery.lastResult(type) {
                 last[type.rawValue] = Last(at: r.at, result: r.result.rawValue, httpStatus: r.httpStatus, detail: r.detail,
                                            lastSent: inputs.delivery.lastSent(type))
@@ -208,10 +208,10 @@ public struct StatusReport: Encodable, Sendable, Equatable {
         out.append("Token: \(token ?? "none")")
         out.append("Instance ID: \(instanceId ?? "- (made at the daemon's first start)")")
         out.append("Cluster ID: \(clusterId ?? "- (made at the daemon's first start)")")
-        for type in ReportType.allCases {
+        for type in ReportType.scheduled {
             out.append("Last \(type.rawValue): \(last[type.rawValue].map(Self.describe) ?? "never")")
         }
-        for type in ReportType.allCases {
+        for type in ReportType.scheduled {
             out.append("Next \(type.rawValue): \(next[type.rawValue].map(Self.rfc3339) ?? "-")")
         }
         out.append("Queued: \(queued)")

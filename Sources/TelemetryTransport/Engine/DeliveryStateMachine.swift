@@ -24,6 +24,14 @@ struct DeliveryStateMachine: Sendable {
         /// Tells one attempt from the next: an outcome counts only for the attempt the machine still waits for.
         let id: Int
         let endpoint: String
+        /// The attempt carries a `forget` report: a 2xx erases the local state, a 403 is a wrong erasure key.
+        let forget: Bool
+
+        init(id: Int, endpoint: String, forget: Bool = false) {
+            self.id = id
+            self.endpoint = endpoint
+            self.forget = forget
+        }
     }
 
     enum Gate: Sendable, Equatable {
@@ -49,6 +57,8 @@ struct DeliveryStateMachine: Sendable {
         case dropUnspooled(reason: String, status: Int?)
         /// A memory report whose attempt went to an endpoint no longer configured: try it at the new one.
         case requeueUnspooled
+        /// The collector confirmed a `forget` report: delete the local state (`LocalErasure`).
+        case eraseLocalState
     }
 
     struct ReportLine: Sendable, Equatable {
@@ -59,6 +69,8 @@ struct DeliveryStateMachine: Sendable {
             case retrying(retryIn: Duration?, attempt: Int)
             /// The outcome of an attempt to an endpoint replaced by a reload; the report stays for the new one.
             case staleEndpoint
+            /// A `forget` report answered 403: the collector did not take the erasure key; dropped.
+            case erasureRefused
         }
         var kind: Kind
         var level: Logger.Level
@@ -104,8 +116,9 @@ struct DeliveryStateMachine: Sendable {
     private enum State: Sendable, Equatable {
         /// Reports are sent when the gate opens.
         case active(Collector, attempt: Attempt?)
-        /// Disabled by the configuration or an opt-out: nothing new starts. An attempt started before a reload that
-        /// disabled telemetry still counts when it ends; an opt-out forgets it.
+        /// Disabled by the configuration or an opt-out: nothing new starts but the attempts of `forget` reports (the
+        /// request to erase this install outlives the opt-out). An attempt started before a reload that disabled
+        /// telemetry still counts when it ends; an opt-out forgets it.
         case suspended(Collector, attempt: Attempt?)
         /// Shut down: nothing starts again and every later outcome is ignored (a report stays spooled).
         /// `acceptsReports`: telemetry is still enabled, so a report submitted now is spooled for the next start.
@@ -163,10 +176,14 @@ struct DeliveryStateMachine: Sendable {
     // MARK: events
 
     /// Whether an attempt may start now. `.wait(until: nil)` means until the next event (submit, reload).
-    func gate(now: Instant) -> Gate {
+    /// `forget`: a `forget` report waits, which may go while telemetry is disabled (same pauses, same burst limit).
+    func gate(now: Instant, forget: Bool = false) -> Gate {
         let collector: Collector
         switch state {
-        case .stopped, .suspended, .active(_, attempt: .some): return .wait(until: nil)
+        case .stopped, .active(_, attempt: .some), .suspended(_, attempt: .some): return .wait(until: nil)
+        case .suspended(let c, attempt: nil):
+            guard forget else { return .wait(until: nil) }
+            collector = c
         case .active(let c, attempt: nil): collector = c
         }
         var until: Instant?
@@ -183,21 +200,28 @@ struct DeliveryStateMachine: Sendable {
     }
 
     /// An attempt starts (the gate was open). nil: a shutdown or an opt-out came in between (the worker may await
-    /// something between asking the gate and starting); nothing is sent then. A second attempt in flight is a bug.
-    mutating func attemptStarted(now: Instant) -> Ticket? {
+    /// something between asking the gate and starting); nothing is sent then. While disabled only a `forget` report
+    /// starts (`forget`). A second attempt in flight is a bug.
+    mutating func attemptStarted(now: Instant, forget: Bool = false) -> Ticket? {
+        let collector: Collector, enabled: Bool
         switch state {
-        case .stopped, .suspended:
+        case .stopped:
             return nil
-        case .active(_, attempt: let a?):
+        case .active(_, attempt: let a?), .suspended(_, attempt: let a?):
             preconditionFailure("DeliveryStateMachine: attemptStarted while attempt \(a.ticket.id) is in flight")
-        case .active(let collector, attempt: nil):
-            recentAttempts.append(now)
-            if recentAttempts.count > limit.burst { recentAttempts.removeFirst(recentAttempts.count - limit.burst) }
-            let ticket = Ticket(id: nextTicket, endpoint: endpoint)
-            nextTicket += 1
-            state = .active(collector, attempt: Attempt(ticket: ticket))
-            return ticket
+        case .suspended(let c, attempt: nil):
+            guard forget else { return nil }
+            (collector, enabled) = (c, false)
+        case .active(let c, attempt: nil):
+            (collector, enabled) = (c, true)
         }
+        recentAttempts.append(now)
+        if recentAttempts.count > limit.burst { recentAttempts.removeFirst(recentAttempts.count - limit.burst) }
+        let ticket = Ticket(id: nextTicket, endpoint: endpoint, forget: forget)
+        nextTicket += 1
+        let attempt = Attempt(ticket: ticket)
+        state = enabled ? .active(collector, attempt: attempt) : .suspended(collector, attempt: attempt)
+        return ticket
     }
 
     /// The attempt of `ticket` ended with `outcome`. `unspooled`: the report lives only in memory.
@@ -277,7 +301,18 @@ struct DeliveryStateMachine: Sendable {
             var actions = answered(collector, endpoint: endpoint)
             actions += unspooled ? [] : [.removeFromSpool]
             actions.append(.report(ReportLine(kind: .sent, level: .info, status: status, reason: "HTTP \(status)", endpoint: endpoint)))
-            actions.append(.keepSent)
+            // A delivered forget report is not kept in sent/: it holds the key, and sent/ goes with the erasure.
+            actions.append(ticket.forget ? .eraseLocalState : .keepSent)
+            return (.answering, actions)
+
+        case .credentialRejected(let status?, _) where ticket.forget && status == 403:
+            // For a forget report 403 is the collector's answer to a key that does not hash to the one it pinned (a
+            // refused token is 401): retrying cannot change the key, so it is dropped and told with its own event.
+            var actions = answered(collector, endpoint: endpoint)
+            actions += unspooled ? [] : [.removeFromSpool]
+            actions.append(.report(ReportLine(kind: .erasureRefused, level: .error, status: status,
+                                              reason: "HTTP 403: the collector did not accept this install's erasure key",
+                                              endpoint: endpoint)))
             return (.answering, actions)
 
         case .rejected(let status, let reason):
@@ -352,7 +387,8 @@ struct DeliveryStateMachine: Sendable {
         switch outcome {
         case .delivered(let status):
             return (unspooled ? [] : [.removeFromSpool])
-                + [.report(ReportLine(kind: .sent, level: .info, status: status, reason: "HTTP \(status)", endpoint: ticket.endpoint)), .keepSent]
+                + [.report(ReportLine(kind: .sent, level: .info, status: status, reason: "HTTP \(status)", endpoint: ticket.endpoint)),
+                   ticket.forget ? .eraseLocalState : .keepSent]
         case .retry(let status, _, let reason):
             return stale(status: status, reason: reason)
         case .credentialRejected(let status, let reason):

@@ -35,6 +35,14 @@ struct ReportOutcomeLog {
             logger.log(level: line.level, "\(t) report \(id) not delivered: \(line.reason)\(tail)",
                        metadata: .report(.retrying, type: type, messageId: id, httpStatus: line.status))
             record(SendRecord(at: Date(), result: .retrying, httpStatus: line.status, messageId: id, detail: line.reason), for: type)
+        case .erasureRefused:
+            // TELEMETRY_RESULT=rejected like any dropped report, under an event of its own: a refused key is not a
+            // malformed report, and the operator must hear that nothing was erased.
+            var m = Logger.Metadata.report(.rejected, type: type, messageId: id, httpStatus: line.status)
+            m["MESSAGE_ID"] = .string(TelemetryEvent.erasureRefused.messageID)
+            logger.log(level: line.level, "Collector \(line.endpoint) refused to erase this install: \(line.reason). Nothing was erased; \(t) report \(id) dropped, not retried (the key cannot change). The local state is kept",
+                       metadata: m)
+            record(SendRecord(at: Date(), result: .rejected, httpStatus: line.status, messageId: id, detail: line.reason), for: type)
         case .staleEndpoint:
             // Not recorded: the report is attempted at the new endpoint next, and that result is the one to show.
             logger.log(level: line.level, "\(t) report \(id): the attempt to \(line.endpoint), started before a reload changed the endpoint, ended with \(line.reason); it stays queued for the new endpoint",

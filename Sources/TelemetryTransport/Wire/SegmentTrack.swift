@@ -16,10 +16,13 @@ public enum SegmentTrack {
         public var description: String
     }
 
-    public static func event(for type: ReportType) -> String {
+    /// The track event of a report type; nil for `forget`: Segment's API has no erasure by key, so a forget report
+    /// never goes out in this format (`telemetryd forget` refuses it, the engine drops one spooled before a change).
+    public static func event(for type: ReportType) -> String? {
         switch type {
         case .keepalive: "Instance Active"
         case .diagnostics: "Diagnostics"
+        case .forget: nil
         }
     }
 
@@ -35,6 +38,9 @@ public enum SegmentTrack {
             return s
         }
         guard let type = ReportType(rawValue: try string("type")) else { throw EncodingError(description: "unknown report type") }
+        guard let event = event(for: type) else {
+            throw EncodingError(description: "Format=segment has no call for a \(type.rawValue) report")
+        }
         var properties: [String: JSONValue] = ["clusterId": .string(try string("clusterId"))]
         if let product = report["product"], product != .null { properties["product"] = product }
         for (key, value) in report["data"]?.object ?? [:] where properties[key] == nil { properties[key] = value }
@@ -45,7 +51,7 @@ public enum SegmentTrack {
         ]
         let call: [String: JSONValue] = [
             "type": .string("track"),
-            "event": .string(event(for: type)),
+            "event": .string(event),
             "anonymousId": .string(try string("instanceId")),
             "messageId": .string(try string("messageId")),
             "timestamp": .string(try string("timestamp")),

@@ -44,7 +44,7 @@ private let machineB = "22222222-2222-4222-8222-222222222222"
         #expect(events2.isEmpty)
         // No temp files left behind by the atomic writes.
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(names == ["cluster-id", "instance-id", "machine-app-id"])
+        #expect(names == ["cluster-id", "erasure-key", "instance-id", "machine-app-id"])
     }
 
     @Test(arguments: ["", "\n", "not-a-uuid\n", "11111111-1111-4111-8111-11111111111\n", "\u{0}\u{1}garbage"])

@@ -151,3 +151,41 @@ extension Spool {
         return nil
     }
 }
+
+private func forgetReport(id: String = UUID().uuidString.lowercased()) -> Report {
+    let key = ErasureKey.random()
+    return Report(messageId: id, type: .forget, timestamp: Date(timeIntervalSince1970: 1_795_000_000), instanceId: "i", clusterId: "c",
+                  erasureKeyHash: key.hashHex, agent: Agent(version: "0.1.0"), data: .forget(ForgetData(erasureKey: key.hex)))
+}
+
+/// The request to erase this install outlives what deletes or bounds the other reports.
+@Suite(.removesTemporaryDirectories) struct SpoolForgetTests {
+    @Test func theOptOutPurgeKeepsForgetReportsAndDeletesTheRest() throws {
+        let dir = try tempDir()
+        let spool = Spool(stateDirectory: dir)
+        try spool.enqueue(report(), maxReports: 10)
+        let forget = forgetReport()
+        try spool.enqueue(forget, maxReports: 10)
+        try spool.enqueue(report(.keepalive), maxReports: 10)
+        #expect(spool.purge() == 2)
+        #expect(spool.entries().map(\.messageId) == [forget.messageId])
+        #expect(spool.load(try #require(spool.entries().first))?.0 == forget)
+        #expect(Spool.pendingCount(stateDirectory: dir) == 1)
+    }
+
+    @Test func theBoundDropsTheOldestOtherReportNeverAForgetReport() throws {
+        let dir = try tempDir()
+        let spool = Spool(stateDirectory: dir)
+        let forget = forgetReport()
+        try spool.enqueue(forget, maxReports: 3)
+        let ids = (0..<4).map { _ in UUID().uuidString.lowercased() }
+        var dropped: [SpoolEntry] = []
+        for id in ids { dropped += try spool.enqueue(report(id: id), maxReports: 3) }
+        #expect(dropped.map(\.messageId) == Array(ids.prefix(2)))
+        #expect(spool.entries().map(\.messageId) == [forget.messageId] + ids.suffix(2))
+        // With only forget reports left to drop, the bound gives way rather than the request.
+        let second = forgetReport()
+        try spool.enqueue(second, maxReports: 1)
+        #expect(spool.entries().map(\.messageId) == [forget.messageId, second.messageId])
+    }
+}

@@ -230,4 +230,76 @@ import Testing
         #expect(actions.contains(.removeFromSpool))
         #expect(m.gate(now: t0) == .open)
     }
+
+    // MARK: forget reports
+
+    /// A forget attempt, started at `at` while the machine is in whatever state the test left it.
+    func forgetAttempt(_ m: inout M, _ outcome: SendOutcome, at: ContinuousClock.Instant) -> [M.Action] {
+        #expect(m.gate(now: at, forget: true) == .open)
+        guard let ticket = m.attemptStarted(now: at, forget: true) else {
+            Issue.record("no forget attempt may start at \(at)")
+            return []
+        }
+        #expect(ticket.forget)
+        return m.attemptFinished(outcome, ticket: ticket, unspooled: false, now: at, random: { 0 })
+    }
+
+    @Test func whileDisabledOnlyAForgetReportMayGo() {
+        var m = M(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: false)
+        #expect(m.gate(now: t0) == .wait(until: nil), "nothing else is sent while disabled")
+        #expect(m.attemptStarted(now: t0) == nil)
+        #expect(m.gate(now: t0, forget: true) == .open)
+        let actions = forgetAttempt(&m, .delivered(status: 202), at: t0)
+        #expect(actions == [.removeFromSpool,
+                            .report(.init(kind: .sent, level: .info, status: 202, reason: "HTTP 202", endpoint: endpoint)),
+                            .eraseLocalState], "erased, and not kept in sent/: it holds the key")
+        #expect(!m.acceptsReports, "still disabled afterwards")
+        m.purge()
+        #expect(m.gate(now: t0, forget: true) == .open, "an opt-out does not stop a forget report either")
+    }
+
+    @Test func aForgetReportWaitsOutTheSameBackoffAndRetryAfter() {
+        var m = M(endpoint: endpoint, retryMin: .seconds(30), retryMax: .seconds(3600), enabled: false)
+        let actions = forgetAttempt(&m, .retry(status: 503, retryAfter: .seconds(120), reason: "HTTP 503"), at: t0)
+        #expect(!actions.contains(.removeFromSpool) && !actions.contains(.eraseLocalState))
+        #expect(m.gate(now: t0 + .seconds(1), forget: true) == .wait(until: t0 + .seconds(120)))
+        #expect(m.gate(now: t0 + .seconds(120), forget: true) == .open)
+    }
+
+    @Test func aForget403IsAWrongKeyDroppedWithItsOwnLineNotACredentialPause() {
+        var m = machine()
+        let actions = forgetAttempt(&m, .credentialRejected(status: 403, reason: "HTTP 403: the collector refused the token"), at: t0)
+        #expect(actions == [.removeFromSpool,
+                            .report(.init(kind: .erasureRefused, level: .error, status: 403,
+                                          reason: "HTTP 403: the collector did not accept this install's erasure key",
+                                          endpoint: endpoint))])
+        #expect(m.gate(now: t0) == .open, "no RetryMaxSec pause: the collector answered")
+        // The same 403 for a scheduled report is still a credential to fix: kept, paused.
+        let other = attempt(&m, .credentialRejected(status: 403, reason: "HTTP 403"), at: t0)
+        #expect(!other.contains(.removeFromSpool))
+        #expect(m.gate(now: t0) == .wait(until: t0 + .seconds(3600)))
+    }
+
+    @Test func aForget401IsStillACredentialProblemAndKept() {
+        var m = machine()
+        let actions = forgetAttempt(&m, .credentialRejected(status: 401, reason: "HTTP 401"), at: t0)
+        #expect(!actions.contains(.removeFromSpool))
+        #expect(actions.contains(.logCredentialProblem(endpoint: endpoint, status: 401, reason: "HTTP 401")))
+        #expect(m.gate(now: t0, forget: true) == .wait(until: t0 + .seconds(3600)))
+    }
+
+    @Test func aScheduledReportsDeliveryNeverErases() {
+        var m = machine()
+        #expect(!attempt(&m, .delivered(status: 200), at: t0).contains(.eraseLocalState))
+        #expect(!attempt(&m, .rejected(status: 400, reason: "HTTP 400"), at: t0).contains(.eraseLocalState))
+    }
+
+    @Test func aForgetDeliveredToTheEndpointOfBeforeAReloadStillErases() {
+        var m = machine()
+        let ticket = m.attemptStarted(now: t0, forget: true)
+        m.reconfigure(endpoint: "https://new.example.com/r", retryMin: .seconds(30), retryMax: .seconds(3600), enabled: true,
+                      credentialChanged: false, routeChanged: false)
+        let actions = ticket.map { m.attemptFinished(.delivered(status: 202), ticket: $0, unspooled: false, now: t0, random: { 0 }) } ?? []
+        #expect(actions.last == .eraseLocalState)
+    }
 }
