@@ -36,7 +36,7 @@ struct PostgresConformanceTests {
         let server = try testServer()
         let probe = ReportStoreConformance.Probe {
             var rows: [String: Int] = [:]
-            for table in ["reports", "message_ids", "install_days", "installs", "day_cache", "day_versions", "collector_migrations"] {
+            for table in ["reports", "message_ids", "install_days", "install_day_counters", "installs", "day_cache", "day_versions", "collector_migrations"] {
                 rows[table] = Int(try server.psql("SELECT count(*) FROM \(table)", database: db)) ?? -1
             }
             return rows
