@@ -27,7 +27,7 @@ import Glibc
 /// (first and last day seen, the latest known value of each breakdown, product and facts), `day_cache` (each closed
 /// day's counts as `DayTotals` JSON, one row for the day, one per product, one per product version: `DayGroups`),
 /// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
-/// `install_day_counters`, and any change to a day's `install_days` rows drops that day's `day_cache` rows. So storing
+/// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
 /// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
 /// counted from the rollups by every summary until the day is cached again.
 public final class SQLiteReportStore: ReportStore {
@@ -213,10 +213,16 @@ public final class SQLiteReportStore: ReportStore {
                 totals TEXT NOT NULL, PRIMARY KEY (day, scope, product, product_version)) WITHOUT ROWID
             """,
             "DROP TRIGGER reports_rollup",
+            // SQLiteNIO prepares each statement anew, triggers included: every trigger an insert may fire costs its
+            // compilation on every report. So the day cache is dropped by the rollup trigger itself rather than by
+            // two more triggers on install_days (which only this trigger writes).
+            "DROP TRIGGER install_days_added",
+            "DROP TRIGGER install_days_changed",
             // As in version 2, and: product and facts are carried like the breakdowns (a report without facts leaves
-            // the last known ones), and each counter's increments above 0 are added to the install's day.
+            // the last known ones); then each counter's increments are added to the install's day.
             """
             CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
+                DELETE FROM day_cache WHERE day = NEW.received_day;
                 INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")))
                 SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", "))
                 FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
@@ -227,8 +233,14 @@ public final class SQLiteReportStore: ReportStore {
                 ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
                     last_day = MAX(last_day, excluded.last_day),
                     \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", "));
+            END
+            """,
+            // A trigger of its own, skipped (WHEN) by the reports that carry no increments: most of them. Only
+            // increments above 0 reach it (`ValidatedReport.countersRollupJSON`).
+            """
+            CREATE TRIGGER reports_counters AFTER INSERT ON reports WHEN NEW.counters IS NOT NULL BEGIN
                 INSERT INTO install_day_counters (day, instance_id, counter, increments)
-                SELECT NEW.received_day, NEW.instance_id, key, value FROM json_each(NEW.counters) WHERE value > 0
+                SELECT NEW.received_day, NEW.instance_id, key, value FROM json_each(NEW.counters) WHERE true
                 ON CONFLICT (day, instance_id, counter) DO UPDATE
                     SET increments = MIN(increments + excluded.increments, \(maxCounterSum));
             END
