@@ -23,7 +23,8 @@ public struct CounterTotals: Sendable, Equatable, Codable {
     }
 
     public var summary: CounterSummary {
-        CounterSummary(increments: increments, installs: sums.count, p50: sums.percentile(50) ?? 0, p95: sums.percentile(95) ?? 0)
+        let p = sums.percentiles([50, 95]).map { $0 ?? 0 }
+        return CounterSummary(increments: increments, installs: sums.count, p50: p[0], p95: p[1])
     }
 
     static func adding(_ a: Int, _ b: Int) -> Int {

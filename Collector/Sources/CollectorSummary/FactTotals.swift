@@ -35,8 +35,8 @@ public struct FactTotals: Sendable, Equatable {
         guard booleans + enums + nums > 0 else { return nil }
         if booleans >= nums, booleans >= enums { return .boolean(installs: booleans, isTrue: trueCount) }
         if nums >= enums {
-            return .number(installs: nums, zero: numbers.zeros, p5: numbers.percentile(5) ?? 0,
-                           p50: numbers.percentile(50) ?? 0, p95: numbers.percentile(95) ?? 0)
+            let p = numbers.percentiles([5, 50, 95]).map { $0 ?? 0 }
+            return .number(installs: nums, zero: numbers.zeros, p5: p[0], p50: p[1], p95: p[2])
         }
         return .enumeration(installs: enums, values: values)
     }

@@ -50,14 +50,21 @@ public struct NumberHistogram: Sendable, Equatable {
 
     /// The nearest-rank `p`-th percentile (0 < p ≤ 100); nil when empty.
     public func percentile(_ p: Double) -> Double? {
-        guard count > 0 else { return nil }
-        let rank = max(1, min(count, Int((p / 100 * Double(count)).rounded(.up))))
+        percentiles([p])[0]
+    }
+
+    /// Several nearest-rank percentiles from one pass over the sorted buckets (a day's summary asks for three).
+    public func percentiles(_ ps: [Double]) -> [Double?] {
+        guard count > 0 else { return ps.map { _ in nil } }
+        let ranks = ps.map { max(1, min(count, Int(($0 / 100 * Double(count)).rounded(.up)))) }
+        var out = [Double?](repeating: nil, count: ps.count)
         var seen = 0
         for (value, n) in sortedValues() {
             seen += n
-            if seen >= rank { return value }
+            for (i, rank) in ranks.enumerated() where out[i] == nil && seen >= rank { out[i] = value }
+            if !out.contains(where: { $0 == nil }) { break }
         }
-        return nil
+        return out
     }
 
     /// (bucket value, count) in ascending order of value.

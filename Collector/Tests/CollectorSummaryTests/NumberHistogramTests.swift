@@ -42,6 +42,9 @@ import Testing
         #expect(h.percentile(50) == 10)
         #expect(h.percentile(95) == 19)
         #expect(h.percentile(100) == 20)
+        // Several at once, in any order, from one pass: the same answers.
+        #expect(h.percentiles([95, 5, 50]) == [19, 1, 10])
+        #expect(NumberHistogram().percentiles([5, 50]) == [nil, nil])
         var one = NumberHistogram()
         one.add(7)
         #expect([one.percentile(5), one.percentile(50), one.percentile(95)] == [7, 7, 7])
