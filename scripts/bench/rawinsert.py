@@ -13,6 +13,7 @@ the collector's own SQL, no HTTP, no JSON validation, no Swift:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -31,11 +32,14 @@ def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: s
     """Transactions per second pgbench reaches calling collector_insert with the given sample body."""
     body = json.dumps(sample_body, separators=(",", ":")).replace("'", "''")
     facts = ["'4.2.1'", "'debian 12'", "'x86_64'", "'kvm'", "'none'", "'3-4'", "'8-16GiB'"]
+    product, rollup, counters = rollup_of(sample_body)
+    names = "ARRAY[" + ", ".join(_sql_text(n) for n in counters) + "]::text[]"
+    values = "ARRAY[" + ", ".join(str(v) for v in counters.values()) + "]::int8[]"
     script = (
         f"\\set inst random(1, {installs})\n"
         "SELECT collector_insert(gen_random_uuid(), 'keepalive', now(), md5(:inst::text)::uuid, "
         "md5(:inst::text || 'c')::uuid, now(), (now() AT TIME ZONE 'UTC')::date, "
-        f"{', '.join(facts)}, '{body}'::jsonb);\n"
+        f"{', '.join(facts)}, {_sql_text(product)}, {_sql_text(rollup)}::jsonb, {names}, {values}, '{body}'::jsonb);\n"
     )
     d = tempfile.mkdtemp(prefix="pgbench-")
     try:
@@ -62,12 +66,37 @@ def postgres_rate(pg, sample_body: dict, clients: int, seconds: int, database: s
 _DIMS = ["product_version", "os", "arch", "virtualization", "container", "cores", "memory"]
 
 
+def number_code(x: float) -> int:
+    """NumberHistogram.code(of:) (Collector/Sources/CollectorSummary/NumberHistogram.swift): keep in step with it."""
+    if x == int(x) and abs(x) <= 1023:
+        return int(x)
+    m, e = math.frexp(abs(x))           # abs(x) = m * 2**e, m in [0.5, 1)
+    code = 1_000_000 + (e + 1100) * 64 + min(63, int((m - 0.5) * 128))
+    return -code if x < 0 else code
+
+
+def rollup_of(r: dict) -> tuple[str | None, str | None, dict]:
+    """The product name, the facts as the stores keep them (ValidatedReport.factsRollupJSON) and the counters above 0."""
+    product = (r.get("product") or {}).get("name")
+    d = r.get("data", {}) if r["type"] == "diagnostics" else {}
+    facts = d.get("facts")
+    rollup = None
+    if facts is not None:
+        rollup = json.dumps({k: v if isinstance(v, (bool, str)) else number_code(v) for k, v in sorted(facts.items())},
+                            separators=(",", ":"))
+    counters = {k: v for k, v in sorted((d.get("counters") or {}).items()) if v > 0}
+    return product, rollup, counters
+
+
 def _sqlite_report_sql(msg: str, day: str, at: int, typ: str, ts: int, inst: str, cluster: str, body: str,
-                       facts: list[str | None]) -> str:
+                       facts: list[str | None], report: dict) -> str:
     vals = ", ".join(_sql_text(v) for v in facts)
+    product, rollup, counters = rollup_of(report)
+    counters_json = json.dumps(counters, separators=(",", ":")) if counters else None
     return (
         f"INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, "
-        f"{', '.join(_DIMS)}, body) VALUES ('{msg}', '{day}', {at}, '{typ}', {ts}, '{inst}', '{cluster}', {vals}, "
+        f"{', '.join(_DIMS)}, product, facts, counters, body) VALUES ('{msg}', '{day}', {at}, '{typ}', {ts}, '{inst}', "
+        f"'{cluster}', {vals}, {_sql_text(product)}, {_sql_text(rollup)}, {_sql_text(counters_json)}, "
         f"{_sql_text(body)}) ON CONFLICT (message_id) DO NOTHING RETURNING 1;\n"
     )
 
@@ -82,7 +111,7 @@ def sqlite_rate(db_path: str, reports: list[dict], facts_of) -> dict:
     for r in reports:
         body = json.dumps(r, separators=(",", ":"))
         parts.append(_sqlite_report_sql(r["messageId"], day, now, r["type"], now, r["instanceId"], r["clusterId"],
-                                        body, facts_of(r)))
+                                        body, facts_of(r), r))
     script = "\n".join(parts)
     t = time.monotonic()
     p = subprocess.run(["sqlite3", db_path], input=script, capture_output=True, text=True, timeout=600)

@@ -303,6 +303,46 @@ def test_import_stores_each_installs_reports_in_file_order(make_collector, repor
     assert d["byProductVersion"] == {"2.0.0": 40}, d["byProductVersion"]
 
 
+def test_summary_filters_by_product_and_version_and_counts_facts_and_counters(make_collector, report, tmp_path):
+    # Today: three acme installs (two on 2.0) and one zeta install, each with facts and counters, imported.
+    c = make_collector()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = []
+    for i, (product, version, tls, flows) in enumerate([("acme", "1.0", True, 5), ("acme", "2.0", True, 7),
+                                                          ("acme", "2.0", False, 2000), ("zeta", "2.0", True, 1)]):
+        r = report("diagnostics", instanceId=str(uuid.uuid4()), clusterId=str(uuid.uuid4()), timestamp=now,
+                   product={"name": product, "version": version})
+        r["data"].update(facts={"tlsEnabled": tls, "edition": "oss", "clusterNodes": i}, factsStatus="ok",
+                         counters={"flowsExecuted": flows}, countersSinceSec=3600)
+        lines.append(json.dumps(r))
+    f = tmp_path / "facts.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    r = c.cli("import", str(f))
+    assert r.returncode == 0 and "4 new" in r.stdout.decode(), r.stderr
+
+    def summary(*args: str) -> dict:
+        """The day's counts, and the products of the range."""
+        s = json.loads(c.cli("summary", "--days", "1", "--json", *args).stdout)
+        return s["days"][-1] | {"products": s["products"]}
+
+    everyone = summary()
+    assert everyone["activeInstalls"] == 4 and everyone["products"] == ["acme", "zeta"]
+    assert everyone["facts"]["tlsEnabled"] == {"kind": "boolean", "installs": 4, "true": 3}
+    assert everyone["facts"]["clusterNodes"] == {"kind": "number", "installs": 4, "zero": 1, "p5": 0, "p50": 1, "p95": 3}
+    acme2 = summary("--product", "acme", "--version", "2.0")
+    assert acme2["activeInstalls"] == 2 and acme2["byProductVersion"] == {"2.0": 2}
+    assert acme2["products"] == ["acme", "zeta"]   # every product of the range, whatever the filter
+    assert acme2["facts"]["tlsEnabled"] == {"kind": "boolean", "installs": 2, "true": 1}
+    # Per-install sums 7 and 2000: nearest rank; 2000 counts as the middle of its bucket, 2008.
+    assert acme2["counters"]["flowsExecuted"] == {"increments": 2007, "installs": 2, "p50": 7, "p95": 2008}
+    assert summary("--version", "2.0")["activeInstalls"] == 3
+    assert summary("--product", "nothing")["activeInstalls"] == 0
+    text = c.cli("summary", "--days", "1", "--product", "acme").stdout.decode()
+    assert "(product acme)" in text and "products in the range: acme, zeta" in text
+    assert "\nfacts (of the installs that carry each)\n" in text and "tlsEnabled" in text
+    assert "\ncounters (increments that arrived that day)\n" in text and "flowsExecuted" in text
+
+
 def test_prune_drops_old_raw_reports_and_keeps_the_answers(make_collector, report, tmp_path):
     c = make_collector(settings={"RetainDays": "30"})
     old = report(timestamp="2025-01-10T06:00:00Z", instanceId=str(uuid.uuid4()))

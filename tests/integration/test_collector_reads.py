@@ -35,9 +35,10 @@ def forwarded_for(i: int) -> dict[str, str]:
 
 
 def day_cache_rows(db: pathlib.Path) -> int:
+    """Days in the day cache: each has one row for the whole day (scope 0) beside its rows per product and version."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
-        return con.execute("SELECT count(*) FROM day_cache").fetchone()[0]
+        return con.execute("SELECT count(*) FROM day_cache WHERE scope = 0").fetchone()[0]
     finally:
         con.close()
 

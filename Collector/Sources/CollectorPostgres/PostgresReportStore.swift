@@ -162,25 +162,23 @@ public final class PostgresReportStore: ReportStore {
     }
 
     public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
-        // TODO(issue 17): filter by product and version.
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let assembler = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
         return try await call("cannot read the summary") { [client, logger] in
-            let outcome = try await client.withConnection { conn in
+            // A read writes nothing: closed days counted now are stored by refreshDayCache, on the collector's own
+            // schedule, never because of a request.
+            try await client.withConnection { conn in
                 // One snapshot for every number of the summary.
                 try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
-                    let o = try await PostgresSummaryQueries(connection: conn, logger: logger).run(assembler)
+                    let s = try await PostgresSummaryQueries(connection: conn, logger: logger).run(assembler, filter: filter)
                     try await conn.query("COMMIT", logger: logger)
-                    return o
+                    return s
                 } catch {
                     _ = try? await conn.query("ROLLBACK", logger: logger)
                     throw error
                 }
             }
-            // A read writes nothing: the closed days counted now are stored by refreshDayCache, on the collector's
-            // own schedule, never because of a request.
-            return outcome.summary
         }
     }
 
@@ -209,7 +207,7 @@ public final class PostgresReportStore: ReportStore {
                 try await client.withConnection { conn in
                     try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                     do {
-                        let t = try await PostgresSummaryQueries(connection: conn, logger: logger).dayTotals(first: lo, last: hi).toCache
+                        let t = try await PostgresSummaryQueries(connection: conn, logger: logger).uncachedClosedDays(first: lo, last: hi)
                         try await conn.query("COMMIT", logger: logger)
                         return t
                     } catch {
@@ -323,15 +321,17 @@ public final class PostgresReportStore: ReportStore {
 }
 
 /// The ingest's one statement, prepared once per connection (postgres-nio keeps it by name): the server parses
-/// and plans it once instead of once per report.
+/// and plans it once instead of once per report. The facts go as text cast to jsonb: a statement prepared with a
+/// NULL first lets the server infer jsonb, whose binary form a String is not.
 struct InsertReport: PostgresPreparedStatement {
-    static let name = "telemetry_collector_insert_v1"
+    static let name = "telemetry_collector_insert_v2"
     static let sql: String = {
         let n = Dimension.allCases.count
-        let factParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
+        let dimParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
         return """
             SELECT collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
-                DATE '1970-01-01' + $7::int4, \(factParams), $\(n + 8)::jsonb)
+                DATE '1970-01-01' + $7::int4, \(dimParams), $\(n + 8)::text, $\(n + 9)::text::jsonb, $\(n + 10)::text[],
+                $\(n + 11)::int8[], $\(n + 12)::jsonb)
             """
     }()
     typealias Row = Bool
@@ -341,7 +341,7 @@ struct InsertReport: PostgresPreparedStatement {
     let day: UTCDay
 
     func makeBindings() throws -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 8 + Dimension.allCases.count)
+        var binds = PostgresBindings(capacity: 12 + Dimension.allCases.count)
         binds.append(report.messageId)
         binds.append(report.type.rawValue)
         binds.append(report.timestamp)
@@ -350,6 +350,11 @@ struct InsertReport: PostgresPreparedStatement {
         binds.append(receivedAt)
         binds.append(Int32(day.daysSinceEpoch))
         for dim in Dimension.allCases { binds.append(report.breakdown[dim]) }
+        binds.append(report.product)
+        binds.append(report.factsRollupJSON)
+        let counters = report.counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        binds.append(counters.map(\.key))
+        binds.append(counters.map { Int64($0.value) })
         binds.append(report.json)
         return binds
     }

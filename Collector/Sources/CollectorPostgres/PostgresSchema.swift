@@ -13,9 +13,11 @@ import CollectorSummary
 ///   `installs`: first and last day seen and the latest known value of each breakdown. Summaries read only these.
 /// - `collector_insert(…)`: the whole ingest of one report in one statement (one round trip): dedup, raw row,
 ///   rollups. Returns false for a known `messageId`.
-/// - `day_cache`: each closed day's counts (active installs and every breakdown) as computed once from
-///   `install_days`, so a summary over 100 days reads 100 small rows plus the last two days' rollups, however many
-///   installs there are. A day counts as closed two days after it ended (by the database's clock, the one clock
+/// - `install_day_counters` (version 2): per install, day and counter the day's summed increments.
+/// - `day_cache`: each closed day's counts (active installs, every breakdown, facts and counters: `DayTotals`) as
+///   computed once from the rollups, one row for the whole day, one per product and one per product version
+///   (`DayGroups.cacheRows`), so a summary over 100 days reads 100 small rows plus the last two days' rollups,
+///   whatever the filter and however many installs there are. A day counts as closed two days after it ended (by the database's clock, the one clock
 ///   all collectors share); a report stored later into a closed day (an `import`) bumps `day_versions`, and a
 ///   cache row whose version is not the day's current one is ignored and recomputed. The version is read in the
 ///   same snapshot as the counts, so a concurrent import can make a cache row stale but never wrong.
@@ -24,6 +26,8 @@ enum PostgresSchema {
     static let ddlLock = 0x7465_6c65_6d65 // "teleme"
 
     static let columns = Dimension.allCases.map(\.column)
+    /// Per-install daily sums of a counter stop here (the wire's largest increment, 2^53 − 1), so no sum overflows.
+    static let maxCounterSum: Int64 = 9_007_199_254_740_991
 
     struct Migration: Sendable {
         var version: Int
@@ -79,6 +83,46 @@ enum PostgresSchema {
             ensurePartitionFunction,
             insertFunction,
             pruneFunction,
+        ]),
+        Migration(version: 2, description: "product, facts and counters per install and day; day_cache per product and version", sql: [
+            "ALTER TABLE install_days ADD COLUMN product text, ADD COLUMN facts jsonb",
+            "ALTER TABLE installs ADD COLUMN product text, ADD COLUMN facts jsonb",
+            """
+            CREATE TABLE install_day_counters (
+                day date NOT NULL,
+                instance_id uuid NOT NULL,
+                counter text NOT NULL,
+                increments bigint NOT NULL,
+                PRIMARY KEY (day, instance_id, counter)
+            )
+            """,
+            // The days still holding raw reports learn their product from them (the last report of the day naming
+            // one), so filters work on the history kept; facts were not kept before and start now.
+            """
+            UPDATE install_days d SET product = CASE WHEN lower(s.name) IN ('unknown', 'other') THEN '"' || s.name || '"' ELSE s.name END
+            FROM (SELECT DISTINCT ON (received_day, instance_id) received_day, instance_id, body->'product'->>'name' AS name
+                  FROM reports WHERE jsonb_typeof(body->'product'->'name') = 'string'
+                  ORDER BY received_day, instance_id, received_at DESC) s
+            WHERE d.day = s.received_day AND d.instance_id = s.instance_id
+            """,
+            """
+            UPDATE installs i SET product = (SELECT d.product FROM install_days d
+                WHERE d.instance_id = i.instance_id AND d.product IS NOT NULL ORDER BY d.day DESC LIMIT 1)
+            """,
+            "DROP TABLE day_cache",
+            """
+            CREATE TABLE day_cache (
+                day date NOT NULL,
+                scope int2 NOT NULL,
+                product text NOT NULL,
+                product_version text NOT NULL,
+                version bigint NOT NULL,
+                totals jsonb NOT NULL,
+                PRIMARY KEY (day, scope, product, product_version)
+            )
+            """,
+            "DROP FUNCTION collector_insert(uuid, text, timestamptz, uuid, uuid, timestamptz, date, \(columns.map { _ in "text" }.joined(separator: ", ")), jsonb)",
+            insertFunctionV2,
         ]),
     ]
 
@@ -138,6 +182,53 @@ enum PostgresSchema {
                     VALUES (p_instance, p_day, p_day, \(values))
                     ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
                         last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate);
+                RETURN true;
+            END
+            $$
+            """
+    }()
+
+    /// Version 2 of `collector_insert`: as version 1, and the product and facts are carried like the breakdowns (a
+    /// report without facts leaves the last known ones), and each counter's increments above 0 (`p_counters` names,
+    /// `p_increments` amounts) are added to the install's day.
+    static let insertFunctionV2: String = {
+        let carried = columns + ["product", "facts"]
+        let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
+        let fromInstall = carried.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", ")
+        let dayUpdate = carried.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", ")
+        let installUpdate = carried.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", ")
+        let names = carried.joined(separator: ", ")
+        let values = carried.map { "p_\($0)" }.joined(separator: ", ")
+        return """
+            CREATE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
+                p_cluster uuid, p_received timestamptz, p_day date, \(params), p_product text, p_facts jsonb,
+                p_counters text[], p_increments int8[], p_body jsonb)
+            RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO message_ids (message_id, received_day) VALUES (p_message, p_day) ON CONFLICT DO NOTHING;
+                IF NOT FOUND THEN
+                    RETURN false;
+                END IF;
+                IF p_day <= (now() AT TIME ZONE 'UTC')::date - 2 THEN
+                    INSERT INTO day_versions AS v (day, version) VALUES (p_day, 1)
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+                END IF;
+                INSERT INTO reports (received_day, received_at, message_id, type, report_time, instance_id, cluster_id, body)
+                    VALUES (p_day, p_received, p_message, p_type, p_time, p_instance, p_cluster, p_body);
+                INSERT INTO install_days AS d (day, instance_id, cluster_id, \(names))
+                    SELECT p_day, p_instance, p_cluster, \(fromInstall)
+                    FROM (SELECT 1) AS one LEFT JOIN installs i ON i.instance_id = p_instance
+                    ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = p_cluster, \(dayUpdate);
+                INSERT INTO installs AS i (instance_id, first_day, last_day, \(names))
+                    VALUES (p_instance, p_day, p_day, \(values))
+                    ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
+                        last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate);
+                IF cardinality(p_counters) > 0 THEN
+                    INSERT INTO install_day_counters AS c (day, instance_id, counter, increments)
+                        SELECT p_day, p_instance, n, v FROM unnest(p_counters, p_increments) AS u(n, v) WHERE v > 0
+                        ON CONFLICT (day, instance_id, counter) DO UPDATE
+                            SET increments = LEAST(c.increments + excluded.increments, \(maxCounterSum));
+                END IF;
                 RETURN true;
             END
             $$

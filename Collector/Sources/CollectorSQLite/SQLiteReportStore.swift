@@ -21,13 +21,15 @@ import Glibc
 /// (`PRAGMA query_only` makes sure), so a summary neither waits for inserts nor makes them wait. Only the writer
 /// writes: reports, and `refreshDayCache` (the collector's own scheduled work), never a summary.
 ///
-/// Tables: `reports` (raw reports with the breakdown values they were counted under, unique `message_id`, pruned
-/// after RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown
-/// values), `installs` (first and last day seen and the latest known value of each breakdown), `day_cache` (each
-/// closed day's counts, `DayTotals` as JSON), `meta` (schema version). Triggers keep the rollups: a new row in
-/// `reports` updates `install_days` and `installs`, and any change to a day's `install_days` rows drops that day's
-/// `day_cache` row. So storing a report is one statement (one trip to SQLite's thread, atomic by itself), and a
-/// late `import` into a closed day is counted from `install_days` by every summary until the day is cached again.
+/// Tables: `reports` (raw reports with the values they were counted under, unique `message_id`, pruned after
+/// RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown values, product
+/// name and facts), `install_day_counters` (per install, day and counter the day's summed increments), `installs`
+/// (first and last day seen, the latest known value of each breakdown, product and facts), `day_cache` (each closed
+/// day's counts as `DayTotals` JSON, one row for the day, one per product, one per product version: `DayGroups`),
+/// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
+/// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
+/// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
+/// counted from the rollups by every summary until the day is cached again.
 public final class SQLiteReportStore: ReportStore {
     public static var schemaVersion: Int { migrations.count }
     /// Operations that may wait for the writer (inserts, prune, the day cache): beyond, `StoreError.unavailable`.
@@ -104,6 +106,10 @@ public final class SQLiteReportStore: ReportStore {
 
     private static let dims = Dimension.allCases
     private static let columns = dims.map(\.column)
+    /// What a new day row takes from the install's row when the report does not tell: the breakdowns, product, facts.
+    private static let carried = columns + ["product", "facts"]
+    /// Per-install daily sums of a counter stop here (the wire's largest increment, 2^53 − 1), so no sum overflows.
+    static let maxCounterSum: Int64 = 9_007_199_254_740_991
 
     /// The schema's versions in order; `meta.schema_version` is how many of them a database has.
     static let migrations: [[String]] = [
@@ -168,13 +174,86 @@ public final class SQLiteReportStore: ReportStore {
             "CREATE TRIGGER install_days_changed AFTER UPDATE ON install_days BEGIN DELETE FROM day_cache WHERE day = NEW.day; END",
             "CREATE TRIGGER install_days_removed AFTER DELETE ON install_days BEGIN DELETE FROM day_cache WHERE day = OLD.day; END",
         ],
+        // 3 (issue 17): product name, facts and counters per install and day; the day cache per product and version.
+        [
+            "ALTER TABLE reports ADD COLUMN product TEXT",
+            "ALTER TABLE reports ADD COLUMN facts TEXT",
+            "ALTER TABLE reports ADD COLUMN counters TEXT",
+            "ALTER TABLE install_days ADD COLUMN product TEXT",
+            "ALTER TABLE install_days ADD COLUMN facts TEXT",
+            "ALTER TABLE installs ADD COLUMN product TEXT",
+            "ALTER TABLE installs ADD COLUMN facts TEXT",
+            """
+            CREATE TABLE install_day_counters (
+                day TEXT NOT NULL, instance_id TEXT NOT NULL, counter TEXT NOT NULL, increments INTEGER NOT NULL,
+                PRIMARY KEY (day, instance_id, counter)) WITHOUT ROWID
+            """,
+            // The days still holding raw reports learn their product from them (the last report of the day naming
+            // one), so filters work on the history kept; facts were not kept before and start now.
+            """
+            UPDATE install_days SET product = s.name FROM (
+                SELECT received_day, instance_id,
+                       CASE WHEN lower(name) IN ('unknown', 'other') THEN '"' || name || '"' ELSE name END AS name
+                FROM (SELECT received_day, instance_id, name,
+                             row_number() OVER (PARTITION BY received_day, instance_id ORDER BY received_at DESC, rowid DESC) AS n
+                      FROM (SELECT received_day, instance_id, received_at, rowid,
+                                   CASE WHEN json_valid(body) THEN json_extract(body, '$.product.name') END AS name FROM reports)
+                      WHERE typeof(name) = 'text')
+                WHERE n = 1) AS s
+            WHERE install_days.day = s.received_day AND install_days.instance_id = s.instance_id
+            """,
+            """
+            UPDATE installs SET product = (SELECT d.product FROM install_days d
+                WHERE d.instance_id = installs.instance_id AND d.product IS NOT NULL ORDER BY d.day DESC LIMIT 1)
+            """,
+            "DROP TABLE day_cache",
+            """
+            CREATE TABLE day_cache (
+                day TEXT NOT NULL, scope INTEGER NOT NULL, product TEXT NOT NULL, product_version TEXT NOT NULL,
+                totals TEXT NOT NULL, PRIMARY KEY (day, scope, product, product_version)) WITHOUT ROWID
+            """,
+            "DROP TRIGGER reports_rollup",
+            // SQLiteNIO prepares each statement anew, triggers included: every trigger an insert may fire costs its
+            // compilation on every report. So the day cache is dropped by the rollup trigger itself rather than by
+            // two more triggers on install_days (which only this trigger writes).
+            "DROP TRIGGER install_days_added",
+            "DROP TRIGGER install_days_changed",
+            // As in version 2, and: product and facts are carried like the breakdowns (a report without facts leaves
+            // the last known ones); then each counter's increments are added to the install's day.
+            """
+            CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
+                DELETE FROM day_cache WHERE day = NEW.received_day;
+                INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")))
+                SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", "))
+                FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
+                ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
+                    \(carried.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", "));
+                INSERT INTO installs (instance_id, first_day, last_day, \(carried.joined(separator: ", ")))
+                VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(carried.map { "NEW.\($0)" }.joined(separator: ", ")))
+                ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                    last_day = MAX(last_day, excluded.last_day),
+                    \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", "));
+            END
+            """,
+            // A trigger of its own, skipped (WHEN) by the reports that carry no increments: most of them. Only
+            // increments above 0 reach it (`ValidatedReport.countersRollupJSON`).
+            """
+            CREATE TRIGGER reports_counters AFTER INSERT ON reports WHEN NEW.counters IS NOT NULL BEGIN
+                INSERT INTO install_day_counters (day, instance_id, counter, increments)
+                SELECT NEW.received_day, NEW.instance_id, key, value FROM json_each(NEW.counters) WHERE true
+                ON CONFLICT (day, instance_id, counter) DO UPDATE
+                    SET increments = MIN(increments + excluded.increments, \(maxCounterSum));
+            END
+            """,
+        ],
     ]
 
     /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,
-    /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), then the body.
+    /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), the product, the facts and
+    /// the counters (`ValidatedReport.factsRollupJSON`, `countersRollupJSON`), then the body.
     static let insertSQL = """
-        INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), body)
-        VALUES (\((1...(8 + columns.count)).map { "?\($0)" }.joined(separator: ", ")))
+        INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), product, facts, counters, body)
+        VALUES (\((1...(11 + columns.count)).map { "?\($0)" }.joined(separator: ", ")))
         ON CONFLICT (message_id) DO NOTHING RETURNING 1
         """
 
@@ -213,6 +292,7 @@ public final class SQLiteReportStore: ReportStore {
             .text(report.instanceId), .text(report.clusterId),
         ]
         binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
+        binds += [report.product, report.factsRollupJSON, report.countersRollupJSON].map { $0.map(SQLiteData.text) ?? .null }
         binds.append(.text(report.json))
         return try await serially { [self, binds] in
             do {
@@ -226,10 +306,9 @@ public final class SQLiteReportStore: ReportStore {
     }
 
     public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
-        // TODO(issue 17): filter by product and version.
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        // Closed: two days or more before today; a report stored into one later drops its cache row (triggers).
+        // Closed: two days or more before today; a report stored into one later drops its cache rows (triggers).
         let closed = today().adding(days: -2)
         return try await reading { [self] in
             var a = range
@@ -237,7 +316,7 @@ public final class SQLiteReportStore: ReportStore {
                 // One read transaction on the reader: every number sees the same snapshot, beside the writer.
                 _ = try await reader.query("BEGIN DEFERRED")
                 do {
-                    try await count(into: &a, closed: closed, on: reader)
+                    try await SQLiteSummaryQueries(db: reader).summary(into: &a, filter: filter, closed: closed)
                     _ = try await reader.query("COMMIT")
                 } catch {
                     _ = try? await reader.query("ROLLBACK")
@@ -247,53 +326,6 @@ public final class SQLiteReportStore: ReportStore {
             } catch {
                 throw wrap(error, "cannot read the summary")
             }
-        }
-    }
-
-    /// The summary's reads, inside its transaction: closed days from `day_cache` where it has them, the others
-    /// counted from `install_days` (in memory only: a read writes nothing), new installs, lost ones and clusters.
-    private func count(into a: inout SummaryAssembler, closed: UTCDay, on db: SQLiteConnection) async throws {
-        let first = a.firstDay, last = a.lastDay
-        let text = { (d: UTCDay) in SQLiteData.text(d.description) }
-        var totals: [UTCDay: DayTotals] = [:]
-        if first <= closed {
-            let decoder = JSONDecoder()
-            for row in try await db.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
-                                          [text(first), text(min(last, closed))]) {
-                guard let d = row.day, let json = row.column("totals")?.string else { continue }
-                // A row this version cannot read is counted again below (and rewritten by refreshDayCache).
-                if let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) { totals[d] = t }
-            }
-        }
-        let missing = (first.daysSinceEpoch...last.daysSinceEpoch).map { UTCDay(daysSinceEpoch: $0) }.filter { totals[$0] == nil }
-        if let lo = missing.first, let hi = missing.last {
-            for (day, t) in try await SQLiteReportStore.countDays(lo...hi, on: db) where totals[day] == nil { totals[day] = t }
-        }
-        for (day, t) in totals { t.apply(to: &a, day: day) }
-
-        for row in try await db.query(
-            "SELECT first_day AS day, COUNT(*) AS n FROM installs WHERE first_day BETWEEN ?1 AND ?2 GROUP BY first_day",
-            [text(first), text(last)]) {
-            if let d = row.day { a.addNew(day: d, count: row.count) }
-        }
-        // Lost: last seen on a day of the range at least 7 days before its end. For an install whose last day is in
-        // the range that is installs.last_day (indexed); only installs also seen after the range (a summary of the
-        // past) need their last day as of then, from install_days.
-        for row in try await db.query("""
-            SELECT seen AS day, COUNT(*) AS n FROM (
-                SELECT last_day AS seen FROM installs WHERE last_day BETWEEN ?1 AND ?3
-                UNION ALL
-                SELECT (SELECT MAX(d.day) FROM install_days d WHERE d.instance_id = i.instance_id AND d.day <= ?2) AS seen
-                FROM installs i WHERE i.last_day > ?2 AND i.first_day <= ?3
-            ) WHERE seen BETWEEN ?1 AND ?3 GROUP BY seen
-            """, [text(first), text(last), text(a.lostCutoff)]) {
-            if let d = row.day { a.addLost(day: d, count: row.count) }
-        }
-        for row in try await db.query("""
-            SELECT size, COUNT(*) AS n FROM (SELECT COUNT(*) AS size FROM install_days WHERE day = ?1 GROUP BY cluster_id HAVING COUNT(*) >= 2)
-            GROUP BY size
-            """, [text(last)]) {
-            if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
         }
     }
 
@@ -308,26 +340,6 @@ public final class SQLiteReportStore: ReportStore {
         }
     }
 
-    /// Active installs and every breakdown of each day in `days`, counted from `install_days` (days without any
-    /// install are absent).
-    private static func countDays(_ days: ClosedRange<UTCDay>, on db: SQLiteConnection) async throws -> [UTCDay: DayTotals] {
-        var counted: [UTCDay: DayTotals] = [:]
-        let bounds: [SQLiteData] = [.text(days.lowerBound.description), .text(days.upperBound.description)]
-        for row in try await db.query(
-            "SELECT day, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2 GROUP BY day", bounds) {
-            if let d = row.day { counted[d, default: DayTotals()].active += row.count }
-        }
-        for dim in dims {
-            for row in try await db.query("""
-                SELECT day, \(dim.column) AS label, COUNT(*) AS n FROM install_days WHERE day BETWEEN ?1 AND ?2
-                GROUP BY day, \(dim.column)
-                """, bounds) {
-                if let d = row.day { counted[d, default: DayTotals()].add(dim, label: row.column("label")?.string, count: row.count) }
-            }
-        }
-        return counted
-    }
-
     /// Counts each closed day of the range that `day_cache` lacks and stores it, newest first, one short write
     /// transaction per day (an insert waits at most for one day's count, never for the whole range).
     @discardableResult
@@ -338,17 +350,9 @@ public final class SQLiteReportStore: ReportStore {
         let first = range.firstDay, last = min(range.lastDay, closed)
         guard first <= last else { return 0 }
         // Which days need counting, from the reader (no write lock for the common case: nothing to do).
-        let decoder = JSONDecoder()
         let cached: Set<UTCDay> = try await reading { [self] in
             do {
-                var have = Set<UTCDay>()
-                for row in try await reader.query("SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2",
-                                                  [.text(first.description), .text(last.description)]) {
-                    guard let d = row.day, let json = row.column("totals")?.string,
-                          (try? decoder.decode(DayTotals.self, from: Data(json.utf8))) != nil else { continue }
-                    have.insert(d)
-                }
-                return have
+                return Set(try await SQLiteSummaryQueries(db: reader).cachedTotals(first...last, filter: .all).0.keys)
             } catch {
                 throw wrap(error, "cannot read the day cache")
             }
@@ -364,9 +368,13 @@ public final class SQLiteReportStore: ReportStore {
                     // Counted and stored in one write transaction: no report can change the day in between.
                     try await exec("BEGIN IMMEDIATE")
                     do {
-                        let t = try await SQLiteReportStore.countDays(day...day, on: connection)[day] ?? DayTotals()
-                        try await exec("INSERT OR REPLACE INTO day_cache (day, totals) VALUES (?1, ?2)",
-                                       [.text(day.description), .text(String(decoding: try encoder.encode(t), as: UTF8.self))])
+                        let groups = try await SQLiteSummaryQueries(db: connection).countDays(day...day, filter: .all)[day] ?? DayGroups()
+                        try await exec("DELETE FROM day_cache WHERE day = ?1", [.text(day.description)])
+                        for row in groups.cacheRows {
+                            try await exec("INSERT INTO day_cache (day, scope, product, product_version, totals) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                           [.text(day.description), .integer(row.scope.rawValue), .text(row.product), .text(row.version),
+                                            .text(String(decoding: try encoder.encode(row.totals), as: UTF8.self))])
+                        }
                         try await exec("COMMIT")
                     } catch {
                         try? await exec("ROLLBACK")
@@ -455,9 +463,4 @@ public final class SQLiteReportStore: ReportStore {
         if let e = error as? SQLiteError { return e.message }
         return "\(error)"
     }
-}
-
-private extension SQLiteRow {
-    var day: UTCDay? { column("day")?.string.flatMap(UTCDay.init) }
-    var count: Int { column("n")?.integer ?? 0 }
 }

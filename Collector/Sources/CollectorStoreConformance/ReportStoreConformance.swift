@@ -82,12 +82,22 @@ public enum ReportStoreConformance {
 
     /// A validated report as the ingest would hand it over (the JSON is a stand-in: stores keep it, never parse it).
     public static func report(instance: Int, cluster: Int? = nil, message: Int, type: ReportType = .keepalive,
-                              at timestamp: Date, breakdown: BreakdownValues = BreakdownValues()) -> ValidatedReport {
+                              at timestamp: Date, breakdown: BreakdownValues = BreakdownValues(), product: String? = nil,
+                              facts: [String: ReportedFact]? = nil, counters: [String: Int] = [:]) -> ValidatedReport {
         let id = uuid(message, prefix: "aaaaaaaa")
         return ValidatedReport(messageId: id, type: type, timestamp: timestamp,
                                instanceId: uuid(instance, prefix: "11111111"),
                                clusterId: uuid(cluster ?? instance, prefix: "cccccccc"),
-                               breakdown: breakdown, json: "{\"messageId\":\"\(id)\"}")
+                               breakdown: breakdown, product: product, facts: facts, counters: counters,
+                               json: "{\"messageId\":\"\(id)\"}")
+    }
+
+    /// A diagnostics report of `product` `version` with facts and counters (the rest of its breakdown unknown).
+    public static func diagnostics(instance: Int, cluster: Int? = nil, message: Int, at timestamp: Date, product: String? = "acme",
+                                   version: String? = "1.0", facts: [String: ReportedFact]?,
+                                   counters: [String: Int] = [:]) -> ValidatedReport {
+        report(instance: instance, cluster: cluster, message: message, type: .diagnostics, at: timestamp,
+               breakdown: BreakdownValues(productVersion: version), product: product, facts: facts, counters: counters)
     }
 
     static let debian = BreakdownValues(productVersion: "4.2.1", os: "debian 12", arch: "x86_64", virtualization: "kvm",
@@ -95,7 +105,10 @@ public enum ReportStoreConformance {
 
     // MARK: - The checks
 
-    public static let checks: [Check] = [
+    /// Every check: these, and those of facts, counters and filters (`ReportStoreConformance+Facts.swift`).
+    public static let checks: [Check] = coreChecks + factsChecks
+
+    static let coreChecks: [Check] = [
         Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in
             let id = uuid(1, prefix: "11111111")
             try expect(try await store.knowsInstall(id), false, "an empty store")

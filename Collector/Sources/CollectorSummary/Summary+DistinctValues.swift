@@ -6,7 +6,8 @@ extension Summary {
 
     /// Every breakdown of every day with at most `max` values of its own (`unknown` and `other` not counted):
     /// the largest kept, ties broken by the label's bytes, the rest added to `other`. Totals do not change.
-    /// Cluster sizes are numbers, not labels, and stay as they are.
+    /// Cluster sizes are numbers, not labels, and stay as they are. Facts and counters are labels too: at most `max`
+    /// fact keys (`capFacts`), values per enum, and counters (`capCounters`) a day.
     public func cappingDistinctValues(_ max: Int) -> Summary {
         var s = self
         for i in s.days.indices {
@@ -14,8 +15,48 @@ extension Summary {
                 let path = dimension.summaryKeyPath
                 s.days[i][keyPath: path] = Summary.cap(s.days[i][keyPath: path], max: max)
             }
+            s.days[i].facts = Summary.capFacts(s.days[i].facts, max: max)
+            s.days[i].counters = Summary.capCounters(s.days[i].counters, max: max)
         }
         return s
+    }
+
+    /// At most `max` facts: those carried by the most installs, ties broken by the key's bytes. A fact has no sum to
+    /// fold into `other`, so the rest are left out. Each enum keeps at most `max` values, the rest counted as `other`.
+    public static func capFacts(_ facts: [String: FactSummary], max: Int) -> [String: FactSummary] {
+        let ranked = facts.sorted { $0.value.installs != $1.value.installs ? $0.value.installs > $1.value.installs : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var out: [String: FactSummary] = [:]
+        for (key, fact) in ranked.prefix(Swift.max(max, 0)) {
+            if case .enumeration(let installs, let values) = fact {
+                out[key] = .enumeration(installs: installs, values: cap(values, max: max))
+            } else {
+                out[key] = fact
+            }
+        }
+        return out
+    }
+
+    /// At most `max` counters besides `other`: those that the most installs used (then the most increments, then by
+    /// the name's bytes). The rest are summed under `other`: its `increments` are their total, its `installs` the most
+    /// installs any of them had (installs using one of them: at least that many; one install may use several, so the
+    /// installs do not add up), and it has no percentiles (0): daily sums of different counters are not comparable.
+    public static func capCounters(_ counters: [String: CounterSummary], max: Int) -> [String: CounterSummary] {
+        let own = counters.filter { $0.key != Buckets.other }
+        guard own.count > Swift.max(max, 0) else { return counters }
+        let ranked = own.sorted {
+            if $0.value.installs != $1.value.installs { return $0.value.installs > $1.value.installs }
+            if $0.value.increments != $1.value.increments { return $0.value.increments > $1.value.increments }
+            return $0.key.utf8.lexicographicallyPrecedes($1.key.utf8)
+        }
+        var out: [String: CounterSummary] = [:]
+        for (name, c) in ranked.prefix(Swift.max(max, 0)) { out[name] = c }
+        var other = counters[Buckets.other].map { CounterSummary(increments: $0.increments, installs: $0.installs) } ?? CounterSummary()
+        for (_, c) in ranked.dropFirst(Swift.max(max, 0)) {
+            other.increments = CounterTotals.adding(other.increments, c.increments)
+            other.installs = Swift.max(other.installs, c.installs)
+        }
+        out[Buckets.other] = other
+        return out
     }
 
     /// One breakdown with at most `max` (≥ 0) values besides `unknown` and `other`.

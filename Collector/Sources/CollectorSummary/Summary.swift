@@ -10,7 +10,8 @@ public struct Summary: Codable, Sendable, Equatable {
     public var days: [DaySummary]
     /// Clusters among the installs active on the last day.
     public var clusters: ClusterSummary
-    /// Every product name that reported in the range (whatever the filter), sorted: the page's product picker.
+    /// Every product name that reported in the range (whatever the filter), `unknown` among them when some installs
+    /// name none, sorted by bytes: the page's product picker.
     public var products: [String]
 
     public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary, products: [String] = []) {

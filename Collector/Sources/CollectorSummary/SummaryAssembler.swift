@@ -8,6 +8,10 @@ public struct SummaryAssembler: Sendable {
     public let lastDay: UTCDay
     private var days: [DaySummary]
     private var clusters = ClusterSummary()
+    /// Per day (same index as `days`): facts and counters, kept mergeable until `build()`.
+    private var facts: [[String: FactTotals]]
+    private var counters: [[String: CounterTotals]]
+    private var products = Set<String>()
 
     /// `days` ≥ 1 days ending with `lastDay`.
     public init(days: Int, lastDay: UTCDay) {
@@ -15,6 +19,8 @@ public struct SummaryAssembler: Sendable {
         self.lastDay = lastDay
         self.firstDay = lastDay.adding(days: -(n - 1))
         self.days = (0..<n).map { DaySummary(date: lastDay.adding(days: -(n - 1) + $0)) }
+        self.facts = Array(repeating: [:], count: n)
+        self.counters = Array(repeating: [:], count: n)
     }
 
     /// The last day an install may have been seen on and already count as lost on `lastDay`.
@@ -45,6 +51,22 @@ public struct SummaryAssembler: Sendable {
         days[i][keyPath: dimension.summaryKeyPath][label ?? Buckets.unknown, default: 0] += count
     }
 
+    /// A day's counts: active installs, every breakdown, facts and counters.
+    public mutating func add(_ totals: DayTotals, day: UTCDay) {
+        guard let i = index(day) else { return }
+        days[i].activeInstalls += totals.active
+        for dim in Dimension.allCases {
+            for (label, n) in totals.by[dim.column] ?? [:] { days[i][keyPath: dim.summaryKeyPath][label, default: 0] += n }
+        }
+        for (key, f) in totals.facts { facts[i][key, default: FactTotals()].merge(f) }
+        for (name, c) in totals.counters { counters[i][name, default: CounterTotals()].merge(c) }
+    }
+
+    /// Products that reported in the range (whatever the filter): `Summary.products`.
+    public mutating func addProducts<S: Sequence>(_ names: S) where S.Element == String {
+        products.formUnion(names)
+    }
+
     /// `clusters` clusters of `size` installs on `lastDay` (sizes below 2 are not clusters and are ignored).
     public mutating func addClusters(size: Int, clusters n: Int) {
         guard size >= 2 else { return }
@@ -54,6 +76,12 @@ public struct SummaryAssembler: Sendable {
     }
 
     public func build() -> Summary {
-        Summary(activeInstalls: days.last?.activeInstalls ?? 0, days: days, clusters: clusters)
+        var out = days
+        for i in out.indices {
+            out[i].facts = facts[i].compactMapValues(\.summary)
+            out[i].counters = counters[i].filter { $0.value.sums.count > 0 || $0.value.increments > 0 }.mapValues(\.summary)
+        }
+        return Summary(activeInstalls: out.last?.activeInstalls ?? 0, days: out, clusters: clusters,
+                       products: products.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
     }
 }

@@ -1,5 +1,6 @@
 /// What every read may be narrowed to (`?product=`, `?version=`, `summary --product --version`): installs are
-/// counted on a day when their product (and product version) that day match. nil: any.
+/// counted on a day when their product (and product version) that day match. nil: any. The values are labels as the
+/// summary shows them: `unknown` selects the installs whose reports did not say, `"other"` (quoted) a report's own.
 public struct SummaryFilter: Sendable, Hashable, Codable {
     public var product: String?
     public var version: String?
@@ -11,4 +12,14 @@ public struct SummaryFilter: Sendable, Hashable, Codable {
 
     public static let all = SummaryFilter()
     public var isAll: Bool { product == nil && version == nil }
+
+    public func matches(_ group: ProductVersion) -> Bool {
+        (product == nil || product == group.product) && (version == nil || version == group.version)
+    }
+
+    /// The day cache rows (`DayGroups.cacheRows`) that hold this filter's installs: the one row of its scope per day
+    /// (several, merged, for a version without a product).
+    public var cacheScope: DayCacheRow.Scope {
+        version != nil ? .productVersion : product != nil ? .product : .day
+    }
 }

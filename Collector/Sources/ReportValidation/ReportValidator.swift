@@ -60,9 +60,19 @@ public struct ReportValidator: Sendable {
             }
             return .failure(ReportRejection(reason: "the report does not match report-v1: \(ReportValidator.describe(error))"))
         }
+        var facts: [String: ReportedFact]?
+        var counters: [String: Int] = [:]
+        if case .diagnostics(let d) = report.data {
+            facts = d.facts.map(ReportValidator.facts)
+            for (name, n) in d.counters ?? [:] {
+                if let label = ReservedLabels.label(name) { counters[label] = n }
+            }
+        }
         return .success(ValidatedReport(messageId: report.messageId, type: report.type, timestamp: report.timestamp,
                                         instanceId: report.instanceId, clusterId: report.clusterId,
-                                        breakdown: ReportValidator.breakdown(report), json: minimal))
+                                        breakdown: ReportValidator.breakdown(report),
+                                        product: ReservedLabels.label(report.product?.name),
+                                        facts: facts, counters: counters, json: minimal))
     }
 
     /// The labels a report is counted under; a report's own `unknown` or `other` quoted (`ReservedLabels`).
@@ -77,6 +87,21 @@ public struct ReportValidator: Sendable {
             f.memory = Buckets.memory(d.memory.totalBytes.map { Int64(clamping: $0) })
         }
         return f
+    }
+
+    /// The facts typed by their JSON kind, keys and enum values as labels (`unknown`, `other` quoted).
+    static func facts(_ sent: [String: FactValue]) -> [String: ReportedFact] {
+        var out: [String: ReportedFact] = [:]
+        for (key, value) in sent {
+            guard let label = ReservedLabels.label(key) else { continue }
+            switch value {
+            case .bool(let b): out[label] = .boolean(b)
+            case .integer(let i): out[label] = .number(Double(i))
+            case .number(let d): out[label] = .number(d)
+            case .string(let s): out[label] = .enumeration(ReservedLabels.label(s) ?? s)
+            }
+        }
+        return out
     }
 
     static func describe(_ error: any Error) -> String {

@@ -15,6 +15,14 @@ public enum ReservedLabels {
     }
 
     static func needsQuotes(_ value: String) -> Bool {
+        // Every label of a report goes through here (a dozen with facts and counters): printable ASCII without a space
+        // (nearly every label) has nothing to trim, so only its bytes are compared, with no String made.
+        let utf8 = value.utf8
+        if utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            guard utf8.count == 5 || utf8.count == 7 else { return false }
+            let lower = utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return lower.elementsEqual(Buckets.other.utf8) || lower.elementsEqual(Buckets.unknown.utf8)
+        }
         let trimmed = value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
         return reserved.contains(String(trimmed.reversed()).lowercased())
     }

@@ -17,18 +17,30 @@ public struct ValidatedReport: Sendable, Equatable {
     public var clusterId: String
     /// The attributes the breakdowns count, as this report carries them.
     public var breakdown: BreakdownValues
+    /// `product.name` as a label (`ReservedLabels`); nil when the report names no product.
+    public var product: String?
+    /// `data.facts` of a diagnostics report, keys and enum values as labels; nil when the report does not tell (a
+    /// keep-alive, or `facts` null because the facts file was missing, stale or invalid), so the install's last known
+    /// facts stand. An empty object is an answer: the product has no facts now.
+    public var facts: [String: ReportedFact]?
+    /// `data.counters` of a diagnostics report: counter name (a label) → increment since the totals last sent.
+    public var counters: [String: Int]
     /// The report re-serialized in minimal form (`JSONValue.minimalJSON`), never the bytes as sent: kept as the
     /// raw report until pruned.
     public var json: String
 
     public init(messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
-                breakdown: BreakdownValues, json: String) {
+                breakdown: BreakdownValues, product: String? = nil, facts: [String: ReportedFact]? = nil,
+                counters: [String: Int] = [:], json: String) {
         self.messageId = messageId
         self.type = type
         self.timestamp = timestamp
         self.instanceId = instanceId
         self.clusterId = clusterId
         self.breakdown = breakdown
+        self.product = product
+        self.facts = facts
+        self.counters = counters
         self.json = json
     }
 }

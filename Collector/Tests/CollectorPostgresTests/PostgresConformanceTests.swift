@@ -37,7 +37,7 @@ struct PostgresConformanceTests {
         let server = try await testServer()
         let probe = ReportStoreConformance.Probe {
             var rows: [String: Int] = [:]
-            for table in ["reports", "message_ids", "install_days", "installs", "day_cache", "day_versions", "collector_migrations"] {
+            for table in ["reports", "message_ids", "install_days", "install_day_counters", "installs", "day_cache", "day_versions", "collector_migrations"] {
                 rows[table] = Int(try await server.psql("SELECT count(*) FROM \(table)", database: db)) ?? -1
             }
             return rows

@@ -3,7 +3,7 @@ import FoundationEssentials
 #endif
 import Foundation
 import CollectorSummary
-import CollectorPostgres
+@testable import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance
 import Testing
@@ -22,7 +22,7 @@ struct PostgresReportStoreTests {
         _ = try await (ma, mb)
         try await a.migrate()
         let server = try await testServer()
-        #expect(try await server.psql("SELECT version FROM collector_migrations ORDER BY version", database: db) == "1")
+        #expect(try await server.psql("SELECT version FROM collector_migrations ORDER BY version", database: db) == "1\n2")
         await a.close()
         await b.close()
     }
@@ -108,10 +108,10 @@ struct PostgresReportStoreTests {
         // A summary writes nothing; the collector's scheduled refresh keeps the counts.
         #expect(try await server.psql("SELECT count(*) FROM day_cache", database: db) == "0")
         #expect(try await store.refreshDayCache(days: 3, asOf: at(2)) == 3)
-        #expect(try await server.psql("SELECT count(*) FROM day_cache", database: db) == "3")
+        #expect(try await server.psql("SELECT count(*) FROM day_cache WHERE scope = 0", database: db) == "3")
         // The cache answers now: a (deliberately) wrong cached count shows through.
         let day1 = UTCDay(at(1)).description
-        try await server.psql("UPDATE day_cache SET totals = jsonb_set(totals, '{active}', '99') WHERE day = '\(day1)'", database: db)
+        try await server.psql("UPDATE day_cache SET totals = jsonb_set(totals, '{active}', '99') WHERE day = '\(day1)' AND scope = 0", database: db)
         #expect(try await store.summary(days: 3, asOf: at(2)).days.map(\.activeInstalls) == [1, 99, 0])
         // An air-gapped report imported into day 1: its day's version moves on, so it is counted again.
         let version = { @Sendable () async throws -> String in try await server.psql("SELECT version FROM day_versions WHERE day = '\(day1)'", database: db) }
@@ -127,6 +127,67 @@ struct PostgresReportStoreTests {
         let after = try await version()
         #expect(try await store.insert(C.report(instance: 3, message: 3, at: at(1)), receivedAt: at(1)) == .duplicate)
         #expect(try await version() == after)
+        await store.close()
+    }
+
+    @Test func aVersion1DatabaseIsUpgradedInPlaceLearningEachDaysProductFromItsReports() async throws {
+        let (store, db) = try await makePostgresStore()
+        let server = try await testServer()
+        // A database as version 1 of the store left it: install 1 of acme on days 0 and 1, install 2 of a product
+        // named "other" (a report's own name, quoted), install 3 without a product; day 0 cached.
+        try await server.psql("CREATE TABLE collector_migrations (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", database: db)
+        for sql in PostgresSchema.migrations[0].sql { try await server.psql(sql, database: db) }
+        try await server.psql("INSERT INTO collector_migrations (version, description) VALUES (1, 'version 1')", database: db)
+        let rows: [(instance: Int, message: Int, day: Int, product: String?)] = [
+            (1, 1, 0, "acme"), (1, 2, 1, "acme"), (2, 3, 0, "other"), (3, 4, 0, nil),
+        ]
+        for r in rows {
+            let report = C.report(instance: r.instance, message: r.message, at: C.at(day: r.day))
+            let day = UTCDay(C.at(day: r.day)).description
+            let product = r.product.map { #","product":{"name":"\#($0)","version":"1.0"}"# } ?? ""
+            let version = r.product == nil ? "NULL" : "'1.0'"
+            try await server.psql("SELECT collector_ensure_partition('\(day)')", database: db)
+            try await server.psql("""
+                SELECT collector_insert('\(report.messageId)', 'keepalive', '\(day)', '\(report.instanceId)', '\(report.clusterId)',
+                    '\(day)', '\(day)', \(version), NULL, NULL, NULL, NULL, NULL, NULL, '{"messageId":"\(report.messageId)"\(product)}')
+                """, database: db)
+        }
+        try await server.psql(#"INSERT INTO day_cache VALUES ('\#(UTCDay(C.at(day: 0)).description)', 0, '{"active":3,"by":{}}')"#, database: db)
+
+        try await store.migrate()
+        #expect(try await server.psql("SELECT max(version) FROM collector_migrations", database: db) == "2")
+        #expect(try await server.psql("SELECT coalesce(product, '-') FROM install_days ORDER BY instance_id, day", database: db)
+                == "acme\nacme\n\"other\"\n-")
+        #expect(try await server.psql("SELECT coalesce(product, '-') FROM installs ORDER BY instance_id", database: db) == "acme\n\"other\"\n-")
+        #expect(try await server.psql("SELECT count(*) FROM day_cache", database: db) == "0")
+        let acme = try await store.summary(days: 2, asOf: C.at(day: 1), filter: SummaryFilter(product: "acme"))
+        #expect(acme.days.map(\.activeInstalls) == [1, 1])
+        #expect(acme.products == [#""other""#, "acme", "unknown"])
+        // The old reports are still known, new ones carry facts and counters.
+        #expect(try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0)) == .duplicate)
+        _ = try await store.insert(C.diagnostics(instance: 1, message: 9, at: C.at(day: 1), facts: ["tls": .boolean(true)], counters: ["flows": 2]),
+                                   receivedAt: C.at(day: 1))
+        let day1 = try await store.summary(days: 1, asOf: C.at(day: 1), filter: SummaryFilter(product: "acme")).days[0]
+        #expect(day1.facts == ["tls": .boolean(installs: 1, isTrue: 1)])
+        #expect(day1.counters == ["flows": CounterSummary(increments: 2, installs: 1, p50: 2, p95: 2)])
+        await store.close()
+    }
+
+    @Test func countersAddUpInTheFunctionAndTheSQLBucketIsSwifts() async throws {
+        let (store, db) = try await makePostgresStore()
+        try await store.migrate()
+        _ = try await store.insert(C.diagnostics(instance: 1, message: 1, at: C.at(day: 0), facts: ["ratio": .number(0.5)],
+                                                 counters: ["flows": 3, "idle": 0]), receivedAt: C.at(day: 0))
+        _ = try await store.insert(C.diagnostics(instance: 1, message: 2, at: C.at(day: 0), facts: nil,
+                                                 counters: ["flows": 9_007_199_254_740_991]), receivedAt: C.at(day: 0))
+        let server = try await testServer()
+        #expect(try await server.psql("SELECT counter, increments FROM install_day_counters", database: db) == "flows|9007199254740991")
+        #expect(try await server.psql("SELECT facts::text, product FROM install_days", database: db)
+                == #"{"ratio": \#(NumberHistogram.code(of: 0.5))}|acme"#)
+        var values: [Int64] = [0, 1, 1023, 1024, 2047, 2048, 3000, 1_000_000, 9_007_199_254_740_991]
+        for k in 10...52 { values += [(Int64(1) << k) - 1, (Int64(1) << k) + 12_345] }
+        let codes = try await server.psql("SELECT \(NumberHistogram.sqlCode(ofNonNegativeInteger: "v")) FROM unnest(ARRAY[\(values.map(String.init).joined(separator: ","))]::int8[]) WITH ORDINALITY AS u(v, i) ORDER BY i", database: db)
+        #expect(codes.split(separator: "\n").map { Int($0) } == values.map { NumberHistogram.code(of: Double($0)) })
         await store.close()
     }
 

@@ -22,7 +22,7 @@ import Testing
             let c = try await SQLiteConnection.open(storage: .file(path: path))
             do {
                 var rows: [String: Int] = [:]
-                for table in ["reports", "install_days", "installs", "day_cache", "meta"] {
+                for table in ["reports", "install_days", "install_day_counters", "installs", "day_cache", "meta"] {
                     rows[table] = try await c.query("SELECT COUNT(*) AS n FROM \(table)").first?.column("n")?.integer ?? -1
                 }
                 try await c.close()

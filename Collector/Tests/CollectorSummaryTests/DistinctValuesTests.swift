@@ -50,3 +50,52 @@ import Testing
         #expect(s.activeInstalls == 30)
     }
 }
+
+/// `MaxDistinctValues=` on facts and counters.
+@Suite struct FactsAndCountersDistinctValuesTests {
+    @Test func factsCarriedByMostInstallsAreKeptTheRestLeftOut() {
+        let facts: [String: FactSummary] = [
+            "a": .boolean(installs: 5, isTrue: 1), "b": .boolean(installs: 9, isTrue: 9),
+            "c": .number(installs: 5, zero: 0, p5: 1, p50: 2, p95: 3), "d": .enumeration(installs: 1, values: ["x": 1]),
+        ]
+        // b first; a and c tie at 5: a by its name.
+        #expect(Summary.capFacts(facts, max: 2) == ["b": facts["b"]!, "a": facts["a"]!])
+        #expect(Summary.capFacts(facts, max: 4) == facts)
+        #expect(Summary.capFacts(facts, max: 0) == [:])
+    }
+
+    @Test func enumValuesBeyondTheCapAreOther() {
+        let facts: [String: FactSummary] = ["edition": .enumeration(installs: 10, values: ["oss": 6, "pro": 3, "ent": 1])]
+        #expect(Summary.capFacts(facts, max: 2) == ["edition": .enumeration(installs: 10, values: ["oss": 6, "pro": 3, "other": 1])])
+    }
+
+    @Test func countersBeyondTheCapAreSummedUnderOther() {
+        let counters: [String: CounterSummary] = [
+            "flows": CounterSummary(increments: 100, installs: 9, p50: 5, p95: 30),
+            "logins": CounterSummary(increments: 7, installs: 3, p50: 2, p95: 3),
+            "exports": CounterSummary(increments: 50, installs: 3, p50: 10, p95: 20),
+            "imports": CounterSummary(increments: 1, installs: 1, p50: 1, p95: 1),
+        ]
+        // flows, then exports (3 installs like logins, more increments); the rest: 8 increments, at least 3 installs.
+        #expect(Summary.capCounters(counters, max: 2) == [
+            "flows": counters["flows"]!, "exports": counters["exports"]!,
+            "other": CounterSummary(increments: 8, installs: 3, p50: 0, p95: 0),
+        ])
+        #expect(Summary.capCounters(counters, max: 4) == counters)
+        // Capping again changes nothing.
+        let once = Summary.capCounters(counters, max: 2)
+        #expect(Summary.capCounters(once, max: 2) == once)
+    }
+
+    @Test func theSummaryCapsEveryDaysFactsAndCounters() {
+        var d = DaySummary(date: UTCDay(daysSinceEpoch: 20_000), activeInstalls: 3)
+        for i in 0..<5 {
+            d.facts["f\(i)"] = .boolean(installs: i + 1, isTrue: 0)
+            d.counters["c\(i)"] = CounterSummary(increments: i, installs: i + 1)
+        }
+        let s = Summary(activeInstalls: 3, days: [d], clusters: ClusterSummary()).cappingDistinctValues(2)
+        #expect(s.days[0].facts.keys.sorted() == ["f3", "f4"])
+        #expect(s.days[0].counters.keys.sorted() == ["c3", "c4", "other"])
+        #expect(s.days[0].counters["other"]?.increments == 3)
+    }
+}

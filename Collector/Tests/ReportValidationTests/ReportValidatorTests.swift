@@ -1,5 +1,6 @@
 import Foundation
 import ReportValidation
+import CollectorSummary
 import Testing
 import TelemetryWire
 
@@ -67,6 +68,47 @@ import TelemetryWire
         var cpu = try #require(data["cpu"] as? [String: Any]); cpu["hostLogicalCores"] = 16; data["cpu"] = cpu
         t["data"] = data
         #expect(throws: Never.self) { try validator.validate(bytes(t)).get() }
+    }
+
+    @Test func productFactsAndCountersAreCarriedAsLabels() throws {
+        var t = try tree(Self.diagnostics)
+        t["product"] = ["name": "Other", "version": "4.2.1"]
+        var data = try #require(t["data"] as? [String: Any])
+        data["facts"] = ["edition": "oss", "clusterNodes": 3, "ratio": 0.25, "tlsEnabled": true, "other": "Unknown"]
+        data["factsStatus"] = "ok"
+        data["counters"] = ["flowsExecuted": 412, "unknown": 1, "idle": 0]
+        data["countersSinceSec"] = 3600
+        t["data"] = data
+        let r = try validator.validate(bytes(t)).get()
+        // A report's own "other" and "unknown" (product, fact key, enum value, counter) are quoted.
+        #expect(r.product == #""Other""#)
+        #expect(r.facts == ["edition": .enumeration("oss"), "clusterNodes": .number(3), "ratio": .number(0.25),
+                            "tlsEnabled": .boolean(true), #""other""#: .enumeration(#""Unknown""#)])
+        #expect(r.counters == ["flowsExecuted": 412, #""unknown""#: 1, "idle": 0])
+        // What the stores keep: numbers as their bucket codes, only the increments above 0.
+        #expect(r.factsRollupJSON == #"{"\"other\"":"\"Unknown\"","clusterNodes":3,"edition":"oss","ratio":\#(NumberHistogram.code(of: 0.25)),"tlsEnabled":true}"#)
+        #expect(r.countersRollupJSON == #"{"\"unknown\"":1,"flowsExecuted":412}"#)
+    }
+
+    @Test func withoutFactsAReportDoesNotTell() throws {
+        // The daemon's diagnostics report with facts null (no FactsFile=), and a keep-alive: nil, not empty.
+        let d = try validator.validate(body(Self.diagnostics)).get()
+        #expect(d.facts == nil)
+        #expect(d.factsRollupJSON == nil)
+        #expect(d.counters.isEmpty && d.countersRollupJSON == nil)
+        #expect(d.product == nil)
+        var t = try tree(Self.keepalive)
+        t["product"] = ["name": "acme-db", "version": "4.2.1"]
+        let k = try validator.validate(bytes(t)).get()
+        #expect(k.facts == nil && k.counters.isEmpty)
+        #expect(k.product == "acme-db")
+        // An empty object is an answer: no facts now.
+        var e = try tree(Self.diagnostics)
+        var data = try #require(e["data"] as? [String: Any])
+        data["facts"] = [String: Any]()
+        data["factsStatus"] = "ok"
+        e["data"] = data
+        #expect(try validator.validate(bytes(e)).get().factsRollupJSON == "{}")
     }
 
     @Test func wrongTypeNamesThePath() throws {

@@ -11,7 +11,17 @@ import Testing
         #expect(ReservedLabels.label("Unknown") == "\"Unknown\"")
         #expect(ReservedLabels.label(" OTHER ") == "\" OTHER \"")
         #expect(ReservedLabels.label(nil) == nil)
-        for plain in ["4.2.1", "unknown-1", "others", "debian 12", "", "x\"y"] { #expect(ReservedLabels.label(plain) == plain) }
+        for plain in ["4.2.1", "unknown-1", "others", "debian 12", "", "x\"y", "oth3r", "unknowm", "Other1"] {
+            #expect(ReservedLabels.label(plain) == plain)
+        }
+    }
+
+    @Test func theFastPathAndTheUnicodeOneAgree() {
+        // Printable ASCII is compared byte by byte; anything else (a space, a letter outside ASCII) takes the full
+        // path: Unicode whitespace trimmed, Unicode case folded (the Kelvin sign lowercases to k).
+        for reserved in ["uNkNoWn", "OTHER", "\u{3000}other", "un\u{212A}nown", "other\u{A0}"] {
+            #expect(ReservedLabels.label(reserved) == "\"" + reserved + "\"", "\(reserved)")
+        }
     }
 
     @Test func noReportValueIsTheCollectorsOwn() {

@@ -1,15 +1,22 @@
 import CollectorSummary
 import Foundation
 
-/// The text form of a Summary: one line per day, then the last day's breakdowns and clusters.
+/// The text form of a Summary: one line per day, then the last day's breakdowns, facts, counters and clusters.
 public enum SummaryTable {
-    public static func render(_ s: Summary) -> String {
+    public static func render(_ s: Summary, filter: SummaryFilter = .all) -> String {
         var out = "date        active    new   lost\n"
         for d in s.days {
             out += d.date.description + pad(d.activeInstalls, 10) + pad(d.newInstalls, 7) + pad(d.lostInstalls, 7) + "\n"
         }
         guard let today = s.days.last else { return out }
-        out += "\nactive installs on \(today.date): \(today.activeInstalls)\n"
+        var narrowed: [String] = []
+        if let p = filter.product { narrowed.append("product \(p)") }
+        if let v = filter.version { narrowed.append("version \(v)") }
+        out += "\nactive installs on \(today.date): \(today.activeInstalls)"
+        out += narrowed.isEmpty ? "\n" : " (\(narrowed.joined(separator: ", ")))\n"
+        if s.products.count > 1 || !filter.isAll {
+            out += "products in the range: \(s.products.isEmpty ? "none" : s.products.joined(separator: ", "))\n"
+        }
         let sections: [(String, [String: Int], [String]?)] = [
             ("product version", today.byProductVersion, nil), ("os", today.byOS, nil), ("arch", today.byArch, nil),
             ("virtualization", today.byVirtualization, nil), ("container", today.byContainer, nil),
@@ -25,11 +32,56 @@ public enum SummaryTable {
             }
             for k in keys { out += "  " + k.padding(toLength: max(k.count, 24), withPad: " ", startingAt: 0) + pad(counts[k] ?? 0, 8) + "\n" }
         }
+        out += facts(today.facts)
+        out += counters(today.counters)
         out += "\nclusters (a clusterId shared by 2 or more installs): \(s.clusters.count), holding \(s.clusters.installs) installs\n"
         for (size, n) in s.clusters.bySize.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
             out += "  size \(size)".padding(toLength: 26, withPad: " ", startingAt: 0) + pad(n, 8) + "\n"
         }
         return out
+    }
+
+    /// One line per fact, by key: its kind's aggregate over the installs that carried it.
+    static func facts(_ facts: [String: FactSummary]) -> String {
+        guard !facts.isEmpty else { return "" }
+        var out = "\nfacts (of the installs that carry each)\n"
+        for key in facts.keys.sorted() {
+            guard let f = facts[key] else { continue }
+            let head = "  " + key.padding(toLength: max(key.count, 24), withPad: " ", startingAt: 0) + pad(f.installs, 8) + " installs, "
+            switch f {
+            case .boolean(let n, let t):
+                out += head + "\(t) true (\(percent(t, of: n)))\n"
+            case .enumeration(_, let values):
+                let sorted = values.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                out += head + sorted.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            case .number(_, let zero, let p5, let p50, let p95):
+                out += head + "\(zero) zero, p5 \(number(p5)), p50 \(number(p50)), p95 \(number(p95))\n"
+            }
+        }
+        return out
+    }
+
+    /// One line per counter, by name: the day's increments and how the installs using it spread.
+    static func counters(_ counters: [String: CounterSummary]) -> String {
+        guard !counters.isEmpty else { return "" }
+        var out = "\ncounters (increments that arrived that day)\n"
+        for name in counters.keys.sorted() {
+            guard let c = counters[name] else { continue }
+            out += "  " + name.padding(toLength: max(name.count, 24), withPad: " ", startingAt: 0) + pad(c.increments, 8)
+                + " by \(c.installs) installs, per install p50 \(number(c.p50)), p95 \(number(c.p95))\n"
+        }
+        return out
+    }
+
+    /// A whole number as such, else four significant digits.
+    static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
+        return String(format: "%.4g", v)
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "0%" }
+        return "\(Int((Double(part) * 100 / Double(whole)).rounded()))%"
     }
 
     static func pad(_ n: Int, _ width: Int) -> String {

@@ -97,6 +97,27 @@ import TelemetryWire
         }
     }
 
+    @Test func anImportedReportCarriesItsProductFactsAndCountersToTheStore() async throws {
+        let report = Report(messageId: Self.uuid(1, "aaaaaaaa"), type: .diagnostics, timestamp: Date(timeIntervalSince1970: 1_796_083_200),
+                            instanceId: Self.uuid(1, "11111111"), clusterId: Self.uuid(1, "cccccccc"), agent: Agent(version: "0.1.0"),
+                            product: Product(name: "acme", version: "4.2.1"),
+                            data: .diagnostics(DiagnosticsData(
+                                os: OSInfo(id: "debian", versionId: "12", prettyName: nil, kernel: nil, arch: "x86_64"),
+                                cpu: CPUInfo(model: nil, logicalCores: 2, load1: nil, load5: nil, load15: nil),
+                                memory: MemoryInfo(totalBytes: nil, availableBytes: nil, swapTotalBytes: nil, swapFreeBytes: nil),
+                                uptimeSec: nil, virtualization: "none", container: "none",
+                                config: ConfigFeatures(compression: true, proxy: false, dryRun: false, customCA: false),
+                                facts: ["edition": .string("oss"), "nodes": .integer(3)], factsStatus: .ok,
+                                counters: ["flowsExecuted": 12], countersSinceSec: 3600)))
+        let store = RecordingStore()
+        let tally = try await importer(store, warnings: Lines()).store("in", Array(try report.jsonData()))
+        #expect(tally == ImportTally(new: 1, duplicate: 0, rejected: 0))
+        let stored = try #require(await store.stored.first)
+        #expect(stored.product == "acme")
+        #expect(stored.facts == ["edition": .enumeration("oss"), "nodes": .number(3)])
+        #expect(stored.counters == ["flowsExecuted": 12])
+    }
+
     @Test func rejectedReportsAreNamedByLineAndCounted() async throws {
         var bytes = try Self.lines([(instance: 1, message: 1)])
         bytes += Array("{\"not\":\"a report\"}\n".utf8)

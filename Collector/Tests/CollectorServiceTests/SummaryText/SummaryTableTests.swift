@@ -26,3 +26,33 @@ import Testing
         #expect(text.hasSuffix("clusters (a clusterId shared by 2 or more installs): 2, holding 6 installs\n  size 3" + String(repeating: " ", count: 25) + "2\n"))
     }
 }
+
+@Suite struct SummaryTableFactsTests {
+    @Test func theLastDaysFactsAndCountersInBrief() {
+        var d = DaySummary(date: UTCDay("2026-12-02")!, activeInstalls: 42)
+        d.facts = [
+            "tlsEnabled": .boolean(installs: 40, isTrue: 30),
+            "edition": .enumeration(installs: 42, values: ["enterprise": 2, "oss": 40]),
+            "clusterNodes": .number(installs: 42, zero: 3, p5: 0, p50: 3, p95: 1.5078125),
+        ]
+        d.counters = ["flowsExecuted": CounterSummary(increments: 18_234, installs: 40, p50: 300, p95: 2008)]
+        let s = Summary(activeInstalls: 42, days: [d], clusters: ClusterSummary(), products: ["acme", "zeta"])
+        let text = SummaryTable.render(s, filter: SummaryFilter(product: "acme", version: "4.2.1"))
+        #expect(text.contains("\nactive installs on 2026-12-02: 42 (product acme, version 4.2.1)\nproducts in the range: acme, zeta\n"))
+        #expect(text.contains("""
+
+            facts (of the installs that carry each)
+              clusterNodes                  42 installs, 3 zero, p5 0, p50 3, p95 1.508
+              edition                       42 installs, oss 40, enterprise 2
+              tlsEnabled                    40 installs, 30 true (75%)
+
+            counters (increments that arrived that day)
+              flowsExecuted              18234 by 40 installs, per install p50 300, p95 2008
+
+            """))
+        // One product and no filter: no product line; no facts or counters: no sections.
+        let plain = SummaryTable.render(Summary(activeInstalls: 0, days: [DaySummary(date: d.date)], clusters: ClusterSummary(), products: ["acme"]))
+        #expect(!plain.contains("products in the range"))
+        #expect(!plain.contains("facts (") && !plain.contains("counters ("))
+    }
+}
