@@ -198,8 +198,6 @@ def test_the_dashboard_in_headless_chromium(filled_collector):
 
 
 @pytest.mark.skipif(chromium() is None, reason="chromium is not installed (scripts/install-deps --test installs it)")
-@pytest.mark.xfail(strict=True, reason="needs the stores to count facts, counters and products (collfacts); remove "
-                                       "this mark once merged with it")
 def test_features_and_usage_in_headless_chromium(filled_collector):
     c = filled_collector
     summary = c.summary(days=30)
