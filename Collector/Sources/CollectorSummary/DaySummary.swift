@@ -4,6 +4,8 @@
 public struct DaySummary: Codable, Sendable, Equatable {
     public var date: UTCDay
     public var activeInstalls: Int
+    /// Active installs whose first report is at least 24 h older than their last report of the day.
+    public var establishedInstalls: Int
     public var newInstalls: Int
     public var lostInstalls: Int
     public var byProductVersion: [String: Int]
@@ -22,13 +24,14 @@ public struct DaySummary: Codable, Sendable, Equatable {
     /// Product counters by name; at most `MaxDistinctValues=`, the rest summed under `other`.
     public var counters: [String: CounterSummary]
 
-    public init(date: UTCDay, activeInstalls: Int = 0, newInstalls: Int = 0, lostInstalls: Int = 0,
+    public init(date: UTCDay, activeInstalls: Int = 0, establishedInstalls: Int = 0, newInstalls: Int = 0, lostInstalls: Int = 0,
                 byProductVersion: [String: Int] = [:], byOS: [String: Int] = [:], byArch: [String: Int] = [:],
                 byVirtualization: [String: Int] = [:], byContainer: [String: Int] = [:],
                 byCores: [String: Int] = [:], byMemory: [String: Int] = [:],
                 facts: [String: FactSummary] = [:], counters: [String: CounterSummary] = [:]) {
         self.date = date
         self.activeInstalls = activeInstalls
+        self.establishedInstalls = establishedInstalls
         self.newInstalls = newInstalls
         self.lostInstalls = lostInstalls
         self.byProductVersion = byProductVersion

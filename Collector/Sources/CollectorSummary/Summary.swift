@@ -13,12 +13,27 @@ public struct Summary: Codable, Sendable, Equatable {
     /// Every product name that reported in the range (whatever the filter), `unknown` among them when some installs
     /// name none, sorted by bytes: the page's product picker.
     public var products: [String]
+    /// Established installs on the last day: those whose first report is at least 24 h older than their last report
+    /// of that day (an ephemeral container or CI run never is).
+    public var establishedInstalls: Int
+    /// How fast each product version spread, and the "P % run V or newer" cut-offs on the last day.
+    public var adoption: VersionAdoption
+    /// New, returning, resurrected and lost installs per day of the range, oldest first.
+    public var lifecycle: [LifecycleDay]
+    /// Weekly cohorts by first report, oldest first, and the share of each still active weeks later.
+    public var retention: [RetentionCohort]
 
-    public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary, products: [String] = []) {
+    public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary, products: [String] = [],
+                establishedInstalls: Int = 0, adoption: VersionAdoption = VersionAdoption(),
+                lifecycle: [LifecycleDay] = [], retention: [RetentionCohort] = []) {
         self.activeInstalls = activeInstalls
         self.days = days
         self.clusters = clusters
         self.products = products
+        self.establishedInstalls = establishedInstalls
+        self.adoption = adoption
+        self.lifecycle = lifecycle
+        self.retention = retention
     }
 
     /// A summary of `days` empty days ending on `lastDay`.

@@ -4,14 +4,18 @@
 public struct SummaryFilter: Sendable, Hashable, Codable {
     public var product: String?
     public var version: String?
+    /// `established=1`: only installs established on the day (first report at least 24 h older than their last
+    /// report of that day), so the fleet shows without the churn of throw-away instances.
+    public var established: Bool
 
-    public init(product: String? = nil, version: String? = nil) {
+    public init(product: String? = nil, version: String? = nil, established: Bool = false) {
         self.product = product
         self.version = version
+        self.established = established
     }
 
     public static let all = SummaryFilter()
-    public var isAll: Bool { product == nil && version == nil }
+    public var isAll: Bool { product == nil && version == nil && !established }
 
     public func matches(_ group: ProductVersion) -> Bool {
         (product == nil || product == group.product) && (version == nil || version == group.version)

@@ -28,7 +28,9 @@ import Testing
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let text = String(decoding: try e.encode(s), as: UTF8.self)
-        #expect(text.hasPrefix(#"{"activeInstalls":0,"clusters":{"bySize":{},"count":0,"installs":0},"days":[{"activeInstalls":0,"byArch":{}"#))
+        #expect(text.hasPrefix(#"{"activeInstalls":0,"adoption":{"cutoffs":{},"versions":[]},"clusters":{"bySize":{},"count":0,"installs":0},"days":[{"activeInstalls":0,"byArch":{}"#))
+        #expect(text.contains(#""establishedInstalls":0,"facts":{}"#))
+        #expect(text.hasSuffix(#""establishedInstalls":0,"lifecycle":[],"products":[],"retention":[]}"#))
         #expect(text.contains(#""date":"2026-12-01""#))
         #expect(text.contains(#""byProductVersion":{}"#))
     }
