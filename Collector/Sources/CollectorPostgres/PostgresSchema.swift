@@ -14,6 +14,8 @@ import CollectorSummary
 /// - `collector_insert(…)`: the whole ingest of one report in one statement (one round trip): dedup, raw row,
 ///   rollups. Returns false for a known `messageId`.
 /// - `install_day_counters` (version 2): per install, day and counter the day's summed increments.
+/// - `installs.first_at`, `install_days.last_at` (version 3): the install's first report's arrival and the day's last,
+///   seconds since 1970: an install is established on a day when they are 24 h (86 400 s) or more apart.
 /// - `day_cache`: each closed day's counts (active installs, every breakdown, facts and counters: `DayTotals`) as
 ///   computed once from the rollups, one row for the whole day, one per product and one per product version
 ///   (`DayGroups.cacheRows`), so a summary over 100 days reads 100 small rows plus the last two days' rollups,
@@ -124,6 +126,30 @@ enum PostgresSchema {
             "DROP FUNCTION collector_insert(uuid, text, timestamptz, uuid, uuid, timestamptz, date, \(columns.map { _ in "text" }.joined(separator: ", ")), jsonb)",
             insertFunctionV2,
         ]),
+        Migration(version: 3, description: "established installs: first report per install, last report per install and day", sql: [
+            // Seconds since 1970 (whole, as SQLite keeps them), so both stores draw the 24 h line alike. Rows from
+            // before learn them from the raw reports still kept, else from their days (first_at the first day's 00:00,
+            // last_at the day's 23:59:59).
+            "ALTER TABLE installs ADD COLUMN first_at int8",
+            "ALTER TABLE install_days ADD COLUMN last_at int8",
+            "UPDATE installs SET first_at = (first_day - DATE '1970-01-01')::int8 * 86400",
+            """
+            UPDATE installs i SET first_at = s.t FROM (
+                SELECT instance_id, floor(extract(epoch FROM min(received_at)))::int8 AS t, min(received_day) AS d
+                FROM reports GROUP BY instance_id) s
+            WHERE i.instance_id = s.instance_id AND i.first_day = s.d
+            """,
+            "UPDATE install_days SET last_at = (day - DATE '1970-01-01')::int8 * 86400 + 86399",
+            """
+            UPDATE install_days d SET last_at = s.t FROM (
+                SELECT received_day, instance_id, floor(extract(epoch FROM max(received_at)))::int8 AS t
+                FROM reports GROUP BY received_day, instance_id) s
+            WHERE d.day = s.received_day AND d.instance_id = s.instance_id
+            """,
+            // Cached rows hold no `established` yet: counted again.
+            "DELETE FROM day_cache",
+            insertFunctionV3,
+        ]),
     ]
 
     /// Days up to this one (days since 1970) may be cached: two days before the database's today (UTC).
@@ -223,6 +249,66 @@ enum PostgresSchema {
                     VALUES (p_instance, p_day, p_day, \(values))
                     ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
                         last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate);
+                IF cardinality(p_counters) > 0 THEN
+                    INSERT INTO install_day_counters AS c (day, instance_id, counter, increments)
+                        SELECT p_day, p_instance, n, v FROM unnest(p_counters, p_increments) AS u(n, v) WHERE v > 0
+                        ON CONFLICT (day, instance_id, counter) DO UPDATE
+                            SET increments = LEAST(c.increments + excluded.increments, \(maxCounterSum));
+                END IF;
+                RETURN true;
+            END
+            $$
+            """
+    }()
+
+    /// Version 3 of `collector_insert` (same signature): as version 2, and the day row keeps the day's last arrival
+    /// (`last_at`), the install's row its first (`first_at`). A report older than its install's first one may make the
+    /// install established on later days: their cached counts are outdated (`day_versions`), the closed ones up to the
+    /// install's last day.
+    static let insertFunctionV3: String = {
+        let carried = columns + ["product", "facts"]
+        let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
+        let fromInstall = carried.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", ")
+        let dayUpdate = carried.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", ")
+        let installUpdate = carried.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", ")
+        let names = carried.joined(separator: ", ")
+        let values = carried.map { "p_\($0)" }.joined(separator: ", ")
+        return """
+            CREATE OR REPLACE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
+                p_cluster uuid, p_received timestamptz, p_day date, \(params), p_product text, p_facts jsonb,
+                p_counters text[], p_increments int8[], p_body jsonb)
+            RETURNS boolean LANGUAGE plpgsql AS $$
+            DECLARE
+                v_at int8 := floor(extract(epoch FROM p_received))::int8;
+                v_closed date := (now() AT TIME ZONE 'UTC')::date - 2;
+                v_last date;
+            BEGIN
+                INSERT INTO message_ids (message_id, received_day) VALUES (p_message, p_day) ON CONFLICT DO NOTHING;
+                IF NOT FOUND THEN
+                    RETURN false;
+                END IF;
+                IF p_day <= v_closed THEN
+                    INSERT INTO day_versions AS v (day, version) VALUES (p_day, 1)
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+                END IF;
+                SELECT last_day INTO v_last FROM installs WHERE instance_id = p_instance AND first_at > v_at;
+                IF FOUND AND p_day < v_closed THEN
+                    INSERT INTO day_versions AS v (day, version)
+                        SELECT p_day + k, 1 FROM generate_series(1, LEAST(v_last, v_closed) - p_day) AS k
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+                END IF;
+                INSERT INTO reports (received_day, received_at, message_id, type, report_time, instance_id, cluster_id, body)
+                    VALUES (p_day, p_received, p_message, p_type, p_time, p_instance, p_cluster, p_body);
+                INSERT INTO install_days AS d (day, instance_id, cluster_id, \(names), last_at)
+                    SELECT p_day, p_instance, p_cluster, \(fromInstall), v_at
+                    FROM (SELECT 1) AS one LEFT JOIN installs i ON i.instance_id = p_instance
+                    ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = p_cluster, \(dayUpdate),
+                        last_at = GREATEST(d.last_at, excluded.last_at);
+                INSERT INTO installs AS i (instance_id, first_day, last_day, \(names), first_at)
+                    VALUES (p_instance, p_day, p_day, \(values), v_at)
+                    ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
+                        last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate),
+                        first_at = LEAST(i.first_at, excluded.first_at);
                 IF cardinality(p_counters) > 0 THEN
                     INSERT INTO install_day_counters AS c (day, instance_id, counter, increments)
                         SELECT p_day, p_instance, n, v FROM unnest(p_counters, p_increments) AS u(n, v) WHERE v > 0

@@ -31,7 +31,7 @@ struct PostgresSummaryQueries {
         let sets = (["(\(base))"] + cols.map { "(\(base), \($0))" }).joined(separator: ", ")
         return """
             SELECT (day - DATE '1970-01-01')::int4, product, product_version, GROUPING(\(cols.joined(separator: ", ")))::int4,
-                \(cols.joined(separator: ", ")), count(*)::int8
+                \(cols.joined(separator: ", ")), count(*)::int8, count(*) FILTER (WHERE \(established("d")))::int8
             FROM install_days d WHERE day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(filter)
             GROUP BY GROUPING SETS (\(sets))
             """
@@ -45,7 +45,7 @@ struct PostgresSummaryQueries {
         let cutoff = Int32(a.lostCutoff.daysSinceEpoch)
         let closed = try await closedDay()
         var totals: [Int32: DayTotals] = [:]
-        if first <= closed {
+        if first <= closed, filter.usesDayCache {
             let (cached, products) = try await cachedTotals(first: first, last: min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)
@@ -127,6 +127,9 @@ struct PostgresSummaryQueries {
             """, binds: clusterBinds), logger: logger).decode((Int64, Int64).self) {
             a.addClusters(size: Int(size), clusters: Int(n))
         }
+        try await lifecycle(into: &a, filter: filter)
+        try await versionHistory(into: &a, filter: filter, closed: closed)
+        try await retention(into: &a, filter: filter)
         return a.build()
     }
 
@@ -222,12 +225,14 @@ struct PostgresSummaryQueries {
         let dims = Self.dims
         let all = (1 << dims.count) - 1
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: Self.breakdownSQL(filter: f.sql), binds: binds), logger: logger) {
-            let c = try row.decode((Int32, String?, String?, Int32, String?, String?, String?, String?, String?, String?, Int64).self)
+            let c = try row.decode((Int32, String?, String?, Int32, String?, String?, String?, String?, String?, String?, Int64, Int64).self)
             let group = ProductVersion(product: c.1, version: c.2)
             let labels = [c.4, c.5, c.6, c.7, c.8, c.9]
             let grouping = Int(c.3), count = Int(c.10)
             if grouping == all {
+                // With `established` the filter (in SQL) already left only established installs: all are.
                 counted[c.0, default: DayGroups()].groups[group, default: DayTotals()].active += count
+                counted[c.0, default: DayGroups()].groups[group, default: DayTotals()].established += Int(c.11)
                 counted[c.0, default: DayGroups()].groups[group, default: DayTotals()].add(.productVersion, label: c.2, count: count)
             } else if let i = dims.indices.first(where: { all - (1 << (dims.count - 1 - $0)) == grouping }) {
                 counted[c.0, default: DayGroups()].groups[group, default: DayTotals()].add(dims[i], label: labels[i], count: count)
@@ -276,10 +281,16 @@ struct PostgresSummaryQueries {
         return counted
     }
 
+    /// Whether the rollup row `alias` is an established install's day: its last arrival that day at least 24 h after
+    /// the install's first report.
+    static func established(_ alias: String) -> String {
+        "(\(alias).last_at - (SELECT e.first_at FROM installs e WHERE e.instance_id = \(alias).instance_id) >= 86400)"
+    }
+
     /// ` AND …` narrowing rollup rows (alias `alias`) to `filter`, with parameters from `$firstParameter`; `unknown`
     /// selects NULL (the reports did not say).
     static func filterSQL(_ filter: SummaryFilter, alias: String, firstParameter: Int) -> (sql: String, binds: [String]) {
-        var sql = "", binds: [String] = []
+        var sql = filter.established ? " AND \(established(alias))" : "", binds: [String] = []
         for (column, value) in [("product", filter.product), ("product_version", filter.version)] {
             guard let value else { continue }
             if value == Buckets.unknown {

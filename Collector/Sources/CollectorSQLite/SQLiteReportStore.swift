@@ -246,6 +246,50 @@ public final class SQLiteReportStore: ReportStore {
             END
             """,
         ],
+        // 4 (issue 18): established installs. The install's first report's arrival (`installs.first_at`) and each
+        // install-day's last (`install_days.last_at`), seconds since 1970; established on a day when they are 86 400 s
+        // or more apart. Rows from before learn them from the raw reports still kept, else from their days (first_at
+        // the first day's 00:00, last_at the day's 23:59:59). The day cache is counted again (rows now hold
+        // `established`), and a report older than its install's first one drops the cache of the days after it (those
+        // days' established installs may change).
+        [
+            "ALTER TABLE installs ADD COLUMN first_at INTEGER",
+            "ALTER TABLE install_days ADD COLUMN last_at INTEGER",
+            "UPDATE installs SET first_at = CAST(strftime('%s', first_day) AS INTEGER)",
+            """
+            UPDATE installs SET first_at = s.t FROM (
+                SELECT instance_id, MIN(received_at) AS t, MIN(received_day) AS d FROM reports GROUP BY instance_id) AS s
+            WHERE installs.instance_id = s.instance_id AND installs.first_day = s.d
+            """,
+            "UPDATE install_days SET last_at = CAST(strftime('%s', day) AS INTEGER) + 86399",
+            """
+            UPDATE install_days SET last_at = s.t FROM (
+                SELECT received_day, instance_id, MAX(received_at) AS t FROM reports GROUP BY received_day, instance_id) AS s
+            WHERE install_days.day = s.received_day AND install_days.instance_id = s.instance_id
+            """,
+            "DELETE FROM day_cache",
+            "DROP TRIGGER reports_rollup",
+            // As in version 3, and: the day row keeps the day's last arrival, the install's row its first.
+            """
+            CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
+                DELETE FROM day_cache WHERE day = NEW.received_day;
+                DELETE FROM day_cache WHERE day > NEW.received_day
+                    AND EXISTS (SELECT 1 FROM installs WHERE instance_id = NEW.instance_id AND first_at > NEW.received_at);
+                INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")), last_at)
+                SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", ")), NEW.received_at
+                FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
+                ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
+                    \(carried.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", ")),
+                    last_at = MAX(COALESCE(last_at, excluded.last_at), excluded.last_at);
+                INSERT INTO installs (instance_id, first_day, last_day, \(carried.joined(separator: ", ")), first_at)
+                VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(carried.map { "NEW.\($0)" }.joined(separator: ", ")), NEW.received_at)
+                ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                    last_day = MAX(last_day, excluded.last_day),
+                    \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", ")),
+                    first_at = MIN(COALESCE(installs.first_at, excluded.first_at), excluded.first_at);
+            END
+            """,
+        ],
     ]
 
     /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,

@@ -20,7 +20,7 @@ struct SQLiteSummaryQueries {
     func summary(into a: inout SummaryAssembler, filter: SummaryFilter, closed: UTCDay) async throws {
         let first = a.firstDay, last = a.lastDay
         var totals: [UTCDay: DayTotals] = [:]
-        if first <= closed {
+        if first <= closed, filter.usesDayCache {
             let (cached, products) = try await cachedTotals(first...min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)
@@ -75,6 +75,9 @@ struct SQLiteSummaryQueries {
             """, [text(last)] + c.binds) {
             if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
         }
+        try await lifecycle(into: &a, filter: filter)
+        try await versionHistory(into: &a, filter: filter, closed: closed)
+        try await retention(into: &a, filter: filter)
     }
 
     /// The cached days of `days` with the counts of the installs `filter` matches (a day whose rows this version
@@ -130,17 +133,20 @@ struct SQLiteSummaryQueries {
         func group(_ row: SQLiteRow) -> ProductVersion {
             ProductVersion(product: row.column("product")?.string, version: row.column("product_version")?.string)
         }
-        // Active installs per group, every group (the filter applied here, in memory): the products of the day.
+        // Active and established installs per group, every group (the filter applied here, in memory): the products of
+        // the day.
         for row in try await db.query("""
-            SELECT day, product, product_version, COUNT(*) AS n FROM install_days
-            WHERE day BETWEEN ?1 AND ?2 GROUP BY day, product, product_version
+            SELECT day, product, product_version, COUNT(*) AS n, SUM(\(SQLiteSummaryQueries.established("d"))) AS e
+            FROM install_days d WHERE day BETWEEN ?1 AND ?2 GROUP BY day, product, product_version
             """, bounds) {
             guard let d = row.day else { continue }
             let g = group(row)
             var t = DayTotals()
             if filter.matches(g) {
-                t.active = row.count
-                t.add(.productVersion, label: g.version, count: row.count)
+                let established = row.column("e")?.integer ?? 0
+                t.active = filter.established ? established : row.count
+                t.established = established
+                t.add(.productVersion, label: g.version, count: t.active)
             }
             counted[d, default: DayGroups()].groups[g] = t
         }
@@ -188,10 +194,16 @@ struct SQLiteSummaryQueries {
         return counted
     }
 
+    /// Whether the rollup row `alias` is an established install's day: its last arrival that day at least 24 h after
+    /// the install's first report (1 or 0).
+    static func established(_ alias: String) -> String {
+        "(\(alias).last_at - (SELECT e.first_at FROM installs e WHERE e.instance_id = \(alias).instance_id) >= 86400)"
+    }
+
     /// ` AND …` narrowing rollup rows (alias `alias`) to `filter`, with parameters from `?firstParameter`; `unknown`
     /// selects NULL (the reports did not say).
     static func filterSQL(_ filter: SummaryFilter, alias: String, firstParameter: Int) -> (sql: String, binds: [SQLiteData]) {
-        var sql = "", binds: [SQLiteData] = []
+        var sql = filter.established ? " AND \(established(alias))" : "", binds: [SQLiteData] = []
         for (column, value) in [("product", filter.product), ("product_version", filter.version)] {
             guard let value else { continue }
             if value == Buckets.unknown {

@@ -105,8 +105,9 @@ public enum ReportStoreConformance {
 
     // MARK: - The checks
 
-    /// Every check: these, and those of facts, counters and filters (`ReportStoreConformance+Facts.swift`).
-    public static let checks: [Check] = coreChecks + factsChecks
+    /// Every check: these, those of facts, counters and filters (`ReportStoreConformance+Facts.swift`) and those of
+    /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`).
+    public static let checks: [Check] = coreChecks + factsChecks + answersChecks
 
     static let coreChecks: [Check] = [
         Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in

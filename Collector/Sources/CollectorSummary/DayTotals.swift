@@ -1,9 +1,11 @@
 /// One UTC day's counts as a summary needs them, over some set of installs (one product version's, or several merged):
-/// active installs, per rollup column label → installs (`unknown` for no value), and the product facts and counters.
+/// active installs, how many of them were established that day, per rollup column label → installs (`unknown` for no value), and the product facts and counters.
 /// Both stores keep closed days in this form (`day_cache`, as JSON, per product and version: `DayGroups`) so a summary
 /// over a hundred days reads a hundred small rows instead of counting every install of every day again.
 public struct DayTotals: Sendable, Equatable {
     public var active = 0
+    /// Of `active`, the installs established that day (first report at least 24 h before their last of the day).
+    public var established = 0
     /// Keyed by `Dimension.column`, then by label.
     public var by: [String: [String: Int]] = [:]
     /// Fact key → its counts.
@@ -11,9 +13,10 @@ public struct DayTotals: Sendable, Equatable {
     /// Counter name → its counts.
     public var counters: [String: CounterTotals] = [:]
 
-    public init(active: Int = 0, by: [String: [String: Int]] = [:], facts: [String: FactTotals] = [:],
+    public init(active: Int = 0, established: Int = 0, by: [String: [String: Int]] = [:], facts: [String: FactTotals] = [:],
                 counters: [String: CounterTotals] = [:]) {
         self.active = active
+        self.established = established
         self.by = by
         self.facts = facts
         self.counters = counters
@@ -27,6 +30,7 @@ public struct DayTotals: Sendable, Equatable {
     /// Adds another set of installs' counts (another product version of the same day).
     public mutating func merge(_ other: DayTotals) {
         active += other.active
+        established += other.established
         for (column, counts) in other.by {
             for (label, n) in counts { by[column, default: [:]][label, default: 0] += n }
         }
@@ -41,11 +45,12 @@ public struct DayTotals: Sendable, Equatable {
 }
 
 extension DayTotals: Codable {
-    private enum Key: String, CodingKey { case active, by, facts, counters }
+    private enum Key: String, CodingKey { case active, established, by, facts, counters }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        self.init(active: try c.decode(Int.self, forKey: .active),
+        // `established` is required: a row written before it was counted is unreadable, so its day is counted again.
+        self.init(active: try c.decode(Int.self, forKey: .active), established: try c.decode(Int.self, forKey: .established),
                   by: try c.decode([String: [String: Int]].self, forKey: .by),
                   facts: try c.decodeIfPresent([String: FactTotals].self, forKey: .facts) ?? [:],
                   counters: try c.decodeIfPresent([String: CounterTotals].self, forKey: .counters) ?? [:])
@@ -54,6 +59,7 @@ extension DayTotals: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(active, forKey: .active)
+        try c.encode(established, forKey: .established)
         try c.encode(by, forKey: .by)
         if !facts.isEmpty { try c.encode(facts, forKey: .facts) }
         if !counters.isEmpty { try c.encode(counters, forKey: .counters) }

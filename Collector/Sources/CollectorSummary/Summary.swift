@@ -36,11 +36,9 @@ public struct Summary: Codable, Sendable, Equatable {
         self.retention = retention
     }
 
-    /// A summary of `days` empty days ending on `lastDay`.
+    /// A summary of `days` empty days ending on `lastDay` (what a store without reports answers: every day of the
+    /// lifecycle present, with zeros).
     public static func empty(days: Int, lastDay: UTCDay) -> Summary {
-        let first = lastDay.adding(days: -(max(days, 1) - 1))
-        return Summary(activeInstalls: 0,
-                       days: (0..<max(days, 1)).map { DaySummary(date: first.adding(days: $0)) },
-                       clusters: ClusterSummary())
+        SummaryAssembler(days: days, lastDay: lastDay).build()
     }
 }

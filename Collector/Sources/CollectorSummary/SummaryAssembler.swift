@@ -12,6 +12,13 @@ public struct SummaryAssembler: Sendable {
     private var facts: [[String: FactTotals]]
     private var counters: [[String: CounterTotals]]
     private var products = Set<String>()
+    /// Per day (same index as `days`): returning and resurrected installs.
+    private var returning: [Int]
+    private var resurrected: [Int]
+    /// Days of the adoption look-back before `firstDay`: active installs and installs per product version.
+    private var versionHistory: [UTCDay: (active: Int, byVersion: [String: Int])] = [:]
+    /// Cohort week (its Monday) → weeks later (0: the cohort itself) → installs active that week.
+    private var cohorts: [UTCDay: [Int: Int]] = [:]
 
     /// `days` ≥ 1 days ending with `lastDay`.
     public init(days: Int, lastDay: UTCDay) {
@@ -21,7 +28,20 @@ public struct SummaryAssembler: Sendable {
         self.days = (0..<n).map { DaySummary(date: lastDay.adding(days: -(n - 1) + $0)) }
         self.facts = Array(repeating: [:], count: n)
         self.counters = Array(repeating: [:], count: n)
+        self.returning = Array(repeating: 0, count: n)
+        self.resurrected = Array(repeating: 0, count: n)
     }
+
+    /// How many weeks of cohorts `Summary.retention` holds at most (the last ones of the range).
+    public static let maxCohorts = 26
+
+    /// The Monday of the first retention cohort: the ISO week of `firstDay`, or of 25 weeks before `lastDay`'s if later.
+    public var retentionFirstWeek: UTCDay {
+        max(firstDay.isoWeekStart, lastDay.isoWeekStart.adding(days: -7 * (SummaryAssembler.maxCohorts - 1)))
+    }
+
+    /// The first day of the adoption history (`VersionAdoption.lookBackDays` days ending with `lastDay`).
+    public var adoptionFirstDay: UTCDay { lastDay.adding(days: -(VersionAdoption.lookBackDays - 1)) }
 
     /// The last day an install may have been seen on and already count as lost on `lastDay`.
     public var lostCutoff: UTCDay { lastDay.adding(days: -SummaryAssembler.lostAfterDays) }
@@ -55,11 +75,37 @@ public struct SummaryAssembler: Sendable {
     public mutating func add(_ totals: DayTotals, day: UTCDay) {
         guard let i = index(day) else { return }
         days[i].activeInstalls += totals.active
+        days[i].establishedInstalls += totals.established
         for dim in Dimension.allCases {
             for (label, n) in totals.by[dim.column] ?? [:] { days[i][keyPath: dim.summaryKeyPath][label, default: 0] += n }
         }
         for (key, f) in totals.facts { facts[i][key, default: FactTotals()].merge(f) }
         for (name, c) in totals.counters { counters[i][name, default: CounterTotals()].merge(c) }
+    }
+
+    /// `count` installs active on `day` and on the day before (lifecycle: returning).
+    public mutating func addReturning(day: UTCDay, count: Int) {
+        if let i = index(day) { returning[i] += count }
+    }
+
+    /// `count` installs active on `day` whose previous active day was `lostAfterDays + 1` or more days before: they had
+    /// been counted lost (lifecycle: resurrected).
+    public mutating func addResurrected(day: UTCDay, count: Int) {
+        if let i = index(day) { resurrected[i] += count }
+    }
+
+    /// A day of the adoption look-back before the range (days of the range come from the day counts themselves).
+    public mutating func addVersionDay(_ day: UTCDay, active: Int, byVersion: [String: Int]) {
+        guard day >= adoptionFirstDay, day < firstDay else { return }
+        versionHistory[day, default: (0, [:])].active += active
+        for (v, n) in byVersion { versionHistory[day, default: (0, [:])].byVersion[v, default: 0] += n }
+    }
+
+    /// `count` installs of the cohort whose first report fell in the ISO week starting `week` were active in the week
+    /// `weeksLater` after it (0: the cohort's size). Weeks of other cohorts, or other distances, are ignored.
+    public mutating func addCohort(week: UTCDay, weeksLater: Int, count: Int) {
+        guard week >= retentionFirstWeek, week <= lastDay, weeksLater == 0 || RetentionCohort.weeksLater.contains(weeksLater) else { return }
+        cohorts[week, default: [:]][weeksLater, default: 0] += count
     }
 
     /// Products that reported in the range (whatever the filter): `Summary.products`.
@@ -81,7 +127,24 @@ public struct SummaryAssembler: Sendable {
             out[i].facts = facts[i].compactMapValues(\.summary)
             out[i].counters = counters[i].filter { $0.value.sums.count > 0 || $0.value.increments > 0 }.mapValues(\.summary)
         }
+        let lifecycle = out.indices.map {
+            LifecycleDay(date: out[$0].date, new: out[$0].newInstalls, returning: returning[$0], resurrected: resurrected[$0],
+                         lost: out[$0].lostInstalls)
+        }
+        var history = versionHistory.sorted { $0.key < $1.key }.map { (date: $0.key, active: $0.value.active, byVersion: $0.value.byVersion) }
+        history += out.filter { $0.date >= adoptionFirstDay }.map { (date: $0.date, active: $0.activeInstalls, byVersion: $0.byProductVersion) }
+        let retention = cohorts.sorted { $0.key < $1.key }.compactMap { week, counts -> RetentionCohort? in
+            guard let n = counts[0], n > 0 else { return nil }
+            var active: [String: Double] = [:]
+            // A later week that has begun by the last day has its share (so far); one that has not is absent.
+            for k in RetentionCohort.weeksLater where week.adding(days: 7 * k) <= lastDay {
+                active[String(k)] = Double(counts[k] ?? 0) / Double(n)
+            }
+            return RetentionCohort(week: week.isoWeek, installs: n, active: active)
+        }
         return Summary(activeInstalls: out.last?.activeInstalls ?? 0, days: out, clusters: clusters,
-                       products: products.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+                       products: products.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+                       establishedInstalls: out.last?.establishedInstalls ?? 0,
+                       adoption: VersionAdoption(days: history, listedFrom: firstDay), lifecycle: lifecycle, retention: retention)
     }
 }

@@ -46,7 +46,7 @@ private typealias C = ReportStoreConformance
 
         // The cache answers: a (deliberately) wrong row shows through.
         let day1 = UTCDay(C.at(day: 1)).description
-        _ = try await sql(path, #"UPDATE day_cache SET totals = '{"active":99,"by":{}}' WHERE day = '\#(day1)' AND scope = 0"#)
+        _ = try await sql(path, #"UPDATE day_cache SET totals = '{"active":99,"established":0,"by":{}}' WHERE day = '\#(day1)' AND scope = 0"#)
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)).days[1].activeInstalls == 99)
 
         // A report stored into day 1 drops its row (trigger), so day 1 is counted by each summary until refreshed.
@@ -163,7 +163,8 @@ private typealias C = ReportStoreConformance
 
         let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
         try await store.migrate()
-        #expect(try await sql(path, "SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string == "3")
+        #expect(try await sql(path, "SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string
+                == String(SQLiteReportStore.schemaVersion))
         let products = try await sql(path, "SELECT day, instance_id, product FROM install_days ORDER BY instance_id, day")
         #expect(products.map { $0.column("product")?.string } == ["acme", "acme", #""other""#, nil])
         let installs = try await sql(path, "SELECT product FROM installs ORDER BY instance_id")
@@ -182,6 +183,41 @@ private typealias C = ReportStoreConformance
         #expect(day1.counters == ["flows": CounterSummary(increments: 2, installs: 1, p50: 2, p95: 2)])
         #expect(try await store.refreshDayCache(days: 2, asOf: C.at(day: 1)) == 2)
         #expect(try await store.summary(days: 2, asOf: C.at(day: 1), filter: SummaryFilter(product: "acme")).days[1] == day1)
+        await store.close()
+    }
+
+    @Test func aVersion3FileLearnsFirstAndLastArrivalsFromItsReportsElseFromTheDays() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/reports.db"
+        // Version 3: install 1 on day 0 at 12:00 and day 1 at 13:00; install 2 on day 0 at 20:00 (that report pruned
+        // since) and day 1 at 10:00; day 0 cached.
+        let old = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await old.query("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for statement in SQLiteReportStore.migrations[0...2].joined() { _ = try await old.query(statement) }
+        _ = try await old.query("INSERT INTO meta VALUES ('schema_version', '3')")
+        for (instance, message, day, hour) in [(1, 1, 0, 12), (1, 2, 1, 13), (2, 3, 0, 20), (2, 4, 1, 10)] {
+            let r = C.report(instance: instance, message: message, at: C.at(day: day, hour: hour))
+            let at = C.at(day: day, hour: hour)
+            var binds: [SQLiteData] = [.text(r.messageId), .text(UTCDay(at).description), .integer(Int(at.timeIntervalSince1970)),
+                                       .text("keepalive"), .integer(0), .text(r.instanceId), .text(r.clusterId)]
+            binds += Dimension.allCases.map { _ in SQLiteData.null } + [.null, .null, .null, .text("{}")]
+            _ = try await old.query(SQLiteReportStore.insertSQL, binds)
+        }
+        _ = try await old.query("DELETE FROM reports WHERE message_id = ?1", [.text(C.report(instance: 2, message: 3, at: C.at(day: 0)).messageId)])
+        _ = try await old.query(#"INSERT INTO day_cache VALUES ('\#(UTCDay(C.at(day: 0)).description)', 0, '', '', '{"active":2,"by":{}}')"#)
+        try await old.close()
+
+        let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
+        try await store.migrate()
+        let firsts = try await sql(path, "SELECT first_at FROM installs ORDER BY instance_id").map { $0.column("first_at")?.integer }
+        #expect(firsts == [Int(C.at(day: 0, hour: 12).timeIntervalSince1970), Int(UTCDay(C.at(day: 0)).start.timeIntervalSince1970)])
+        let lasts = try await sql(path, "SELECT last_at FROM install_days ORDER BY instance_id, day").map { $0.column("last_at")?.integer }
+        let day0 = Int(UTCDay(C.at(day: 0)).start.timeIntervalSince1970)
+        #expect(lasts == [12 * 3600, 37 * 3600, 86_399, 34 * 3600].map { day0 + $0 })
+        #expect(try await sql(path, "SELECT day FROM day_cache").isEmpty)
+        // Install 1: 25 h; install 2: its first day's 00:00 stands for the pruned report, 34 h.
+        #expect(try await store.summary(days: 2, asOf: C.at(day: 1)).days.map(\.establishedInstalls) == [0, 2])
         await store.close()
     }
 

@@ -70,7 +70,14 @@ import Testing
     }
 
     @Test func aDayCacheRowWithoutFactsReadsAsNone() throws {
-        let t = try JSONDecoder().decode(DayTotals.self, from: Data(#"{"active":3,"by":{"os":{"unknown":3}}}"#.utf8))
-        #expect(t == DayTotals(active: 3, by: ["os": ["unknown": 3]]))
+        let t = try JSONDecoder().decode(DayTotals.self, from: Data(#"{"active":3,"established":1,"by":{"os":{"unknown":3}}}"#.utf8))
+        #expect(t == DayTotals(active: 3, established: 1, by: ["os": ["unknown": 3]]))
+    }
+
+    @Test func aDayCacheRowFromBeforeEstablishedIsUnreadable() {
+        // Read as 0 it would undercount every cached day: the store counts the day again instead.
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(DayTotals.self, from: Data(#"{"active":3,"by":{}}"#.utf8))
+        }
     }
 }

@@ -30,8 +30,26 @@ import Testing
         let text = String(decoding: try e.encode(s), as: UTF8.self)
         #expect(text.hasPrefix(#"{"activeInstalls":0,"adoption":{"cutoffs":{},"versions":[]},"clusters":{"bySize":{},"count":0,"installs":0},"days":[{"activeInstalls":0,"byArch":{}"#))
         #expect(text.contains(#""establishedInstalls":0,"facts":{}"#))
-        #expect(text.hasSuffix(#""establishedInstalls":0,"lifecycle":[],"products":[],"retention":[]}"#))
+        #expect(text.hasSuffix(#""establishedInstalls":0,"lifecycle":[{"date":"2026-12-01","lost":0,"new":0,"resurrected":0,"returning":0}],"products":[],"retention":[]}"#))
         #expect(text.contains(#""date":"2026-12-01""#))
         #expect(text.contains(#""byProductVersion":{}"#))
+    }
+
+    @Test func lifecycleTakesNewAndLostFromTheDaysAndRetentionSharesOnlyBegunWeeks() {
+        let last = UTCDay("2026-12-30")!   // a Wednesday
+        var a = SummaryAssembler(days: 31, lastDay: last)
+        let w = UTCDay("2026-11-30")!      // Monday, week 49
+        a.addNew(day: w, count: 10)
+        a.addReturning(day: w.adding(days: 1), count: 4)
+        a.addResurrected(day: last, count: 2)
+        a.addCohort(week: w, weeksLater: 0, count: 10)
+        a.addCohort(week: w, weeksLater: 4, count: 3)
+        a.addCohort(week: w, weeksLater: 3, count: 9)   // not a distance the summary shows
+        a.addCohort(week: w.adding(days: -7), weeksLater: 0, count: 5)   // before the range's first week
+        let s = a.build()
+        #expect(s.lifecycle.first == LifecycleDay(date: w, new: 10))
+        #expect(s.lifecycle[1].returning == 4)
+        #expect(s.lifecycle.last?.resurrected == 2)
+        #expect(s.retention == [RetentionCohort(week: "2026-W49", installs: 10, active: ["1": 0, "2": 0, "4": 0.3])])
     }
 }

@@ -20,4 +20,13 @@ import Testing
             #expect(UTCDay(d.description) == d)
         }
     }
+
+    @Test(arguments: [("2026-12-07", "2026-12-07", "2026-W50"), ("2026-12-06", "2026-11-30", "2026-W49"),
+                      ("2021-01-03", "2020-12-28", "2020-W53"), ("2024-12-30", "2024-12-30", "2025-W01"),
+                      ("1970-01-01", "1969-12-29", "1970-W01"), ("1969-12-28", "1969-12-22", "1969-W52")])
+    func isoWeek(_ day: String, _ monday: String, _ week: String) throws {
+        let d = try #require(UTCDay(day))
+        #expect(d.isoWeekStart.description == monday)
+        #expect(d.isoWeek == week)
+    }
 }

@@ -1,6 +1,7 @@
 /// Orders version strings as people read them: `4.10.0` after `4.9.2`, `4.2.0-rc1` before `4.2.0`,
-/// words before numbers (`beta` before `1.0`). Used to stack product versions oldest at the bottom.
-enum VersionOrder {
+/// words before numbers (`beta` before `1.0`). The dashboard stacks product versions oldest at the bottom by it, and
+/// `VersionAdoption` reads its "run V or newer" cut-offs in this order.
+public enum VersionOrder {
     private enum Part: Comparable {
         case number(Int)
         case text(String)
@@ -39,7 +40,8 @@ enum VersionOrder {
         return out
     }
 
-    static func less(_ a: String, _ b: String) -> Bool {
+    /// Whether `a` is older than `b`.
+    public static func less(_ a: String, _ b: String) -> Bool {
         let pa = parts(a), pb = parts(b)
         for (x, y) in zip(pa, pb) where x != y { return x < y }
         if pa.count != pb.count {
