@@ -113,6 +113,13 @@ def test_daemons_to_collector_summary_api_and_metrics_agree(make_collector, make
     assert today["byMemory"] == {memory_bucket(data["memory"]["totalBytes"]): 3}
     assert today["byProductVersion"] == {version: 3}
     assert api["clusters"] == {"count": 1, "installs": 2, "bySize": {"2": 1}}
+    # Issue 18's answers: nobody is established on its first day; three new installs make one cohort of this week.
+    assert api["establishedInstalls"] == 0 and today["establishedInstalls"] == 0
+    assert api["lifecycle"][-1] == {"date": today["date"], "new": 3, "returning": 0, "resurrected": 0, "lost": 0}
+    assert [(cohort["installs"], cohort["active"]) for cohort in api["retention"]] == [(3, {})]
+    if version != "unknown":
+        assert api["adoption"]["cutoffs"] == {p: version for p in ("50", "75", "90", "95")}
+        assert [(v["version"], v["installs"], v["share"], v["daysTo50"]) for v in api["adoption"]["versions"]] == [(version, 3, 1.0, 0)]
 
     # The command line reads the same database and gives the same answer.
     r = c.cli("summary", "--days", "3", "--json")
@@ -121,6 +128,10 @@ def test_daemons_to_collector_summary_api_and_metrics_agree(make_collector, make
     table = c.cli("summary", "--days", "3")
     assert table.returncode == 0
     assert f'active installs on {today["date"]}: 3' in table.stdout.decode()
+    assert "established installs (first report 24 h or more before the day's last): 0" in table.stdout.decode()
+    established = c.cli("summary", "--days", "3", "--established", "--json")
+    assert established.returncode == 0, established.stderr
+    assert [d["activeInstalls"] for d in json.loads(established.stdout)["days"]] == [0, 0, 0]
 
     m = metrics(c)
     # Each install under its own product (the one product the daemons report, or "unknown" without one); a store

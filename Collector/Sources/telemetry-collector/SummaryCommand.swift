@@ -7,7 +7,7 @@ import Foundation
 struct SummaryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summary",
-        abstract: "Print active, new and lost installs per UTC day and today's breakdowns, facts and counters (or the API's JSON).")
+        abstract: "Print active, new and lost installs per UTC day, today's established installs, version cut-offs, breakdowns, facts and counters (or the API's JSON).")
 
     @OptionGroup var options: CommonOptions
     @Option(name: .long, help: "How many UTC days, ending today (1 to 3660).") var days: Int = 30
@@ -15,7 +15,9 @@ struct SummaryCommand: AsyncParsableCommand {
     var product: String?
     @Option(name: .long, help: ArgumentHelp("Count only the installs running this product version (unknown: those that name none).", valueName: "V"))
     var version: String?
-    @Flag(name: .long, help: "Print the JSON of GET /api/v1/summary.") var json = false
+    @Flag(name: .long, help: "Count only established installs (first report 24 h or more before their last of the day).")
+    var established = false
+    @Flag(name: .long, help: "Print the JSON of GET /api/v1/summary (with adoption, lifecycle and retention).") var json = false
 
     func validate() throws {
         guard (1...3660).contains(days) else { throw ValidationError("--days must be from 1 to 3660") }
@@ -26,7 +28,7 @@ struct SummaryCommand: AsyncParsableCommand {
         let logger = CollectorLogging.bootstrap()
         let context = try CollectorContext.load(options, logger: logger)
         let store = try await context.openStore()
-        let filter = SummaryFilter(product: product, version: version)
+        let filter = SummaryFilter(product: product, version: version, established: established)
         let summary: Summary
         do {
             summary = try await store.summary(days: days, asOf: Date(), filter: filter).cappingDistinctValues(context.config.maxDistinctValues)

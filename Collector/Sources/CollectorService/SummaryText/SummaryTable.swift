@@ -12,8 +12,11 @@ public enum SummaryTable {
         var narrowed: [String] = []
         if let p = filter.product { narrowed.append("product \(p)") }
         if let v = filter.version { narrowed.append("version \(v)") }
+        if filter.established { narrowed.append("established only") }
         out += "\nactive installs on \(today.date): \(today.activeInstalls)"
         out += narrowed.isEmpty ? "\n" : " (\(narrowed.joined(separator: ", ")))\n"
+        out += "established installs (first report 24 h or more before the day's last): \(today.establishedInstalls)\n"
+        out += cutoffs(s.adoption.cutoffs)
         if s.products.count > 1 || !filter.isAll {
             out += "products in the range: \(s.products.isEmpty ? "none" : s.products.joined(separator: ", "))\n"
         }
@@ -39,6 +42,13 @@ public enum SummaryTable {
             out += "  size \(size)".padding(toLength: 26, withPad: " ", startingAt: 0) + pad(n, 8) + "\n"
         }
         return out
+    }
+
+    /// "P % of active installs run V or newer", on one line; nothing when no install tells its version.
+    static func cutoffs(_ cutoffs: [String: String]) -> String {
+        let parts = VersionAdoption.cutoffPercents.compactMap { p in cutoffs[String(p)].map { "\(p) % \($0)" } }
+        guard !parts.isEmpty else { return "" }
+        return "run this version or newer: " + parts.joined(separator: ", ") + "\n"
     }
 
     /// One line per fact, by key: its kind's aggregate over the installs that carried it.

@@ -18,7 +18,8 @@ import Testing
         #expect(lines[0] == "date        active    new   lost")
         #expect(lines[1] == "2026-12-01         1      0      0")
         #expect(lines[2] == "2026-12-02        12     11      0")
-        #expect(text.contains("\nactive installs on 2026-12-02: 12\n"))
+        #expect(text.contains("\nactive installs on 2026-12-02: 12\nestablished installs (first report 24 h or more before the day's last): 0\n"))
+        #expect(!text.contains("or newer"))   // no install told its version
         // By count, largest first; memory in its own order (smallest first), whatever the counts.
         #expect(text.contains("\nos\n  ubuntu 24.04                  10\n  debian 12                      2\n"))
         #expect(text.contains("\nmemory\n  <2GiB                          9\n  8-16GiB                        3\n"))
@@ -38,7 +39,8 @@ import Testing
         d.counters = ["flowsExecuted": CounterSummary(increments: 18_234, installs: 40, p50: 300, p95: 2008)]
         let s = Summary(activeInstalls: 42, days: [d], clusters: ClusterSummary(), products: ["acme", "zeta"])
         let text = SummaryTable.render(s, filter: SummaryFilter(product: "acme", version: "4.2.1"))
-        #expect(text.contains("\nactive installs on 2026-12-02: 42 (product acme, version 4.2.1)\nproducts in the range: acme, zeta\n"))
+        #expect(text.contains("\nactive installs on 2026-12-02: 42 (product acme, version 4.2.1)\n"
+                              + "established installs (first report 24 h or more before the day's last): 0\nproducts in the range: acme, zeta\n"))
         #expect(text.contains("""
 
             facts (of the installs that carry each)
@@ -54,5 +56,18 @@ import Testing
         let plain = SummaryTable.render(Summary(activeInstalls: 0, days: [DaySummary(date: d.date)], clusters: ClusterSummary(), products: ["acme"]))
         #expect(!plain.contains("products in the range"))
         #expect(!plain.contains("facts (") && !plain.contains("counters ("))
+    }
+}
+
+@Suite struct SummaryTableAnswersTests {
+    @Test func theEstablishedCountAndTheCutoffs() {
+        var d = DaySummary(date: UTCDay("2026-12-02")!, activeInstalls: 10, establishedInstalls: 7)
+        d.byProductVersion = ["4.10.0": 5, "4.9.1": 4, "4.2.0": 1]
+        let s = Summary(activeInstalls: 10, days: [d], clusters: ClusterSummary(), establishedInstalls: 7,
+                        adoption: VersionAdoption(cutoffs: VersionAdoption.cutoffs(d.byProductVersion)))
+        let text = SummaryTable.render(s, filter: SummaryFilter(established: true))
+        #expect(text.contains("\nactive installs on 2026-12-02: 10 (established only)\n"
+                              + "established installs (first report 24 h or more before the day's last): 7\n"
+                              + "run this version or newer: 50 % 4.10.0, 75 % 4.9.1, 90 % 4.9.1, 95 % 4.2.0\n"))
     }
 }
