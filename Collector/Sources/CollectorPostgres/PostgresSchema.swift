@@ -264,7 +264,8 @@ enum PostgresSchema {
     /// Version 3 of `collector_insert` (same signature): as version 2, and the day row keeps the day's last arrival
     /// (`last_at`), the install's row its first (`first_at`). A report older than its install's first one may make the
     /// install established on later days: their cached counts are outdated (`day_versions`), the closed ones up to the
-    /// install's last day.
+    /// install's last day; and any report outdates the install's next active day after its own (whose previous active
+    /// day, so returning or resurrected, may change).
     static let insertFunctionV3: String = {
         let carried = columns + ["product", "facts"]
         let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
@@ -282,6 +283,7 @@ enum PostgresSchema {
                 v_at int8 := floor(extract(epoch FROM p_received))::int8;
                 v_closed date := (now() AT TIME ZONE 'UTC')::date - 2;
                 v_last date;
+                v_next date;
             BEGIN
                 INSERT INTO message_ids (message_id, received_day) VALUES (p_message, p_day) ON CONFLICT DO NOTHING;
                 IF NOT FOUND THEN
@@ -295,6 +297,12 @@ enum PostgresSchema {
                 IF FOUND AND p_day < v_closed THEN
                     INSERT INTO day_versions AS v (day, version)
                         SELECT p_day + k, 1 FROM generate_series(1, LEAST(v_last, v_closed) - p_day) AS k
+                        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+                END IF;
+                -- The install's next active day after this one: its previous active day (lifecycle) may change.
+                SELECT min(day) INTO v_next FROM install_days WHERE instance_id = p_instance AND day > p_day;
+                IF v_next IS NOT NULL AND v_next <= v_closed THEN
+                    INSERT INTO day_versions AS v (day, version) VALUES (v_next, 1)
                         ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
                 END IF;
                 INSERT INTO reports (received_day, received_at, message_id, type, report_time, instance_id, cluster_id, body)

@@ -1,7 +1,8 @@
 import CollectorSummary
 import PostgresNIO
 
-/// The answers beyond counts (issue 18), from the rollups: lifecycle, the adoption look-back, retention cohorts; the
+/// The answers beyond counts (issue 18) that are not per-day totals (established installs and the lifecycle are in
+/// `countDays`), from the rollups: the adoption look-back and the retention cohorts; the
 /// same queries as SQLite's (`SQLiteSummaryQueries+Answers.swift`), in PostgreSQL's dialect.
 extension PostgresSummaryQueries {
     private func bindings(_ ints: [Int32], _ texts: [String]) -> PostgresBindings {
@@ -9,25 +10,6 @@ extension PostgresSummaryQueries {
         for i in ints { b.append(i) }
         for t in texts { b.append(t) }
         return b
-    }
-
-    /// Returning and resurrected installs per day of the range, by each rollup row's previous active day of its install
-    /// (the index on `(instance_id, day)` answers it); the rows `filter` matches.
-    func lifecycle(into a: inout SummaryAssembler, filter: SummaryFilter) async throws {
-        let f = PostgresSummaryQueries.filterSQL(filter, alias: "d", firstParameter: 3)
-        let binds = bindings([Int32(a.firstDay.daysSinceEpoch), Int32(a.lastDay.daysSinceEpoch)], f.binds)
-        for try await (day, returning, resurrected) in try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT (day - DATE '1970-01-01')::int4, count(*) FILTER (WHERE p = day - 1)::int8,
-                   count(*) FILTER (WHERE p <= day - \(SummaryAssembler.lostAfterDays + 1))::int8
-            FROM (SELECT d.day AS day,
-                         (SELECT max(x.day) FROM install_days x WHERE x.instance_id = d.instance_id AND x.day < d.day) AS p
-                  FROM install_days d
-                  WHERE d.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)) s
-            GROUP BY day
-            """, binds: binds), logger: logger).decode((Int32, Int64, Int64).self) {
-            a.addReturning(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(returning))
-            a.addResurrected(day: UTCDay(daysSinceEpoch: Int(day)), count: Int(resurrected))
-        }
     }
 
     /// Active installs per product version on the days of the adoption look-back before the range: the day cache's

@@ -127,7 +127,6 @@ struct PostgresSummaryQueries {
             """, binds: clusterBinds), logger: logger).decode((Int64, Int64).self) {
             a.addClusters(size: Int(size), clusters: Int(n))
         }
-        try await lifecycle(into: &a, filter: filter)
         try await versionHistory(into: &a, filter: filter, closed: closed)
         try await retention(into: &a, filter: filter)
         return a.build()
@@ -247,6 +246,20 @@ struct PostgresSummaryQueries {
                 let group = ProductVersion(product: product, version: version)
                 if counted[day]?.groups[group] == nil { counted[day, default: DayGroups()].groups[group] = DayTotals() }
             }
+        }
+        // Lifecycle: each row's previous active day of its install (the index on (instance_id, day) answers it).
+        for try await (day, product, version, returning, resurrected) in try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT (day - DATE '1970-01-01')::int4, product, product_version, count(*) FILTER (WHERE p = day - 1)::int8,
+                   count(*) FILTER (WHERE p <= day - \(SummaryAssembler.lostAfterDays + 1))::int8
+            FROM (SELECT d.day AS day, d.product AS product, d.product_version AS product_version,
+                         (SELECT max(x.day) FROM install_days x WHERE x.instance_id = d.instance_id AND x.day < d.day) AS p
+                  FROM install_days d
+                  WHERE d.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)) s
+            GROUP BY 1, 2, 3
+            """, binds: binds), logger: logger).decode((Int32, String?, String?, Int64, Int64).self) {
+            let group = ProductVersion(product: product, version: version)
+            counted[day, default: DayGroups()].groups[group, default: DayTotals()].returning += Int(returning)
+            counted[day, default: DayGroups()].groups[group, default: DayTotals()].resurrected += Int(resurrected)
         }
         // Facts: a boolean, a number (its bucket code) or a string (an enum value).
         for try await (day, product, version, key, kind, value, n) in try await connection.query(PostgresQuery(unsafeSQL: """

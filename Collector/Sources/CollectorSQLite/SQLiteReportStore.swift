@@ -250,8 +250,9 @@ public final class SQLiteReportStore: ReportStore {
         // install-day's last (`install_days.last_at`), seconds since 1970; established on a day when they are 86 400 s
         // or more apart. Rows from before learn them from the raw reports still kept, else from their days (first_at
         // the first day's 00:00, last_at the day's 23:59:59). The day cache is counted again (rows now hold
-        // `established`), and a report older than its install's first one drops the cache of the days after it (those
-        // days' established installs may change).
+        // `established`, `returning`, `resurrected`), and a report older than its install's first one drops the cache
+        // of the days after it (those days' established installs may change), any report that of the install's next
+        // active day (its previous active day may change: returning, resurrected).
         [
             "ALTER TABLE installs ADD COLUMN first_at INTEGER",
             "ALTER TABLE install_days ADD COLUMN last_at INTEGER",
@@ -275,6 +276,8 @@ public final class SQLiteReportStore: ReportStore {
                 DELETE FROM day_cache WHERE day = NEW.received_day;
                 DELETE FROM day_cache WHERE day > NEW.received_day
                     AND EXISTS (SELECT 1 FROM installs WHERE instance_id = NEW.instance_id AND first_at > NEW.received_at);
+                DELETE FROM day_cache WHERE day = (SELECT MIN(x.day) FROM install_days x
+                    WHERE x.instance_id = NEW.instance_id AND x.day > NEW.received_day);
                 INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")), last_at)
                 SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", ")), NEW.received_at
                 FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true

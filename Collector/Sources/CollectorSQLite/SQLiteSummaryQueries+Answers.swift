@@ -1,26 +1,9 @@
 import CollectorSummary
 import SQLiteNIO
 
-/// The answers beyond counts (issue 18), from the rollups: lifecycle, the adoption look-back, retention cohorts.
+/// The answers beyond counts (issue 18) that are not per-day totals (those are in `countDays`: established installs and
+/// the lifecycle), from the rollups: the adoption look-back and the retention cohorts.
 extension SQLiteSummaryQueries {
-    /// Returning and resurrected installs per day of the range, by each rollup row's previous active day of its install
-    /// (the index on `(instance_id, day)` answers it); the rows `filter` matches.
-    func lifecycle(into a: inout SummaryAssembler, filter: SummaryFilter) async throws {
-        let f = SQLiteSummaryQueries.filterSQL(filter, alias: "d", firstParameter: 3)
-        for row in try await db.query("""
-            SELECT day, SUM(CASE WHEN p = date(day, '-1 day') THEN 1 ELSE 0 END) AS r,
-                   SUM(CASE WHEN p <= date(day, '-\(SummaryAssembler.lostAfterDays + 1) day') THEN 1 ELSE 0 END) AS z
-            FROM (SELECT d.day AS day,
-                         (SELECT MAX(x.day) FROM install_days x WHERE x.instance_id = d.instance_id AND x.day < d.day) AS p
-                  FROM install_days d WHERE d.day BETWEEN ?1 AND ?2\(f.sql))
-            GROUP BY day
-            """, [.text(a.firstDay.description), .text(a.lastDay.description)] + f.binds) {
-            guard let d = row.day else { continue }
-            a.addReturning(day: d, count: row.column("r")?.integer ?? 0)
-            a.addResurrected(day: d, count: row.column("z")?.integer ?? 0)
-        }
-    }
-
     /// Active installs per product version on the days of the adoption look-back before the range: the day cache's
     /// rows where it has them, else counted (only per version) from the rollups.
     func versionHistory(into a: inout SummaryAssembler, filter: SummaryFilter, closed: UTCDay) async throws {

@@ -75,7 +75,6 @@ struct SQLiteSummaryQueries {
             """, [text(last)] + c.binds) {
             if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
         }
-        try await lifecycle(into: &a, filter: filter)
         try await versionHistory(into: &a, filter: filter, closed: closed)
         try await retention(into: &a, filter: filter)
     }
@@ -159,6 +158,19 @@ struct SQLiteSummaryQueries {
                 counted[d, default: DayGroups()].groups[group(row), default: DayTotals()]
                     .add(dim, label: row.column("label")?.string, count: row.count)
             }
+        }
+        // Lifecycle: each row's previous active day of its install (the index on (instance_id, day) answers it).
+        for row in try await db.query("""
+            SELECT day, product, product_version, SUM(CASE WHEN p = date(day, '-1 day') THEN 1 ELSE 0 END) AS r,
+                   SUM(CASE WHEN p <= date(day, '-\(SummaryAssembler.lostAfterDays + 1) day') THEN 1 ELSE 0 END) AS z
+            FROM (SELECT d.day AS day, d.product AS product, d.product_version AS product_version,
+                         (SELECT MAX(x.day) FROM install_days x WHERE x.instance_id = d.instance_id AND x.day < d.day) AS p
+                  FROM install_days d WHERE d.day BETWEEN ?1 AND ?2\(f.sql))
+            GROUP BY day, product, product_version
+            """, binds) {
+            guard let d = row.day else { continue }
+            counted[d, default: DayGroups()].groups[group(row), default: DayTotals()].returning += row.column("r")?.integer ?? 0
+            counted[d, default: DayGroups()].groups[group(row), default: DayTotals()].resurrected += row.column("z")?.integer ?? 0
         }
         // Facts: json_each's type is 'true', 'false', 'integer' (a number's bucket code) or 'text' (an enum value).
         for row in try await db.query("""

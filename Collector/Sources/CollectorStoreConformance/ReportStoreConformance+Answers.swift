@@ -101,17 +101,27 @@ extension ReportStoreConformance {
             for (instance, days) in [(1, [0, 1, 9]), (2, [0, 1, 2]), (3, [0, 3]), (4, [1, 8])] {
                 for d in days {
                     m += 1
-                    _ = try await store.insert(report(instance: instance, message: m, at: at(day: d)), receivedAt: at(day: d))
+                    _ = try await store.insert(report(instance: instance, message: m, at: closedDay(d)), receivedAt: closedDay(d))
                 }
             }
-            let s = try await store.summary(days: 10, asOf: at(day: 9))
+            let s = try await store.summary(days: 10, asOf: closedDay(9))
             try expect(s.lifecycle.map(\.date), s.days.map(\.date), "one lifecycle day per day")
             try expect(s.lifecycle.map(\.new), [3, 1, 0, 0, 0, 0, 0, 0, 0, 0], "new")
             try expect(s.lifecycle.map(\.returning), [0, 2, 1, 0, 0, 0, 0, 0, 0, 0], "returning")
             try expect(s.lifecycle.map(\.resurrected), [0, 0, 0, 0, 0, 0, 0, 0, 0, 1], "resurrected after 8 days")
             try expect(s.lifecycle.map(\.lost), [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], "lost")
-            let one = try await store.summary(days: 1, asOf: at(day: 9))
+            let one = try await store.summary(days: 1, asOf: closedDay(9))
             try expect(one.lifecycle.map(\.resurrected), [1], "the previous day may lie before the range")
+            try expect(try await store.refreshDayCache(days: 10, asOf: closedDay(9)), 10, "closed days cached")
+            try expect(try await store.summary(days: 10, asOf: closedDay(9)), s, "the same from the cache")
+            // A report of install 1 imported into day 5: day 9 is no longer a return after 8 days, though cached.
+            m += 1
+            _ = try await store.insert(report(instance: 1, message: m, at: closedDay(5)), receivedAt: closedDay(5))
+            let late = try await store.summary(days: 10, asOf: closedDay(9))
+            try expect(late.lifecycle.map(\.resurrected), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "resurrected after the import")
+            try expect(late.lifecycle.map(\.lost), [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], "lost after the import")
+            _ = try await store.refreshDayCache(days: 10, asOf: closedDay(9))
+            try expect(try await store.summary(days: 10, asOf: closedDay(9)), late, "the same from the refreshed cache")
         },
         Check(name: "retentionOfWeeklyCohorts") { store in
             // Ten installs first seen in week W, three of them active again in weeks W+1, W+2 and W+4; four first seen

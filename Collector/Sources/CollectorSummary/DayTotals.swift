@@ -6,6 +6,10 @@ public struct DayTotals: Sendable, Equatable {
     public var active = 0
     /// Of `active`, the installs established that day (first report at least 24 h before their last of the day).
     public var established = 0
+    /// Of `active`, the installs active the day before too, and those whose previous active day was
+    /// `SummaryAssembler.lostAfterDays + 1` or more days before (counted lost, then back): the lifecycle.
+    public var returning = 0
+    public var resurrected = 0
     /// Keyed by `Dimension.column`, then by label.
     public var by: [String: [String: Int]] = [:]
     /// Fact key → its counts.
@@ -13,10 +17,12 @@ public struct DayTotals: Sendable, Equatable {
     /// Counter name → its counts.
     public var counters: [String: CounterTotals] = [:]
 
-    public init(active: Int = 0, established: Int = 0, by: [String: [String: Int]] = [:], facts: [String: FactTotals] = [:],
+    public init(active: Int = 0, established: Int = 0, returning: Int = 0, resurrected: Int = 0, by: [String: [String: Int]] = [:], facts: [String: FactTotals] = [:],
                 counters: [String: CounterTotals] = [:]) {
         self.active = active
         self.established = established
+        self.returning = returning
+        self.resurrected = resurrected
         self.by = by
         self.facts = facts
         self.counters = counters
@@ -31,6 +37,8 @@ public struct DayTotals: Sendable, Equatable {
     public mutating func merge(_ other: DayTotals) {
         active += other.active
         established += other.established
+        returning += other.returning
+        resurrected += other.resurrected
         for (column, counts) in other.by {
             for (label, n) in counts { by[column, default: [:]][label, default: 0] += n }
         }
@@ -45,12 +53,14 @@ public struct DayTotals: Sendable, Equatable {
 }
 
 extension DayTotals: Codable {
-    private enum Key: String, CodingKey { case active, established, by, facts, counters }
+    private enum Key: String, CodingKey { case active, established, returning, resurrected, by, facts, counters }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        // `established` is required: a row written before it was counted is unreadable, so its day is counted again.
+        // `established` and the lifecycle are required: a row written before they were counted is unreadable, so its
+        // day is counted again.
         self.init(active: try c.decode(Int.self, forKey: .active), established: try c.decode(Int.self, forKey: .established),
+                  returning: try c.decode(Int.self, forKey: .returning), resurrected: try c.decode(Int.self, forKey: .resurrected),
                   by: try c.decode([String: [String: Int]].self, forKey: .by),
                   facts: try c.decodeIfPresent([String: FactTotals].self, forKey: .facts) ?? [:],
                   counters: try c.decodeIfPresent([String: CounterTotals].self, forKey: .counters) ?? [:])
@@ -60,6 +70,8 @@ extension DayTotals: Codable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(active, forKey: .active)
         try c.encode(established, forKey: .established)
+        try c.encode(returning, forKey: .returning)
+        try c.encode(resurrected, forKey: .resurrected)
         try c.encode(by, forKey: .by)
         if !facts.isEmpty { try c.encode(facts, forKey: .facts) }
         if !counters.isEmpty { try c.encode(counters, forKey: .counters) }

@@ -76,6 +76,8 @@ public struct SummaryAssembler: Sendable {
         guard let i = index(day) else { return }
         days[i].activeInstalls += totals.active
         days[i].establishedInstalls += totals.established
+        returning[i] += totals.returning
+        resurrected[i] += totals.resurrected
         for dim in Dimension.allCases {
             for (label, n) in totals.by[dim.column] ?? [:] { days[i][keyPath: dim.summaryKeyPath][label, default: 0] += n }
         }

@@ -46,7 +46,7 @@ private typealias C = ReportStoreConformance
 
         // The cache answers: a (deliberately) wrong row shows through.
         let day1 = UTCDay(C.at(day: 1)).description
-        _ = try await sql(path, #"UPDATE day_cache SET totals = '{"active":99,"established":0,"by":{}}' WHERE day = '\#(day1)' AND scope = 0"#)
+        _ = try await sql(path, #"UPDATE day_cache SET totals = '{"active":99,"established":0,"returning":0,"resurrected":0,"by":{}}' WHERE day = '\#(day1)' AND scope = 0"#)
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)).days[1].activeInstalls == 99)
 
         // A report stored into day 1 drops its row (trigger), so day 1 is counted by each summary until refreshed.

@@ -70,8 +70,8 @@ import Testing
     }
 
     @Test func aDayCacheRowWithoutFactsReadsAsNone() throws {
-        let t = try JSONDecoder().decode(DayTotals.self, from: Data(#"{"active":3,"established":1,"by":{"os":{"unknown":3}}}"#.utf8))
-        #expect(t == DayTotals(active: 3, established: 1, by: ["os": ["unknown": 3]]))
+        let t = try JSONDecoder().decode(DayTotals.self, from: Data(#"{"active":3,"established":1,"returning":2,"resurrected":1,"by":{"os":{"unknown":3}}}"#.utf8))
+        #expect(t == DayTotals(active: 3, established: 1, returning: 2, resurrected: 1, by: ["os": ["unknown": 3]]))
     }
 
     @Test func aDayCacheRowFromBeforeEstablishedIsUnreadable() {
