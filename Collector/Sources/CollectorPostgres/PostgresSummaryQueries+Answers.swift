@@ -18,7 +18,7 @@ extension PostgresSummaryQueries {
         let lo = Int32(a.adoptionFirstDay.daysSinceEpoch), hi = Int32(a.firstDay.daysSinceEpoch) - 1
         guard lo <= hi else { return }
         var known = Set<Int32>()
-        if lo <= closed, filter.usesDayCache {
+        if lo <= closed {
             for (day, t) in try await cachedTotals(first: lo, last: min(hi, closed), filter: filter).0 {
                 a.addVersionDay(UTCDay(daysSinceEpoch: Int(day)), active: t.active, byVersion: t.by[Dimension.productVersion.column] ?? [:])
                 known.insert(day)

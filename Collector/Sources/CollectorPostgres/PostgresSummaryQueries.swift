@@ -45,7 +45,7 @@ struct PostgresSummaryQueries {
         let cutoff = Int32(a.lostCutoff.daysSinceEpoch)
         let closed = try await closedDay()
         var totals: [Int32: DayTotals] = [:]
-        if first <= closed, filter.usesDayCache {
+        if first <= closed {
             let (cached, products) = try await cachedTotals(first: first, last: min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)
@@ -199,7 +199,10 @@ struct PostgresSummaryQueries {
         let cached = try await cachedTotals(first: first, last: hi, filter: .all).0
         let missing = (first...hi).filter { cached[$0] == nil }
         guard let lo = missing.first, let top = missing.last else { return [] }
-        let counted = try await countDays(first: lo, last: top, filter: .all)
+        var counted = try await countDays(first: lo, last: top, filter: .all)
+        for (day, groups) in try await countDays(first: lo, last: top, filter: SummaryFilter(established: true)) {
+            counted[day, default: DayGroups()].established = groups.groups
+        }
         var versions: [Int32: Int64] = [:]
         for try await (day, version) in try await connection.query("""
             SELECT (day - DATE '1970-01-01')::int4, version FROM day_versions

@@ -24,8 +24,9 @@ import Glibc
 /// Tables: `reports` (raw reports with the values they were counted under, unique `message_id`, pruned after
 /// RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown values, product
 /// name and facts), `install_day_counters` (per install, day and counter the day's summed increments), `installs`
-/// (first and last day seen, the latest known value of each breakdown, product and facts), `day_cache` (each closed
-/// day's counts as `DayTotals` JSON, one row for the day, one per product, one per product version: `DayGroups`),
+/// (first and last day seen, the latest known value of each breakdown, product and facts, the first report's arrival),
+/// `day_cache` (each closed day's counts as `DayTotals` JSON, one row for the day, one per product, one per product
+/// version, and the same over its established installs: `DayGroups`),
 /// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
 /// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
 /// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
@@ -415,7 +416,9 @@ public final class SQLiteReportStore: ReportStore {
                     // Counted and stored in one write transaction: no report can change the day in between.
                     try await exec("BEGIN IMMEDIATE")
                     do {
-                        let groups = try await SQLiteSummaryQueries(db: connection).countDays(day...day, filter: .all)[day] ?? DayGroups()
+                        let queries = SQLiteSummaryQueries(db: connection)
+                        var groups = try await queries.countDays(day...day, filter: .all)[day] ?? DayGroups()
+                        groups.established = try await queries.countDays(day...day, filter: SummaryFilter(established: true))[day]?.groups ?? [:]
                         try await exec("DELETE FROM day_cache WHERE day = ?1", [.text(day.description)])
                         for row in groups.cacheRows {
                             try await exec("INSERT INTO day_cache (day, scope, product, product_version, totals) VALUES (?1, ?2, ?3, ?4, ?5)",

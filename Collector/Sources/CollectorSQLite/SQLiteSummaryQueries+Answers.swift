@@ -10,7 +10,7 @@ extension SQLiteSummaryQueries {
         let lo = a.adoptionFirstDay, hi = a.firstDay.adding(days: -1)
         guard lo <= hi else { return }
         var known = Set<UTCDay>()
-        if lo <= closed, filter.usesDayCache {
+        if lo <= closed {
             for (day, t) in try await cachedTotals(lo...min(hi, closed), filter: filter).0 {
                 a.addVersionDay(day, active: t.active, byVersion: t.by[Dimension.productVersion.column] ?? [:])
                 known.insert(day)

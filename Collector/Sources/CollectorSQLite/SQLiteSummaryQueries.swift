@@ -20,7 +20,7 @@ struct SQLiteSummaryQueries {
     func summary(into a: inout SummaryAssembler, filter: SummaryFilter, closed: UTCDay) async throws {
         let first = a.firstDay, last = a.lastDay
         var totals: [UTCDay: DayTotals] = [:]
-        if first <= closed, filter.usesDayCache {
+        if first <= closed {
             let (cached, products) = try await cachedTotals(first...min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)

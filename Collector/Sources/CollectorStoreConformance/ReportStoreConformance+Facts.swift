@@ -158,7 +158,8 @@ extension ReportStoreConformance {
             }
             let filters = [SummaryFilter.all, SummaryFilter(product: "acme"), SummaryFilter(product: "acme", version: "2.0"),
                            SummaryFilter(version: "1.0"), SummaryFilter(product: "acme", version: "unknown"),
-                           SummaryFilter(product: "zeta"), SummaryFilter(product: "nothing")]
+                           SummaryFilter(product: "zeta"), SummaryFilter(product: "nothing"), SummaryFilter(established: true),
+                           SummaryFilter(product: "acme", version: "2.0", established: true)]
             func summaries() async throws -> [Summary] {
                 var out: [Summary] = []
                 for f in filters { out.append(try await store.summary(days: 4, asOf: on(3), filter: f)) }
@@ -167,6 +168,8 @@ extension ReportStoreConformance {
             let counted = try await summaries()
             try expect(counted[0].days[1].activeInstalls, 10, "active on day 1")
             try expect(counted[1].days[1].activeInstalls + counted[5].days[1].activeInstalls, 10, "acme and zeta add up")
+            try expect(counted[7].days[2].activeInstalls, counted[0].days[2].establishedInstalls, "established=1: the established")
+            try expect(counted[7].days[2].activeInstalls > 0, true, "some installs are established on day 2")
             try expect(try await store.refreshDayCache(days: 4, asOf: on(3)), 4, "closed days cached")
             let cached = try await summaries()
             for (f, (a, b)) in zip(filters, zip(counted, cached)) { try expect(b, a, "\(f) from the cache") }

@@ -3,8 +3,14 @@
 /// reads one row a day whatever the filter: the whole day, each product, each product version.
 public struct DayGroups: Sendable, Equatable {
     public var groups: [ProductVersion: DayTotals]
+    /// The same day counted over its established installs only (`SummaryFilter.established`), per product and version;
+    /// cached beside `groups` so `established=1` reads one row a day too.
+    public var established: [ProductVersion: DayTotals]
 
-    public init(groups: [ProductVersion: DayTotals] = [:]) { self.groups = groups }
+    public init(groups: [ProductVersion: DayTotals] = [:], established: [ProductVersion: DayTotals] = [:]) {
+        self.groups = groups
+        self.established = established
+    }
 
     /// The counts of the installs `filter` matches.
     public func merged(_ filter: SummaryFilter) -> DayTotals {
@@ -18,13 +24,21 @@ public struct DayGroups: Sendable, Equatable {
 
     /// The rows to cache: the whole day (always, even with no install: it marks the day as counted), each product,
     /// each product version.
+    /// Then the same three scopes over the established installs (`established`; the whole day always).
     public var cacheRows: [DayCacheRow] {
-        var rows = [DayCacheRow(scope: .day, product: "", version: "", totals: merged(.all))]
-        for product in products.sorted() {
-            rows.append(DayCacheRow(scope: .product, product: product, version: "", totals: merged(SummaryFilter(product: product))))
+        DayGroups.rows(groups, scopes: (.day, .product, .productVersion))
+            + DayGroups.rows(established, scopes: (.establishedDay, .establishedProduct, .establishedProductVersion))
+    }
+
+    private static func rows(_ groups: [ProductVersion: DayTotals],
+                             scopes: (DayCacheRow.Scope, DayCacheRow.Scope, DayCacheRow.Scope)) -> [DayCacheRow] {
+        let day = DayGroups(groups: groups)
+        var rows = [DayCacheRow(scope: scopes.0, product: "", version: "", totals: day.merged(.all))]
+        for product in day.products.sorted() {
+            rows.append(DayCacheRow(scope: scopes.1, product: product, version: "", totals: day.merged(SummaryFilter(product: product))))
         }
         for (group, totals) in groups.sorted(by: { ($0.key.product, $0.key.version) < ($1.key.product, $1.key.version) }) {
-            rows.append(DayCacheRow(scope: .productVersion, product: group.product, version: group.version, totals: totals))
+            rows.append(DayCacheRow(scope: scopes.2, product: group.product, version: group.version, totals: totals))
         }
         return rows
     }
@@ -40,6 +54,10 @@ public struct DayCacheRow: Sendable, Equatable {
         case product = 1
         /// The installs of one product version.
         case productVersion = 2
+        /// As the three above, over the day's established installs only.
+        case establishedDay = 3
+        case establishedProduct = 4
+        case establishedProductVersion = 5
     }
 
     public var scope: Scope

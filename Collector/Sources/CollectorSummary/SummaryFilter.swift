@@ -21,13 +21,12 @@ public struct SummaryFilter: Sendable, Hashable, Codable {
         (product == nil || product == group.product) && (version == nil || version == group.version)
     }
 
-    /// Whether closed days may come from the day cache: it keeps every count over all installs and only the number of
-    /// established ones, so `established` counts every day from the rollups (as the last two days always are).
-    public var usesDayCache: Bool { !established }
-
     /// The day cache rows (`DayGroups.cacheRows`) that hold this filter's installs: the one row of its scope per day
     /// (several, merged, for a version without a product).
     public var cacheScope: DayCacheRow.Scope {
-        version != nil ? .productVersion : product != nil ? .product : .day
+        if established {
+            return version != nil ? .establishedProductVersion : product != nil ? .establishedProduct : .establishedDay
+        }
+        return version != nil ? .productVersion : product != nil ? .product : .day
     }
 }

@@ -49,8 +49,22 @@ import Testing
             }
             #expect(fromRows == Self.day.merged(f), "\(f)")
         }
-        // An empty day still has its day row: it marks the day as counted.
-        #expect(DayGroups().cacheRows == [DayCacheRow(scope: .day, product: "", version: "", totals: DayTotals())])
+        // An empty day still has its day rows (all installs, established ones): the first marks the day as counted.
+        #expect(DayGroups().cacheRows == [DayCacheRow(scope: .day, product: "", version: "", totals: DayTotals()),
+                                          DayCacheRow(scope: .establishedDay, product: "", version: "", totals: DayTotals())])
+    }
+
+    @Test func establishedInstallsHaveRowsOfTheirOwnInTheSameThreeScopes() {
+        var day = Self.day
+        day.established = [Self.acme1: DayTotals(active: 1, established: 1), Self.zeta1: DayTotals(active: 2, established: 2)]
+        let rows = day.cacheRows
+        let established = rows.filter { $0.scope.rawValue >= 3 }
+        #expect(established.map(\.scope) == [.establishedDay, .establishedProduct, .establishedProduct,
+                                              .establishedProductVersion, .establishedProductVersion])
+        #expect(established.first?.totals.active == 3)
+        #expect(SummaryFilter(product: "zeta", established: true).cacheScope == .establishedProduct)
+        #expect(SummaryFilter(version: "1.0", established: true).cacheScope == .establishedProductVersion)
+        #expect(rows.filter { $0.scope == .day }.first?.totals.active == 11)
     }
 
     @Test func theAssemblerTurnsTotalsIntoTheDaysFactsCountersAndProducts() {
