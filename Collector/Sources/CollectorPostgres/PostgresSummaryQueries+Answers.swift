@@ -48,7 +48,8 @@ extension PostgresSummaryQueries {
         cohort.established = false
         let f = PostgresSummaryQueries.filterSQL(cohort, alias: "d", firstParameter: 3)
         let join = cohort.isAll ? "" : " JOIN install_days d ON d.instance_id = i.instance_id AND d.day = i.first_day"
-        let active = filter.established ? " AND \(PostgresSummaryQueries.established("x"))" : ""
+        // The install's row is at hand: no lookup per day row.
+        let active = filter.established ? " AND x.last_at - i.first_at >= 86400" : ""
         func week(_ day: String) -> String { "((\(day) - DATE '1970-01-01' + 3) / 7)" }
         let later = ([0] + RetentionCohort.weeksLater).map(String.init).joined(separator: ", ")
         let binds = bindings([Int32(a.retentionFirstWeek.daysSinceEpoch), Int32(a.lastDay.daysSinceEpoch)], f.binds)

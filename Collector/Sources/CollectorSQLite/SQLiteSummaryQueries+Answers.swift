@@ -38,7 +38,8 @@ extension SQLiteSummaryQueries {
         cohort.established = false
         let f = SQLiteSummaryQueries.filterSQL(cohort, alias: "d", firstParameter: 3)
         let join = cohort.isAll ? "" : " JOIN install_days d ON d.instance_id = i.instance_id AND d.day = i.first_day"
-        let active = filter.established ? " AND \(SQLiteSummaryQueries.established("x"))" : ""
+        // The install's row is at hand: no lookup per day row.
+        let active = filter.established ? " AND x.last_at - i.first_at >= 86400" : ""
         func week(_ day: String) -> String { "((CAST(julianday(\(day)) - 2440587.5 AS INTEGER) + 3) / 7)" }
         let later = ([0] + RetentionCohort.weeksLater).map(String.init).joined(separator: ", ")
         for row in try await db.query("""

@@ -142,6 +142,9 @@ extension ReportStoreConformance {
                 RetentionCohort(week: monday.isoWeek, installs: 10, active: ["1": 0.3, "2": 0.3, "4": 0.3]),
                 RetentionCohort(week: monday.adding(days: 7).isoWeek, installs: 4, active: ["1": 0.25, "2": 0]),
             ], "cohorts")
+            // Established: a cohort is its installs established in their first week; these report once a day, a week apart.
+            try expect(try await store.summary(days: 31, asOf: on(30), filter: SummaryFilter(established: true)).retention, [],
+                       "no install was established in its first week")
             // From day 11 (in W+1): the cohorts of the weeks the range touches, whole (first seen on days 7 to 9 too).
             try expect(try await store.summary(days: 20, asOf: on(30)).retention.map(\.installs), [4], "cohorts of the range's weeks")
         },
