@@ -12,15 +12,20 @@ extension Dashboard {
             s += adoptionTables(summary, view)
         }
         let days = summary.days
-        let series = versionSeries(days)
-        let chart = TimeSeriesChart(days: days.map(\.date))
-        let totals = days.indices.map { i in series.reduce(0) { $0 + $1.values[i] } }
-        s += card("version-shares", "Share of each version per day", wide: true,
+        // Grouped like the lifecycle's bars on a long range: a group's share is of its install-days.
+        let buckets = DayBuckets(days: days.count, max: maxLifecycleBars)
+        let series = versionSeries(days).map { serie in
+            VersionSeries(key: serie.key, label: serie.label, values: buckets.ranges.map { serie.values[$0].reduce(0, +) }, color: serie.color)
+        }
+        let chart = TimeSeriesChart(days: buckets.ranges.map { days[$0.lowerBound].date })
+        let totals = buckets.ranges.indices.map { i in series.reduce(0) { $0 + $1.values[i] } }
+        let per = buckets.size == 1 ? "per day" : "per \(buckets.size) days"
+        s += card("version-shares", "Share of each version \(per)", wide: true,
                   legend(series.map { serie in (serie.label, serie.color, Format.percent(serie.values.last ?? 0, of: totals.last ?? 0)) })
                   + chart.stackedShares(series.map { ($0.label, $0.values, $0.color) },
                                         label: "Share of the active installs per product version, stacked to 100 %", id: "svg-version-shares") { i in
                       let parts = series.reversed().filter { $0.values[i] > 0 }.map { "\($0.label) \(Format.percent($0.values[i], of: totals[i]))" }
-                      return "\(days[i].date): " + (parts.isEmpty ? "no installs" : parts.joined(separator: ", "))
+                      return "\(DayBuckets.label(buckets.ranges[i], days)): " + (parts.isEmpty ? "no installs" : parts.joined(separator: ", "))
                   }
                   + csvLink(.versions, summary, view))
         return s + "</section>\n"

@@ -7,29 +7,41 @@ import CollectorSummary
 extension Dashboard {
     /// Cohorts listed (the most recent); the CSV has them all.
     static let maxCohorts = 60
+    /// Bars of the lifecycle chart and days of the versions' shares: a longer range is drawn in groups of days (the
+    /// CSV has every day), so a ten-year page stays a few megabytes.
+    static let maxLifecycleBars = 180
 
     static func lifecycle(_ summary: Summary, _ view: DashboardView) -> String {
         var s = "<section class=\"part\" id=\"lifecycle\" aria-labelledby=\"lifecycle-title\"><h2 id=\"lifecycle-title\">Lifecycle</h2>\n"
         let days = summary.days
         let byDate = Dictionary(summary.lifecycle.map { ($0.date, $0) }, uniquingKeysWith: { _, last in last })
-        let l = days.map { byDate[$0.date] ?? LifecycleDay(date: $0.date) }
+        let daily = days.map { byDate[$0.date] ?? LifecycleDay(date: $0.date) }
+        // A bar a day up to maxLifecycleBars days, else a bar per group of days (sums of the group's days).
+        let buckets = DayBuckets(days: days.count, max: maxLifecycleBars)
+        let l = buckets.ranges.map { r in
+            daily[r].reduce(LifecycleDay(date: days[r.lowerBound].date)) { sum, d in
+                LifecycleDay(date: sum.date, new: sum.new + d.new, returning: sum.returning + d.returning,
+                             resurrected: sum.resurrected + d.resurrected, lost: sum.lost + d.lost)
+            }
+        }
         let up: [(label: String, values: [Int], color: String)] = [
             ("returning", l.map(\.returning), Palette.active),
             ("new", l.map(\.new), Palette.new),
             ("resurrected", l.map(\.resurrected), Palette.resurrected),
         ]
         let down: [(label: String, values: [Int], color: String)] = [("lost", l.map(\.lost), Palette.lost)]
-        let chart = TimeSeriesChart(days: days.map(\.date))
-        let last = l.last ?? LifecycleDay(date: UTCDay(daysSinceEpoch: 0))
-        s += card("lifecycle", "New, returning, resurrected and lost installs per day", wide: true,
+        let chart = TimeSeriesChart(days: l.map(\.date))
+        let last = daily.last ?? LifecycleDay(date: UTCDay(daysSinceEpoch: 0))
+        let per = buckets.size == 1 ? "per day" : "per \(buckets.size) days"
+        s += card("lifecycle", "New, returning, resurrected and lost installs \(per)", wide: true,
                   legend([("returning", Palette.active, Format.count(last.returning)), ("new", Palette.new, Format.count(last.new)),
                           ("resurrected", Palette.resurrected, Format.count(last.resurrected)),
                           ("lost (below the line, on the day last seen)", Palette.lost, Format.count(last.lost))])
-                  + chart.divergingBars(up: up, down: down, label: "Returning, new and resurrected installs (up) and lost installs (down) per day",
+                  + chart.divergingBars(up: up, down: down, label: "Returning, new and resurrected installs (up) and lost installs (down) \(per)",
                                         id: "svg-lifecycle") { i in
-                      "\(l[i].date): \(Format.count(l[i].new)) new, \(Format.count(l[i].returning)) returning, \(Format.count(l[i].resurrected)) resurrected, \(Format.count(l[i].lost)) lost"
+                      "\(DayBuckets.label(buckets.ranges[i], days)): \(Format.count(l[i].new)) new, \(Format.count(l[i].returning)) returning, \(Format.count(l[i].resurrected)) resurrected, \(Format.count(l[i].lost)) lost"
                   }
-                  + "<p class=\"note\">An install is <b>returning</b> on a day when it was active the day before too, <b>resurrected</b> when it reports again after having been counted lost (7 days without a report).</p>"
+                  + "<p class=\"note\">An install is <b>returning</b> on a day when it was active the day before too, <b>resurrected</b> when it reports again after having been counted lost (7 days without a report). The legend gives the last day; over several days a bar sums install-days.</p>"
                   + csvLink(.days, summary, view))
 
         s += card("retention", "Retention <span class=\"on\">installs by the week of their first report, share still active weeks later</span>", wide: true,

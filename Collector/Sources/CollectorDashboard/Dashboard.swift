@@ -36,7 +36,7 @@ public enum Dashboard {
             </header>
             \(filters(summary, view))<section class="tiles">
             \(tile("active", "Active installs", summary.activeInstalls, "on \(last.date)"))
-            \(tile("established", "Established installs", summary.establishedInstalls, "of them, first report 24 h or more before the last (\(Format.percent(summary.establishedInstalls, of: summary.activeInstalls)))"))
+            \(tile("established", "Established installs", summary.establishedInstalls, "\(Format.percent(summary.establishedInstalls, of: summary.activeInstalls)) of active: first report 24 h or more before the last"))
             \(tile("new", "New installs", newWeek, "in the last \(min(7, days.count)) days"))
             \(tile("lost", "Lost installs", lostTotal, "silent for 7 days or more, by last day seen"))
             \(tile("clusters", "Clusters", summary.clusters.count, "\(Format.count(summary.clusters.installs)) installs in them"))

@@ -115,6 +115,34 @@ struct DashboardAdoptionTests {
         #expect(!Dashboard.render(Self.fleet(), view: DashboardView(csvLinks: false)).contains("class=\"csv\""))
     }
 
+    @Test func aTenYearPageStaysBounded() {
+        // Ten years of days with ten versions, a lifecycle every day and 520 weekly cohorts: the new sections add a
+        // bar stack and a tooltip per group of days (at most `maxLifecycleBars`), and at most `maxCohorts` table rows.
+        let d0 = UTCDay("2016-12-01")!
+        var s = Summary.empty(days: 3660, lastDay: d0.adding(days: 3659))
+        for i in s.days.indices {
+            s.days[i].byProductVersion = Dictionary(uniqueKeysWithValues: (0..<10).map { ("1.\($0)", 100 + i % 7 + $0) })
+            s.days[i].activeInstalls = s.days[i].byProductVersion.values.reduce(0, +)
+        }
+        s.lifecycle = s.days.map { LifecycleDay(date: $0.date, new: 5, returning: 900, resurrected: 2, lost: 4) }
+        s.retention = (0..<520).map { RetentionCohort(week: "W\($0)", installs: 10, active: ["1": 0.5, "2": 0.4]) }
+        s.adoption = VersionAdoption(versions: (0..<10).map { .init(version: "1.\($0)", firstSeen: d0) })
+        let before = ContinuousClock.now
+        let html = Dashboard.render(s)
+        let took = ContinuousClock.now - before
+        let lifecycle = html.range(of: "id=\"lifecycle\"").map { String(html[$0.lowerBound...]) } ?? ""
+        let part = String(lifecycle[..<(lifecycle.range(of: "id=\"features\"")?.lowerBound ?? lifecycle.endIndex)])
+        let adoption = html.range(of: "id=\"adoption\"").map { String(html[$0.lowerBound...]) } ?? ""
+        let shares = String(adoption[..<(adoption.range(of: "id=\"lifecycle\"")?.lowerBound ?? adoption.endIndex)])
+        print("ten-year page: \(html.utf8.count) bytes in \(took); adoption \(shares.utf8.count), lifecycle \(part.utf8.count)")
+        #expect(part.components(separatedBy: "<tr id=\"cohort-").count - 1 == Dashboard.maxCohorts)
+        // A bar (and tooltip) per group of 21 days, the sums of the group.
+        #expect(part.components(separatedBy: "<rect class=\"hover\"").count - 1 == 175)
+        #expect(part.contains("<title>\(s.days[3659 - 20].date) to \(s.days[3659].date): 105 new, 18,900 returning, 42 resurrected, 84 lost</title>"))
+        #expect(shares.components(separatedBy: "<rect class=\"hover\"").count - 1 == 175)
+        #expect(html.utf8.count < 4_000_000)
+    }
+
     func section(_ html: String, from: String, to: String) -> String {
         guard let start = html.range(of: from) else { return "" }
         let rest = html[start.upperBound...]
