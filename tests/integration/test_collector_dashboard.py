@@ -201,7 +201,7 @@ def test_the_dashboard_in_headless_chromium(filled_collector):
     # The whole page, Features and Usage included.
     shot = ARTIFACTS / "dashboard.png"
     shot.unlink(missing_ok=True)
-    r = _run_chromium("--window-size=1280,4400", f"--screenshot={shot}", url)
+    r = _run_chromium("--window-size=1280,5600", f"--screenshot={shot}", url)
     assert r.returncode == 0, r.stderr[-2000:]
     assert shot.stat().st_size > 50_000, "the screenshot is (nearly) empty"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
