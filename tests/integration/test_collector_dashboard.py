@@ -5,10 +5,17 @@ chart, the API's numbers as text, and the hostile strings as text only: no eleme
 
 The fleet's diagnostics reports carry product facts (a boolean, an enum, a number) and counters, and a quarter of
 the installs report as a second product: the page's Features and Usage sections, the product picker and the
-per-version tables are checked against the API, /metrics (prometheus_client) and what the reports said."""
+per-version tables are checked against the API, /metrics (prometheus_client) and what the reports said.
+
+The Version adoption, Lifecycle and Retention sections, the established toggle and the CSV link under every table
+and chart are checked for structure and against the API (test_adoption_lifecycle_and_csv_in_headless_chromium); the
+numbers only the stores can give them (established installs, adoption, lifecycle, cohorts of a real fleet) are in
+test_issue_18_answers_have_numbers, expected to fail until the stores compute them."""
 from __future__ import annotations
 
+import csv
 import html.parser
+import io
 import json
 import os
 import pathlib
@@ -29,6 +36,8 @@ ARTIFACTS = HERE / "artifacts"
 HOSTILE_VERSION = "<script>alert(1)</script>"
 HOSTILE_OS = '"><img src=x onerror=alert(2)>'
 HOSTILE_ENUM = '"><b>enum</b>'
+# A spreadsheet would run it as a formula: the CSVs must guard it (a leading ').
+HOSTILE_ARCH = "=1+2"
 CHARTS = ["active", "new-lost", "versions", "os", "arch", "virtualization", "container", "cores", "memory", "clusters"]
 SECOND_PRODUCT = "beta-tool"
 COUNTERS = ("backupsRun", "queriesServed")
@@ -103,6 +112,7 @@ def filled_collector(tmp_path):
     hostile["instanceId"] = "0badc0de-0000-4000-8000-000000000002"
     hostile["product"] = {"name": fleet.PRODUCT, "version": HOSTILE_VERSION}
     hostile["data"]["os"]["id"] = HOSTILE_OS
+    hostile["data"]["os"]["arch"] = HOSTILE_ARCH
     hostile["data"]["facts"]["edition"] = HOSTILE_ENUM
     reports.append(hostile)
     lines.write_text("".join(json.dumps(r) + "\n" for r in reports))
@@ -191,7 +201,7 @@ def test_the_dashboard_in_headless_chromium(filled_collector):
     # The whole page, Features and Usage included.
     shot = ARTIFACTS / "dashboard.png"
     shot.unlink(missing_ok=True)
-    r = _run_chromium("--window-size=1280,4400", f"--screenshot={shot}", url)
+    r = _run_chromium("--window-size=1280,5600", f"--screenshot={shot}", url)
     assert r.returncode == 0, r.stderr[-2000:]
     assert shot.stat().st_size > 50_000, "the screenshot is (nearly) empty"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -272,3 +282,170 @@ def test_features_and_usage_in_headless_chromium(filled_collector):
     assert samples[("telemetry_fact_installs", (("fact", "tlsEnabled"), ("value", "true")))] == tls["true"]
     for k in COUNTERS:
         assert samples[("telemetry_counter_increments", (("counter", k),))] == last["counters"][k]["increments"]
+
+
+# The CSVs the page links, and their header rows (SummaryCSV.Table.columns).
+CSV_COLUMNS = {
+    "summary": ["date", "active", "established", "new", "lost", "returning", "resurrected"],
+    "breakdowns": ["date", "dimension", "value", "installs"],
+    "versions": ["date", "version", "installs", "share"],
+    "facts": ["date", "fact", "kind", "value", "installs", "zero", "p5", "p50", "p95"],
+    "counters": ["date", "counter", "increments", "installs", "p50", "p95"],
+    "adoption": ["version", "firstSeen", "installs", "share", "daysTo10", "daysTo50", "daysTo90"],
+    "cutoffs": ["percent", "version"],
+    "retention": ["week", "installs", "weeksLater", "activeShare"],
+    "clusters": ["size", "clusters"],
+}
+
+
+def csv_rows(c, href: str) -> tuple[str, list[dict]]:
+    """The CSV a page link points to (relative to the page at /), parsed: its name and its rows as dicts."""
+    status, headers, body = c.get("/" + href)
+    assert status == 200, (href, status, body[:200])
+    assert headers["Content-Type"] == "text/csv; charset=utf-8", headers
+    name = href.split("?")[0].removeprefix("api/v1/").removesuffix(".csv")
+    text = body.decode("utf-8")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", ""), "RFC 4180 lines end with CRLF"
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    assert header == CSV_COLUMNS[name], (name, header)
+    return name, [dict(zip(header, row, strict=True)) for row in reader]
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed (scripts/install-deps --test installs it)")
+def test_adoption_lifecycle_and_csv_in_headless_chromium(filled_collector):
+    c = filled_collector
+    summary = c.summary(days=30)
+    days = summary["days"]
+    last = days[-1]
+    dump = _run_chromium("--enable-logging=stderr", "--v=0", "--dump-dom", c.url + "/?days=30")
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    assert "Content Security Policy" not in dump.stderr, dump.stderr[-3000:]
+    dom = DOM(dump.stdout)
+
+    # Active and established side by side in the headline, as the API says; the toggle keeps the days.
+    assert dom.texts_inside("tile-established", "div")[:2] == ["Established installs", f"{summary['establishedInstalls']:,}"]
+    assert dom.texts_inside("tile-active", "div")[:2] == ["Active installs", f"{summary['activeInstalls']:,}"]
+    toggle = {e["attrs"]["id"]: e["attrs"]["href"] for e in dom.find("a") if "pick-installs" in e["parents"]}
+    assert toggle == {"installs-active": "?days=30", "installs-established": "?days=30&established=1"}
+
+    # The sections and their charts, with labels for screen readers.
+    for part, title in (("adoption", "Version adoption"), ("lifecycle", "Lifecycle")):
+        assert [e["text"] for e in dom.find("h2", id=f"{part}-title")] == [title]
+    for chart in ("version-shares", "lifecycle"):
+        svg = dom.find("svg", id=f"svg-{chart}")
+        assert svg and svg[0]["attrs"].get("role") == "img" and svg[0]["attrs"].get("aria-label"), chart
+    # The lifecycle's tooltips carry every day's numbers: the API's lifecycle (zeros for a day it has none).
+    lifecycle = {d["date"]: d for d in summary["lifecycle"]}
+    tips = dom.texts_inside("svg-lifecycle", "title")
+    assert len(tips) == len(days)
+    l_last = lifecycle.get(last["date"], {"new": 0, "returning": 0, "resurrected": 0, "lost": 0})
+    assert tips[-1] == (f"{last['date']}: {l_last['new']:,} new, {l_last['returning']:,} returning, "
+                        f"{l_last['resurrected']:,} resurrected, {l_last['lost']:,} lost")
+    # The versions' shares: each day's tooltip names the day; the last day's shares are the API's.
+    shares = dom.texts_inside("svg-version-shares", "title")
+    assert shares[-1].startswith(last["date"] + ": ")
+    # The adoption table (or its empty state) and the cohort table (or its empty state), as the API has them.
+    if summary["adoption"]["versions"]:
+        rows = [e for e in dom.elements if e["tag"] == "tr" and "table-adoption" in e["parents"]]
+        assert len(rows) == 1 + min(100, len(summary["adoption"]["versions"]))
+        assert [e["text"] for e in dom.elements if e["tag"] == "a" and "cutoffs" not in e["parents"]
+                and e["attrs"].get("class") == "version" and "table-adoption" in e["parents"]][:1] == \
+            [summary["adoption"]["versions"][0]["version"]]
+    else:
+        assert dom.find("p", id="adoption-empty")
+    if summary["retention"]:
+        assert dom.find("table", id="table-retention")
+        cells = [e for e in dom.elements if e["tag"] == "td" and "table-retention" in e["parents"]
+                 and "heat" in e["attrs"].get("class", "")]
+        assert all(t["attrs"]["class"].split()[1].startswith("heat-") for t in cells)
+    else:
+        assert dom.find("p", id="retention-empty")
+
+    # A CSV link under every table and chart; each downloads and parses, with the page's query, and says what the
+    # API says.
+    links = [e for e in dom.find("a") if e["attrs"].get("class") == "csv"]
+    for figure in ("active", "new-lost", "versions", "os", "arch", "clusters", "version-shares", "lifecycle", "retention"):
+        assert any(f"chart-{figure}" in e["parents"] for e in links), f"no CSV link under chart-{figure}"
+    hrefs = sorted({e["attrs"]["href"] for e in links})
+    assert all(h.startswith("api/v1/") and h.endswith(".csv?days=30") for h in hrefs), hrefs
+    tables = dict(csv_rows(c, h) for h in hrefs)
+    assert {"summary", "breakdowns", "versions", "facts", "counters", "retention", "clusters"} <= set(tables)
+
+    per_day = tables["summary"]
+    assert [r["date"] for r in per_day] == [d["date"] for d in days]
+    for r, d in zip(per_day, days):
+        assert (int(r["active"]), int(r["established"]), int(r["new"]), int(r["lost"])) == \
+            (d["activeInstalls"], d["establishedInstalls"], d["newInstalls"], d["lostInstalls"]), r
+        lc = lifecycle.get(d["date"], {"returning": 0, "resurrected": 0})
+        assert (int(r["returning"]), int(r["resurrected"])) == (lc["returning"], lc["resurrected"])
+    # Long format: every breakdown of every day adds up to the day's active installs; the versions' shares to 1.
+    for d in days:
+        for dim in ("productVersion", "os", "arch", "cores", "memory"):
+            n = sum(int(r["installs"]) for r in tables["breakdowns"] if r["date"] == d["date"] and r["dimension"] == dim)
+            assert n == d["activeInstalls"], (d["date"], dim)
+        if d["activeInstalls"]:
+            assert abs(sum(float(r["share"]) for r in tables["versions"] if r["date"] == d["date"]) - 1) < 1e-9
+    # The hostile strings are in the CSVs as text, the formula guarded: no cell a spreadsheet would run starts with
+    # = + or @ (a - starts no cell here: no count is negative).
+    values = {r["value"] for r in tables["breakdowns"]}
+    assert HOSTILE_VERSION in {r["version"] for r in tables["versions"]}
+    assert any(v.startswith(HOSTILE_OS) for v in values)
+    assert "'" + HOSTILE_ARCH in values and HOSTILE_ARCH in last["byArch"]
+    for rows in tables.values():
+        for r in rows:
+            assert not any(v[:1] in "=+@" and v for v in r.values()), r
+    # Facts and counters of the last day as the API has them.
+    for k in COUNTERS:
+        row = next(r for r in tables["counters"] if r["date"] == last["date"] and r["counter"] == k)
+        assert (int(row["increments"]), int(row["installs"])) == (last["counters"][k]["increments"], last["counters"][k]["installs"])
+    tls = last["facts"]["tlsEnabled"]
+    on = next(r for r in tables["facts"] if r["date"] == last["date"] and r["fact"] == "tlsEnabled" and r["value"] == "true")
+    assert int(on["installs"]) == tls["true"]
+    assert len(tables["clusters"]) == len(summary["clusters"]["bySize"])
+    # Linked only when the page has an adoption table; served always.
+    for name in ("adoption", "cutoffs"):
+        tables.setdefault(name, csv_rows(c, f"api/v1/{name}.csv?days=30")[1])
+    assert len(tables["adoption"]) == len(summary["adoption"]["versions"])
+    assert {r["percent"]: r["version"] for r in tables["cutoffs"]} == summary["adoption"]["cutoffs"]
+    assert len(tables["retention"]) == sum(len(x["active"]) for x in summary["retention"])
+
+    # established=1: the CSV, the JSON and the page narrowed to established installs, all agreeing.
+    narrowed = json.loads(c.get("/api/v1/summary?days=30&established=1")[2])
+    _, rows = csv_rows(c, "api/v1/summary.csv?days=30&established=1")
+    assert [int(r["active"]) for r in rows] == [d["activeInstalls"] for d in narrowed["days"]]
+    assert c.get("/api/v1/summary.csv?established=yes")[0] == 400
+
+    # /metrics: the established and lifecycle gauges of today, as the API has them.
+    samples = {}
+    for family in text_string_to_metric_families(c.get("/metrics")[2].decode()):
+        for sample in family.samples:
+            samples[sample.name] = sample.value
+    assert samples["telemetry_established_installs"] == last["establishedInstalls"]
+    assert samples["telemetry_returning_installs"] == l_last["returning"]
+
+
+# The numbers only the stores can give: with the analytics branch merged the stores compute them and this mark goes.
+@pytest.mark.xfail(reason="the stores do not compute established installs, adoption, lifecycle and retention yet",
+                   strict=False)
+def test_issue_18_answers_have_numbers(filled_collector):
+    c = filled_collector
+    summary = c.summary(days=30)
+    last = summary["days"][-1]
+    # NEEDS THE STORES: the fleet's installs report daily for weeks, so most of today's are established.
+    assert 0 < summary["establishedInstalls"] <= summary["activeInstalls"]
+    assert last["establishedInstalls"] == summary["establishedInstalls"]
+    # NEEDS THE STORES: every version of the fleet has a row, and the cut-offs name versions it reported.
+    versions = {v for d in summary["days"] for v in d["byProductVersion"]}
+    assert summary["adoption"]["versions"] and {v["version"] for v in summary["adoption"]["versions"]} <= versions
+    assert set(summary["adoption"]["cutoffs"]) == {"50", "75", "90", "95"}
+    # NEEDS THE STORES: a lifecycle day per day, returning installs most days; cohorts of the weeks installs began.
+    assert len(summary["lifecycle"]) == len(summary["days"])
+    assert sum(d["returning"] for d in summary["lifecycle"]) > 0
+    assert summary["retention"] and all(x["installs"] > 0 for x in summary["retention"])
+    # NEEDS THE STORES: the page shows them: the cut-offs and the adoption table, a coloured cohort table.
+    status, _, page = c.get("/?days=30")
+    dom = DOM(page.decode())
+    assert dom.find("ul", id="cutoffs") and dom.find("table", id="table-adoption") and dom.find("table", id="table-retention")
+    _, rows = csv_rows(c, "api/v1/adoption.csv?days=30")
+    assert [r["version"] for r in rows] == [v["version"] for v in summary["adoption"]["versions"]]

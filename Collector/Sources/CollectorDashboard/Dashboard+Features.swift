@@ -47,7 +47,7 @@ extension Dashboard {
                 t += "<tr id=\"boolean-\(HTML.escape(anchor(b.key)))\"><td class=\"key\">\(HTML.escape(b.key))</td><td class=\"share\">\(Format.percent(b.on, of: b.installs))</td>"
                 t += "<td>\(Format.count(b.on))</td><td>\(Format.count(b.installs))</td><td>\(spark)</td></tr>"
             }
-            t += "</tbody></table></div>" + tooMany(booleans.count, "booleans")
+            t += "</tbody></table></div>" + tooMany(booleans.count, "booleans") + csvLink(.facts, summary, view)
             s += card("booleans", "Booleans <span class=\"on\">share of installs with each on, \(day.date)</span>", wide: true, t)
         }
 
@@ -56,7 +56,8 @@ extension Dashboard {
             let id = anchor(e.key)
             s += card("enum-\(id)", "\(HTML.escape(e.key)) <span class=\"on\">\(Format.count(e.installs)) installs, \(day.date)</span>", wide: false,
                       bars.horizontal(rows(e.values, order: nil), total: e.installs,
-                                      label: "Installs per value of \(e.key) on \(day.date)", id: "svg-enum-\(id)", color: Palette.color(i + 2)))
+                                      label: "Installs per value of \(e.key) on \(day.date)", id: "svg-enum-\(id)", color: Palette.color(i + 2))
+                      + csvLink(.facts, summary, view))
         }
         if enums.count > maxEnumCharts {
             s += "<p class=\"note\">\(Format.count(enums.count - maxEnumCharts)) more enum facts are in the JSON summary.</p>\n"
@@ -68,7 +69,7 @@ extension Dashboard {
                 t += "<tr id=\"number-\(HTML.escape(anchor(n.key)))\"><td class=\"key\">\(HTML.escape(n.key))</td><td>\(Format.count(n.installs))</td><td>\(Format.count(n.zero))</td>"
                 t += "<td>\(Format.number(n.p5))</td><td>\(Format.number(n.p50))</td><td>\(Format.number(n.p95))</td></tr>"
             }
-            t += "</tbody></table></div>" + tooMany(numbers.count, "numbers")
+            t += "</tbody></table></div>" + tooMany(numbers.count, "numbers") + csvLink(.facts, summary, view)
             s += card("numbers", "Numbers <span class=\"on\">percentiles over the installs reporting each, \(day.date)</span>", wide: true, t)
         }
 
@@ -88,7 +89,7 @@ extension Dashboard {
                                cell: (String, DaySummary) -> (text: String, title: String)?) -> String {
         var t = "<div class=\"scroll\"><table class=\"numbers facts\" id=\"\(id)\"><thead><tr><th></th>"
         for v in view.versions {
-            t += "<th><a \(PageLink.href(days: summary.days.count, filter: SummaryFilter(product: view.filter.product, version: v.version)))>\(HTML.escape(BarChart.shortLabel(v.version)))</a></th>"
+            t += "<th><a \(PageLink.href(days: summary.days.count, filter: SummaryFilter(product: view.filter.product, version: v.version, established: view.filter.established)))>\(HTML.escape(BarChart.shortLabel(v.version)))</a></th>"
         }
         t += "</tr></thead><tbody>"
         for key in keys {

@@ -52,6 +52,23 @@ extension Dashboard {
         table.numbers td.share{color:var(--ink);font-weight:600}
         table.numbers th a{font-weight:600}
         svg.spark{display:block;width:160px;height:30px}
+        .csv{margin:4px 0 0;font-size:12.5px;color:var(--muted)}
+        .csv a{font-weight:600;margin-right:4px}
+        .cutoffs{list-style:none;margin:2px 0;padding:0;display:flex;flex-wrap:wrap;gap:6px 26px;font-size:15px}
+        .cutoffs b{font-variant-numeric:tabular-nums}
+        .cutoffs b.version{font-family:ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
+        table.adoption td.none,table.retention td.none{color:var(--muted)}
+        table.retention td.heat-0{background:#f4f7fb}
+        table.retention td.heat-1{background:#e3edf7}
+        table.retention td.heat-2{background:#d0e2f2}
+        table.retention td.heat-3{background:#b9d4eb}
+        table.retention td.heat-4{background:#9fc4e3}
+        table.retention td.heat-5{background:#82b2da}
+        table.retention td.heat-6{background:#649fd0;color:#fff}
+        table.retention td.heat-7{background:#468bc4;color:#fff}
+        table.retention td.heat-8{background:#2c76b6;color:#fff}
+        table.retention td.heat-9{background:#165fa2;color:#fff}
+        table.retention td.heat-10{background:#0b4f8a;color:#fff}
         footer{padding:4px 28px 28px;color:var(--muted);font-size:13px;max-width:980px}
         a{color:#0b63a8}
         """

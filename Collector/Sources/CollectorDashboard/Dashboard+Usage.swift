@@ -26,7 +26,7 @@ extension Dashboard {
             t += "<tr id=\"counter-\(HTML.escape(anchor(key)))\"><td class=\"key\">\(HTML.escape(key))</td><td>\(Format.count(c.increments))</td><td>\(Format.count(c.installs))</td>"
             t += "<td class=\"share\">\(Format.percent(c.installs, of: day.activeInstalls))</td><td>\(Format.number(c.p50))</td><td>\(Format.number(c.p95))</td><td>\(Format.count(totals[key] ?? 0))</td></tr>"
         }
-        t += "</tbody></table></div>" + tooMany(keys.count, "counters")
+        t += "</tbody></table></div>" + tooMany(keys.count, "counters") + csvLink(.counters, summary, view)
         s += card("usage", "Counters <span class=\"on\">\(day.date), of \(Format.count(day.activeInstalls)) active installs</span>", wide: true, t)
 
         // A bar a day up to maxCounterBars days, else a bar per group of days (DayBuckets).
@@ -48,7 +48,7 @@ extension Dashboard {
                 return "\(d.date): \(Format.count(c.increments)) increments by \(Format.count(c.installs)) installs (\(Format.percent(c.installs, of: d.activeInstalls)) of active)"
             }
             let note = "<p class=\"note\">On \(day.date): <b>\(Format.count(today.increments))</b> increments by <b>\(Format.count(today.installs))</b> installs, \(Format.percent(today.installs, of: day.activeInstalls)) of the active installs; per install p50 \(Format.number(today.p50)), p95 \(Format.number(today.p95)).</p>"
-            s += card("counter-\(id)", "\(HTML.escape(key)) <span class=\"on\">increments \(per)</span>", wide: false, svg + note)
+            s += card("counter-\(id)", "\(HTML.escape(key)) <span class=\"on\">increments \(per)</span>", wide: false, svg + note + csvLink(.counters, summary, view))
         }
 
         if view.versions.count > 1 {

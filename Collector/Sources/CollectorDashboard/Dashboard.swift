@@ -36,6 +36,7 @@ public enum Dashboard {
             </header>
             \(filters(summary, view))<section class="tiles">
             \(tile("active", "Active installs", summary.activeInstalls, "on \(last.date)"))
+            \(tile("established", "Established installs", summary.establishedInstalls, "\(Format.percent(summary.establishedInstalls, of: summary.activeInstalls)) of active: first report 24 h or more before the last"))
             \(tile("new", "New installs", newWeek, "in the last \(min(7, days.count)) days"))
             \(tile("lost", "Lost installs", lostTotal, "silent for 7 days or more, by last day seen"))
             \(tile("clusters", "Clusters", summary.clusters.count, "\(Format.count(summary.clusters.installs)) installs in them"))
@@ -50,13 +51,14 @@ public enum Dashboard {
                                 color: Palette.active) { i in
                          "\(days[i].date): \(Format.count(days[i].activeInstalls)) active"
                      },
-                     footer: dayTable(days))
+                     footer: dayTable(days) + csvLink(.days, summary, view))
         html += card("new-lost", "New and lost installs per day", wide: true,
                      legend([("new", Palette.new, nil), ("lost (on the day last seen)", Palette.lost, nil)])
                      + chart.mirroredBars(up: days.map(\.newInstalls), down: days.map(\.lostInstalls),
                                           label: "New installs (up) and lost installs (down) per day", id: "svg-new-lost") { i in
                          "\(days[i].date): \(Format.count(days[i].newInstalls)) new, \(Format.count(days[i].lostInstalls)) lost"
-                     })
+                     },
+                     footer: csvLink(.days, summary, view))
 
         let versions = versionSeries(days)
         html += card("versions", "Product versions over time", wide: true,
@@ -67,8 +69,9 @@ public enum Dashboard {
                          return "\(days[i].date): " + (parts.isEmpty ? "no installs" : parts.joined(separator: ", "))
                      },
                      footer: versionTable(days, versions) { version in
-                         PageLink.href(days: days.count, filter: SummaryFilter(product: view.filter.product, version: version))
-                     })
+                         PageLink.href(days: days.count, filter: SummaryFilter(product: view.filter.product, version: version,
+                                                                               established: view.filter.established))
+                     } + csvLink(.breakdowns, summary, view))
 
         let bars = BarChart()
         let breakdowns: [(String, String, [String: Int], [String]?)] = [
@@ -83,22 +86,26 @@ public enum Dashboard {
             html += card(id, "\(title) <span class=\"on\">on \(last.date)</span>", wide: false,
                          bars.horizontal(rows(counts, order: order), total: last.activeInstalls,
                                          label: "\(title) of the active installs on \(last.date)", id: "svg-\(id)",
-                                         color: Palette.color(i)))
+                                         color: Palette.color(i))
+                         + csvLink(.breakdowns, summary, view))
         }
 
         let sizes = summary.clusters.bySize.compactMap { k, v in Int(k).map { ($0, v) } }.sorted { $0.0 < $1.0 }
         html += card("clusters", "Clusters by size <span class=\"on\">on \(last.date)</span>", wide: false,
                      bars.vertical(sizes.map { (String($0.0), $0.1) }, label: "Number of clusters per cluster size",
                                    id: "svg-clusters", color: Palette.color(8), unit: "installs per cluster")
-                     + "<p class=\"note\">\(Format.count(summary.clusters.count)) clusters (a cluster ID shared by two or more installs) with \(Format.count(summary.clusters.installs)) installs.</p>")
+                     + "<p class=\"note\">\(Format.count(summary.clusters.count)) clusters (a cluster ID shared by two or more installs) with \(Format.count(summary.clusters.installs)) installs.</p>"
+                     + csvLink(.clusters, summary, view))
 
+        html += adoption(summary, view)
+        html += lifecycle(summary, view)
         html += features(summary, view)
         html += usage(summary, view)
 
         html += """
             </main>
             <footer>
-            <p>An install is <b>active</b> on a UTC day when a report with its instance ID arrived that day; <b>new</b> on the day of its first report; <b>lost</b> on the day it was last seen, once 7 days have passed without a report. Breakdowns count each active install once, by what its reports said that day (else the last known value). Features count each active install once by its last known facts; usage counts counter increments on the day they arrive. The same numbers as JSON: <a href="\(HTML.escape(api))">/\(HTML.escape(api))</a>; Prometheus: <a href="metrics">/metrics</a>.</p>
+            <p>An install is <b>active</b> on a UTC day when a report with its instance ID arrived that day; <b>new</b> on the day of its first report; <b>lost</b> on the day it was last seen, once 7 days have passed without a report; <b>established</b> on a day when its first report is at least 24 h older than its last report of that day (throw-away containers and CI runs never are). Breakdowns count each active install once, by what its reports said that day (else the last known value). Features count each active install once by its last known facts; usage counts counter increments on the day they arrive. The same numbers as JSON: <a href="\(HTML.escape(api))">/\(HTML.escape(api))</a>; Prometheus: <a href="metrics">/metrics</a>.</p>
             </footer>
             </body>
             </html>
@@ -125,9 +132,9 @@ public enum Dashboard {
     }
 
     static func dayTable(_ days: [DaySummary]) -> String {
-        var s = "<details><summary>Numbers per day</summary><table class=\"numbers\" id=\"table-days\"><thead><tr><th>Day</th><th>Active</th><th>New</th><th>Lost</th></tr></thead><tbody>"
+        var s = "<details><summary>Numbers per day</summary><table class=\"numbers\" id=\"table-days\"><thead><tr><th>Day</th><th>Active</th><th>New</th><th>Lost</th><th>Established</th></tr></thead><tbody>"
         for d in days.reversed() {
-            s += "<tr><td>\(d.date)</td><td>\(Format.count(d.activeInstalls))</td><td>\(Format.count(d.newInstalls))</td><td>\(Format.count(d.lostInstalls))</td></tr>"
+            s += "<tr><td>\(d.date)</td><td>\(Format.count(d.activeInstalls))</td><td>\(Format.count(d.newInstalls))</td><td>\(Format.count(d.lostInstalls))</td><td>\(Format.count(d.establishedInstalls))</td></tr>"
         }
         return s + "</tbody></table></details>"
     }

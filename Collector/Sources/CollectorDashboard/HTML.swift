@@ -41,6 +41,13 @@ enum Format {
         return "\(tenths / 10).\(tenths % 10)%"
     }
 
+    /// A share (0…1) as `42.5%` (one decimal, rounded half up like `percent`).
+    static func share(_ x: Double) -> String {
+        guard x.isFinite else { return "n/a" }
+        let tenths = Int((min(max(x, 0), 1) * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
     /// A fact's number or a percentile: whole numbers grouped (`1,234`), others with two decimals from 1 up
     /// (`12.35`), three significant digits below 1 (`0.00123`), trailing zeros dropped; beyond 1e15 Swift's own form.
     static func number(_ x: Double) -> String {

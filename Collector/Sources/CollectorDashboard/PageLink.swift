@@ -1,14 +1,15 @@
 import CollectorSummary
 
-/// Links between views of the page: the same page with another `days=`, `product=` or `version=`. Relative (a query
+/// Links between views of the page: the same page with another `days=`, `product=`, `version=` or `established=`. Relative (a query
 /// only), so the page works under any path a reverse proxy gives it; every value percent-encoded, so a version such
 /// as `1.0 beta&x=<y>` stays one value and the link stays inert text in an attribute.
 enum PageLink {
-    /// `?days=30&product=acme-db&version=4.2.1` (absent parts left out).
+    /// `?days=30&product=acme-db&version=4.2.1&established=1` (absent parts left out).
     static func query(days: Int, filter: SummaryFilter) -> String {
         var parts = ["days=\(days)"]
         if let p = filter.product { parts.append("product=" + encode(p)) }
         if let v = filter.version { parts.append("version=" + encode(v)) }
+        if filter.established { parts.append("established=1") }
         return "?" + parts.joined(separator: "&")
     }
 

@@ -7,6 +7,7 @@ enum Palette {
     static let active = "#0072B2"
     static let new = "#009E73"
     static let lost = "#D55E00"
+    static let resurrected = "#CC79A7"
     static let grid = "#E5E8EC"
     static let axis = "#6B7480"
 

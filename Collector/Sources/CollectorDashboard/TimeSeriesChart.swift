@@ -13,7 +13,7 @@ struct TimeSeriesChart {
     var band: Double { plotWidth / Double(max(days.count, 1)) }
     func x(_ i: Int) -> Double { left + (Double(i) + 0.5) * band }
 
-    private func open(_ label: String, id: String) -> String {
+    func open(_ label: String, id: String) -> String {
         """
         <svg class="chart" id="\(HTML.escape(id))" viewBox="0 0 \(Format.coord(width)) \(Format.coord(height))" role="img" \
         aria-label="\(HTML.escape(label))" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
@@ -21,7 +21,7 @@ struct TimeSeriesChart {
     }
 
     /// Horizontal grid lines with their values, and the day labels.
-    private func axes(_ scale: ChartScale, y: (Int) -> Double) -> String {
+    func axes(_ scale: ChartScale, y: (Int) -> Double) -> String {
         var s = ""
         for t in scale.ticks {
             let ty = Format.coord(y(t))
@@ -35,7 +35,7 @@ struct TimeSeriesChart {
     }
 
     /// Invisible full-height bands, one a day, carrying that day's numbers as a tooltip.
-    private func hoverBands(_ text: (Int) -> String) -> String {
+    func hoverBands(_ text: (Int) -> String) -> String {
         (0..<days.count).map { i in
             "<rect class=\"hover\" x=\"\(Format.coord(left + Double(i) * band))\" y=\"\(Format.coord(top))\" width=\"\(Format.coord(band))\" height=\"\(Format.coord(plotHeight))\"><title>\(HTML.escape(text(i)))</title></rect>"
         }.joined()

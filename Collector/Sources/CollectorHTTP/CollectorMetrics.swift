@@ -70,6 +70,11 @@ public final class CollectorMetrics: Sendable {
                 }
             }
             answers.makeGauge(descriptor: gauge("telemetry_new_installs", "Installs first seen today (UTC)")).set(Double(today.newInstalls))
+            answers.makeGauge(descriptor: gauge("telemetry_established_installs", "Installs active today (UTC) whose first report is at least 24 h older than their last report today")).set(Double(today.establishedInstalls))
+            // Today's lifecycle, when the summary has today's (zeros else, like every gauge of a quiet day).
+            let lifecycle = summary.lifecycle.last(where: { $0.date == today.date }) ?? LifecycleDay(date: today.date)
+            answers.makeGauge(descriptor: gauge("telemetry_returning_installs", "Installs active today (UTC) that were active yesterday too")).set(Double(lifecycle.returning))
+            answers.makeGauge(descriptor: gauge("telemetry_resurrected_installs", "Installs active today (UTC) again after having been counted lost (7 days without a report)")).set(Double(lifecycle.resurrected))
             // Losses of a day are known 7 days later: the most recent day that can have any.
             let lost = summary.days.count > SummaryAssembler.lostAfterDays ? summary.days[summary.days.count - 1 - SummaryAssembler.lostAfterDays].lostInstalls : 0
             answers.makeGauge(descriptor: gauge("telemetry_lost_installs", "Installs last seen 7 days ago (UTC) and silent since")).set(Double(lost))

@@ -14,7 +14,8 @@ import Logging
 
 /// The collector's endpoints on a Hummingbird router:
 ///   POST /v1/reports        ingest (Ingest)
-///   GET  /api/v1/summary    the answers as JSON (?days=N, default 30; ?product=P, ?version=V: ReadQuery)
+///   GET  /api/v1/summary    the answers as JSON (?days=N, default 30; ?product=P, ?version=V, ?established=1: ReadQuery)
+///   GET  /api/v1/*.csv      the same answers as CSV, one file per table of the page (SummaryCSV; the same query)
 ///   GET  /metrics           Prometheus text
 ///   GET  /healthz           200 `ok` when the database answers, else 503 `unavailable` (nothing more)
 ///   GET  /                  the dashboard page (the same query)
@@ -81,6 +82,26 @@ public enum CollectorRoutes {
             }
         }
 
+        // The CSVs: rendered from the same cached summaries as the page and the JSON, each once per ReadCacheSec= and key.
+        for table in SummaryCSV.Table.allCases {
+            router.get(RouterPath("/" + table.path)) { request, _ -> Response in
+                if let denied = readDenied(request, reads) { return denied }
+                let query: ReadQuery
+                switch parseQuery(request) {
+                case .success(let q): query = q
+                case .failure(let reason): return text(400, reason.description + "\n")
+                }
+                var response = await rendered(reads, query, form: "csv-\(table.rawValue)", cap: ingest.settings.current.maxDistinctValues,
+                                              contentType: "text/csv; charset=utf-8", security: SecurityHeaders.data) { summary, _ in
+                    Array(SummaryCSV.render(summary, table).utf8)
+                }
+                if response.status == .ok {
+                    response.headers[.contentDisposition] = "attachment; filename=\"\(table.rawValue)-\(query.days)d.csv\""
+                }
+                return response
+            }
+        }
+
         router.get("/metrics") { request, _ -> Response in
             if let denied = readDenied(request, reads) { return denied }
             let summary = (try? await reads.model.summary(days: CollectorMetrics.summaryDays)).map(capped)
@@ -119,7 +140,8 @@ public enum CollectorRoutes {
 
     static func parseQuery(_ request: Request) -> Result<ReadQuery, ReadQuery.Invalid> {
         let q = request.uri.queryParameters
-        return ReadQuery.parse(days: q.get("days"), product: q.get("product"), version: q.get("version"))
+        return ReadQuery.parse(days: q.get("days"), product: q.get("product"), version: q.get("version"),
+                               established: q.get("established"))
     }
 
     /// The page's per-version tables: today's summary of each of the most common versions of the last day (at most
@@ -132,7 +154,7 @@ public enum CollectorRoutes {
         guard top.count > 1 else { return [] }
         var out: [VersionDay] = []
         for version in top {
-            let narrowed = SummaryFilter(product: filter.product, version: version)
+            let narrowed = SummaryFilter(product: filter.product, version: version, established: filter.established)
             if let day = try? await model.summary(days: 1, filter: narrowed).cappingDistinctValues(cap).days.last {
                 out.append(VersionDay(version: version, day: day))
             }

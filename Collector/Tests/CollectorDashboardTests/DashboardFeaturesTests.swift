@@ -130,9 +130,10 @@ struct DashboardFeaturesTests {
         let huge = Dashboard.render(s, view: DashboardView(filter: SummaryFilter(product: "p999")))
         #expect(huge.components(separatedBy: "<option ").count - 1 == Dashboard.maxProductOptions + 2)
         #expect(huge.contains(#"<option value="p999" selected>"#) && huge.contains("800 more products"))
-        // One product and no filter: nothing to pick.
+        // One product and no filter: no product to pick; the established toggle is always there.
         s.products = ["acme-db"]
-        #expect(!Dashboard.render(s).contains("id=\"filters\""))
+        #expect(!Dashboard.render(s).contains("id=\"pick-product\""))
+        #expect(Dashboard.render(s).contains("id=\"pick-installs\""))
     }
 
     @Test func longRangesAreGroupedSoThePageStaysSmall() {

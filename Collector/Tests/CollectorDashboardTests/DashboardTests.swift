@@ -28,11 +28,12 @@ struct DashboardTests {
                    "chart-container", "chart-cores", "chart-memory", "chart-clusters"] {
             #expect(html.contains("id=\"\(id)\""), "missing \(id)")
         }
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 10)
+        // The ten charts, the versions' shares and the lifecycle.
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 12)
         #expect(html.contains("<title>telemetry-collector: 1,234 active installs</title>"))
         #expect(html.contains("<div class=\"tile\" id=\"tile-active\"><div class=\"k\">Active installs</div><div class=\"v\">1,234</div>"))
         // The per-day table and the tooltips carry every day's numbers.
-        #expect(html.contains("<tr><td>2026-12-01</td><td>1,234</td><td>1,231</td><td>0</td></tr>"))
+        #expect(html.contains("<tr><td>2026-12-01</td><td>1,234</td><td>1,231</td><td>0</td><td>0</td></tr>"))
         #expect(html.contains("<title>2026-11-30: 2 active</title>"))
         #expect(html.contains("<title>debian 12: 1,200 (97.2%)</title>"))
         // A breakdown lists its bucket labels in bucket order, unknown last.

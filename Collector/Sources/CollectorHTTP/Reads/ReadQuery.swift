@@ -1,9 +1,11 @@
 import CollectorSummary
 
-/// The query of a read (`GET /`, `GET /api/v1/summary`): `days=N`, `product=P`, `version=V`. Every value comes from
+/// The query of a read (`GET /`, `GET /api/v1/summary`, the CSVs): `days=N`, `product=P`, `version=V`,
+/// `established=1`. Every value comes from
 /// anyone on the network and becomes part of a cache key and of a store query, so each is checked before either:
 /// `days` a whole number in range, `product` a product name as report-v1 allows it, `version` a label as the
-/// breakdowns show it (at most 66 characters: 64, or a reserved word in quotes; no control or format character). An
+/// breakdowns show it (at most 66 characters: 64, or a reserved word in quotes; no control or format character),
+/// `established` exactly `1` or `0` (anything else would be a second cache key for the same answer). An
 /// empty value is no filter (a form's "all" choice). A well-formed product or version that nothing reported is not
 /// an error: the answer is zeros.
 public struct ReadQuery: Sendable, Equatable {
@@ -27,8 +29,13 @@ public struct ReadQuery: Sendable, Equatable {
     }
 
     /// From the query's decoded values (nil: absent).
-    public static func parse(days: String?, product: String?, version: String?) -> Result<ReadQuery, Invalid> {
+    public static func parse(days: String?, product: String?, version: String?, established: String? = nil) -> Result<ReadQuery, Invalid> {
         var q = ReadQuery()
+        switch established {
+        case nil, "", "0": break
+        case "1": q.filter.established = true
+        default: return .failure(Invalid(description: "established must be 1 (only established installs) or 0 (all active installs)"))
+        }
         if let days {
             guard let n = Int(days), (1...maxDays).contains(n) else {
                 return .failure(Invalid(description: "days must be a whole number from 1 to \(maxDays)"))

@@ -20,6 +20,22 @@ import Testing
         #expect(try parse(version: String(repeating: "v", count: 66)).get().filter.version?.count == 66)
     }
 
+    @Test func establishedIsOneOrZero() throws {
+        #expect(try ReadQuery.parse(days: nil, product: nil, version: nil, established: "1").get().filter == SummaryFilter(established: true))
+        for off in [nil, "", "0"] as [String?] {
+            #expect(try ReadQuery.parse(days: nil, product: nil, version: nil, established: off).get().filter == .all)
+        }
+        // Anything else would be another cache key for the same answer.
+        for bad in ["true", "yes", "01", "2", " 1", "1\u{0}"] {
+            guard case .failure(let reason) = ReadQuery.parse(days: nil, product: nil, version: nil, established: bad) else {
+                Issue.record("accepted established=\(bad)")
+                continue
+            }
+            #expect(reason.description.hasPrefix("established"))
+            if bad.count > 2 { #expect(!reason.description.contains(bad)) }
+        }
+    }
+
     @Test(arguments: [
         (nil, "acme db", nil), (nil, "-acme", nil), (nil, "acme/db", nil), (nil, "<script>", nil),
         (nil, String(repeating: "a", count: 65), nil), (nil, "acmé", nil),
