@@ -5,7 +5,8 @@ extension Summary {
     public static let defaultMaxDistinctValues = 100
 
     /// Every breakdown of every day with at most `max` values of its own (`unknown` and `other` not counted):
-    /// the largest kept, ties broken by the label's bytes, the rest added to `other`. Totals do not change.
+    /// the largest kept, ties broken by the label's bytes, the rest added to `other`. Totals do not change. The adoption
+    /// table keeps at most `max` versions (`capVersions`).
     /// Cluster sizes are numbers, not labels, and stay as they are. Facts and counters are labels too: at most `max`
     /// fact keys (`capFacts`), values per enum, and counters (`capCounters`) a day.
     public func cappingDistinctValues(_ max: Int) -> Summary {
@@ -18,7 +19,19 @@ extension Summary {
             s.days[i].facts = Summary.capFacts(s.days[i].facts, max: max)
             s.days[i].counters = Summary.capCounters(s.days[i].counters, max: max)
         }
+        s.adoption.versions = Summary.capVersions(s.adoption.versions, max: max)
         return s
+    }
+
+    /// At most `max` versions in the adoption table: those with the most installs on the last day (ties: the newer),
+    /// still newest first. A version has no sum to fold into `other` (first seen, days to a share), so the rest are
+    /// left out; the cut-offs, four labels at most, stay as they are.
+    public static func capVersions(_ versions: [VersionAdoption.Version], max: Int) -> [VersionAdoption.Version] {
+        guard versions.count > Swift.max(max, 0) else { return versions }
+        let kept = Set(versions.enumerated()
+            .sorted { $0.element.installs != $1.element.installs ? $0.element.installs > $1.element.installs : $0.offset < $1.offset }
+            .prefix(Swift.max(max, 0)).map(\.element.version))
+        return versions.filter { kept.contains($0.version) }
     }
 
     /// At most `max` facts: those carried by the most installs, ties broken by the key's bytes. A fact has no sum to

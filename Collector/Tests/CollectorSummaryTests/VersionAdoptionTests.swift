@@ -36,4 +36,12 @@ import Testing
         #expect(a.versions.map(\.version) == ["1.0"])
         #expect(a.cutoffs == ["50": "1.0", "75": "1.0", "90": "1.0", "95": "1.0"])
     }
+
+    @Test func maxDistinctValuesKeepsTheVersionsMostInstallsRun() {
+        let versions = [("1.0.6", 1), ("1.0.5", 6), ("1.0.4", 5), ("1.0.3", 5), ("1.0.0", 9)].map {
+            VersionAdoption.Version(version: $0.0, firstSeen: Self.day0, installs: $0.1)
+        }
+        #expect(Summary.capVersions(versions, max: 3).map(\.version) == ["1.0.5", "1.0.4", "1.0.0"])
+        #expect(Summary.capVersions(versions, max: 10).count == 5)
+    }
 }
