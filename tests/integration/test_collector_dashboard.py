@@ -425,25 +425,23 @@ def test_adoption_lifecycle_and_csv_in_headless_chromium(filled_collector):
     assert samples["telemetry_returning_installs"] == l_last["returning"]
 
 
-# The numbers only the stores can give: with the analytics branch merged the stores compute them and this mark goes.
-@pytest.mark.xfail(reason="the stores do not compute established installs, adoption, lifecycle and retention yet",
-                   strict=False)
+# The numbers only the stores can give (established installs, adoption, lifecycle, retention), on the page and in CSV.
 def test_issue_18_answers_have_numbers(filled_collector):
     c = filled_collector
     summary = c.summary(days=30)
     last = summary["days"][-1]
-    # NEEDS THE STORES: the fleet's installs report daily for weeks, so most of today's are established.
+    # the fleet's installs report daily for weeks, so most of today's are established.
     assert 0 < summary["establishedInstalls"] <= summary["activeInstalls"]
     assert last["establishedInstalls"] == summary["establishedInstalls"]
-    # NEEDS THE STORES: every version of the fleet has a row, and the cut-offs name versions it reported.
+    # every version of the fleet has a row, and the cut-offs name versions it reported.
     versions = {v for d in summary["days"] for v in d["byProductVersion"]}
     assert summary["adoption"]["versions"] and {v["version"] for v in summary["adoption"]["versions"]} <= versions
     assert set(summary["adoption"]["cutoffs"]) == {"50", "75", "90", "95"}
-    # NEEDS THE STORES: a lifecycle day per day, returning installs most days; cohorts of the weeks installs began.
+    # a lifecycle day per day, returning installs most days; cohorts of the weeks installs began.
     assert len(summary["lifecycle"]) == len(summary["days"])
     assert sum(d["returning"] for d in summary["lifecycle"]) > 0
     assert summary["retention"] and all(x["installs"] > 0 for x in summary["retention"])
-    # NEEDS THE STORES: the page shows them: the cut-offs and the adoption table, a coloured cohort table.
+    # the page shows them: the cut-offs and the adoption table, a coloured cohort table.
     status, _, page = c.get("/?days=30")
     dom = DOM(page.decode())
     assert dom.find("ul", id="cutoffs") and dom.find("table", id="table-adoption") and dom.find("table", id="table-retention")
