@@ -163,7 +163,7 @@ private typealias C = ReportStoreConformance
 
         let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
         try await store.migrate()
-        #expect(try await sql(path, "SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string == "3")
+        #expect(try await sql(path, "SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string == String(SQLiteReportStore.schemaVersion))
         let products = try await sql(path, "SELECT day, instance_id, product FROM install_days ORDER BY instance_id, day")
         #expect(products.map { $0.column("product")?.string } == ["acme", "acme", #""other""#, nil])
         let installs = try await sql(path, "SELECT product FROM installs ORDER BY instance_id")
