@@ -9,6 +9,7 @@ import CollectorStore
 import Logging
 import NIOPosix
 import SQLiteNIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,6 +48,10 @@ public final class SQLiteReportStore: ReportStore {
     private let readGate = AsyncSerialGate(name: "reader", maxWaiting: SQLiteReportStore.maxWaitingReads)
     /// The machine's clock, for which days are closed (cacheable); tests move it.
     private let today: @Sendable () -> UTCDay
+    /// Installs whose erasure key hash this process saw pinned: the pin statement runs once per install, not once per
+    /// report (a pin never changes, so a stale entry is harmless; bounded, emptied when full).
+    private let pinned = Mutex<Set<String>>([])
+    static let maxPinnedRemembered = 100_000
 
     private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, pools: [NIOThreadPool],
                  today: @escaping @Sendable () -> UTCDay) {
@@ -328,9 +333,13 @@ public final class SQLiteReportStore: ReportStore {
                     return .erased
                 }
                 // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
-                if let hash = report.erasureKeyHash {
+                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
                     try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
                                    [.text(report.instanceId), .text(hash)])
+                    pinned.withLock {
+                        if $0.count >= SQLiteReportStore.maxPinnedRemembered { $0.removeAll() }
+                        $0.insert(report.instanceId)
+                    }
                 }
                 return inserted.isEmpty ? .duplicate : .new
             } catch {
