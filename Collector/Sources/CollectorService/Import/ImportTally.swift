@@ -4,10 +4,11 @@ public struct ImportTally: Sendable, Equatable, CustomStringConvertible {
     /// Reports of installs erased at their request (stored nothing), and forget reports that erased one.
     public var erased = 0
 
-    public init(new: Int = 0, duplicate: Int = 0, rejected: Int = 0) {
+    public init(new: Int = 0, duplicate: Int = 0, rejected: Int = 0, erased: Int = 0) {
         self.new = new
         self.duplicate = duplicate
         self.rejected = rejected
+        self.erased = erased
     }
 
     public mutating func add(_ o: ImportTally) {
