@@ -214,7 +214,8 @@ def test_ingest_status_codes(make_collector, report):
     m = metrics(c)
     counts = {labels[0][1]: v for (name, labels), v in m.items() if name == "telemetry_reports_total"}
     assert counts == {"new": 3, "duplicate": 1, "unauthorized": 2, "unsupported_media_type": 2, "too_large": 3,
-                      "invalid": 4, "unavailable": 1, "rate_limited": 0}
+                      "invalid": 4, "unavailable": 1, "rate_limited": 0, "erased": 0, "erasure_refused": 0,
+                      "erased_install": 0}
     assert c.get("/healthz")[0] == 200
     # The client's address is not in the collector's log either.
     assert "127.0.0.1:" not in c.output.replace(f"listening on {c.address}", "")

@@ -12,6 +12,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sqlite3
 import time
 
 import pytest
@@ -217,8 +218,7 @@ def test_send_as_root_leaves_the_state_to_the_daemon(box):
 def test_forget_as_root_is_queued_for_the_unit_which_delivers_it(box, make_collector):
     """`telemetryd forget` by the administrator against the service's state, with the real telemetry-collector down:
     queued in a spool file the dynamic user can read, the service reloaded through systemctl, and delivered by the
-    hardened daemon once the collector is back. The collector does not erase yet (it answers 400), so the erasure
-    itself is skipped with "collector erasure not yet implemented"."""
+    hardened daemon once the collector is back, which erases the install; the daemon then deletes its state."""
     c = make_collector().start()
     address = c.address
     box.dropin("60-forget.conf", f"[Telemetry]\nEndpoint={c.endpoint}\n")
@@ -227,6 +227,11 @@ def test_forget_as_root_is_queued_for_the_unit_which_delivers_it(box, make_colle
         owner = box.c.run("stat", "-c", "%u:%g", STATE, check=True).stdout.strip()
         key = box.c.run("stat", "-c", "%a %u:%g", f"{STATE}/erasure-key", check=True).stdout.strip()
         assert key == f"600 {owner}", key
+        # One report reaches this collector first, so it pins the install's erasure key hash.
+        box.c.run("telemetryd", "send", "--type", "keepalive", check=True, timeout=60)
+        instance = box.c.run("cat", f"{STATE}/instance-id", check=True).stdout.strip()
+        with sqlite3.connect(c.db_path) as db:
+            assert db.execute("SELECT count(*) FROM reports WHERE instance_id = ?", (instance,)).fetchone()[0] > 0
         assert c.stop() == 0
         p = box.c.run("telemetryd", "forget", timeout=60)
         assert p.returncode == 1, p.stdout + p.stderr
@@ -240,13 +245,13 @@ def test_forget_as_root_is_queued_for_the_unit_which_delivers_it(box, make_colle
                                        if e.get("TELEMETRY_RESULT") in ("sent", "rejected")], timeout=30,
                               what="the forget report delivered by the daemon")[-1]
         assert not [f for f in box.spool() if "-forget-" in f]
-        if done.get("TELEMETRY_HTTP_STATUS") == "400":
-            assert box.c.run("test", "-e", f"{STATE}/instance-id").returncode == 0, "nothing erased on a refusal"
-            pytest.skip("collector erasure not yet implemented")
         assert done["TELEMETRY_RESULT"] == "sent"
         box.c.wait_for(lambda: box.journal("MESSAGE_ID=43a2920731924d8aa871201d5ea1ccdd"), timeout=10,
                        what="the erased event")
         assert box.c.run("test", "-e", f"{STATE}/instance-id").returncode != 0
+        with sqlite3.connect(back.db_path) as db:
+            for table in ("reports", "install_days", "install_day_counters", "installs", "install_keys"):
+                assert db.execute(f"SELECT count(*) FROM {table} WHERE instance_id = ?", (instance,)).fetchone()[0] == 0, table
         back.stop()
     finally:
         box.dropin("60-forget.conf", None)

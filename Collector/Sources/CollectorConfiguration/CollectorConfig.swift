@@ -32,6 +32,9 @@ public struct CollectorConfig: Sendable, Equatable {
     public var tlsKey: String?
     /// `MaxDistinctValues=`: values a breakdown shows per day (page, API, /metrics); the rest counted as `other`.
     public var maxDistinctValues = Summary.defaultMaxDistinctValues
+    /// `PublicMinInstalls=K`: `GET /public` and `/api/v1/public/summary` for anyone, every cell of fewer than K installs
+    /// folded into `other` (`Summary.publicView`); 0, the default, serves neither (404).
+    public var publicMinInstalls = 0
 
     // The HTTP edge: what an internet-facing server must bound (README, "Running it on the internet").
     /// `MaxConnections=`: open connections at most; at the cap the oldest idle one makes room, and when every

@@ -26,6 +26,7 @@ public enum CollectorConfigSchema {
         Row(section, "MaxDistinctValues", { integer($0, in: maxDistinctValuesRange) }, at: \.maxDistinctValues),
         Row(section, "ReadTokenFile", path, at: \.readTokenFile),
         Row(section, "ReadCacheSec", { timeSpan($0, in: readCacheRange) }, at: \.readCache),
+        Row(section, "PublicMinInstalls", { integer($0, in: publicMinInstallsRange) }, at: \.publicMinInstalls),
     ])
     public typealias Row = ConfigKey<CollectorConfig>
     public static var keys: [Row] { table.keys }
@@ -40,6 +41,8 @@ public enum CollectorConfigSchema {
     public static let maxDistinctValuesRange = 1...100_000
     /// ReadCacheSec=: at least a second (a shorter one would let readers load the database again), at most an hour.
     public static let readCacheRange = TimeSpan(seconds: 1)...TimeSpan(seconds: 3600)
+    /// PublicMinInstalls=: 0 turns the public page off; 1 would publish every cell, so the least that hides is 2.
+    public static let publicMinInstallsRange = 0...1_000_000
 
     /// Merges parsed files in order (later assignments win; `Key=` resets to the default), then checks
     /// the keys that go together.

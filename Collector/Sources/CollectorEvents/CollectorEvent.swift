@@ -7,6 +7,7 @@ public enum CollectorEvent: String, CaseIterable, Sendable {
     case databaseUnavailable, databaseAvailable
     case pruned, pruneFailed, dayCacheFailed
     case connectionsFull, connectionsAvailable, edgeCounts, untrustedProxy, servingStalled
+    case installErased, erasureRefused
 
     /// 128-bit ID, 32 lower-case hex digits, as `journalctl --new-id128` makes them. Never change a shipped one.
     public var messageID: String {
@@ -25,6 +26,8 @@ public enum CollectorEvent: String, CaseIterable, Sendable {
         case .edgeCounts: "a01ba27269fe4b7e9f45a96166c50666"
         case .untrustedProxy: "1c264ec03b284c878a44a823a996fd7a"
         case .servingStalled: "e3ccebf5cc8b49989536fe2ded00b5fe"
+        case .installErased: "62554a5e313f49a8bffd07bc5085a194"
+        case .erasureRefused: "dc2ee3c8e44747b1898902f00f8b90db"
         }
     }
 

@@ -19,6 +19,8 @@ import Logging
 ///   GET  /metrics           Prometheus text
 ///   GET  /healthz           200 `ok` when the database answers, else 503 `unavailable` (nothing more)
 ///   GET  /                  the dashboard page (the same query)
+///   GET  /public, /api/v1/public/summary   with PublicMinInstalls=K: the page and the JSON for anyone (no read
+///                           token), the whole fleet with every cell under K installs folded (Summary.publicView); else 404
 /// The reads (all GETs but /healthz) need a token of ReadTokenFile= when it is set, and answer from `ReadModel`
 /// (computed at most once per ReadCacheSec=), never from a database query per request.
 /// Nothing here logs or stores the client's address: the request context carries none (BasicRequestContext)
@@ -135,7 +137,46 @@ public enum CollectorRoutes {
                 return Array(Dashboard.render(summary, view: DashboardView(filter: query.filter, versions: versions)).utf8)
             }
         }
+        // The public page (PublicMinInstalls=K, 0: off): open to anyone, read-only, the whole fleet only (`days=`; a
+        // filter to a rare product or version would tell its installs by the headline), every small cell folded.
+        router.get("/api/v1/public/summary") { request, _ -> Response in
+            let k = ingest.settings.current.publicMinInstalls
+            guard k > 0 else { return publicOff() }
+            let query: ReadQuery
+            switch parsePublicQuery(request) {
+            case .success(let q): query = q
+            case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
+            }
+            return await rendered(reads, query, form: "public-json/\(k)", cap: ingest.settings.current.maxDistinctValues,
+                                  contentType: "application/json", security: SecurityHeaders.data) { summary, _ in
+                Array(JSONText.encode(summary.publicView(minInstalls: k)).utf8)
+            }
+        }
+
+        router.get("/public") { request, _ -> Response in
+            let k = ingest.settings.current.publicMinInstalls
+            guard k > 0 else { return publicOff() }
+            let query: ReadQuery
+            switch parsePublicQuery(request) {
+            case .success(let q): query = q
+            case .failure(let reason): return text(400, reason.description + "\n")
+            }
+            return await rendered(reads, query, form: "public-html/\(k)", cap: ingest.settings.current.maxDistinctValues,
+                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary, _ in
+                Array(PublicPage.render(summary, minInstalls: k).utf8)
+            }
+        }
         return router
+    }
+
+    /// Only `days=`: the public reads take no product or version filter.
+    static func parsePublicQuery(_ request: Request) -> Result<ReadQuery, ReadQuery.Invalid> {
+        ReadQuery.parse(days: request.uri.queryParameters.get("days"), product: nil, version: nil)
+    }
+
+    /// 404 while PublicMinInstalls= is 0: nothing is public unless the operator says so.
+    static func publicOff() -> Response {
+        json(404, JSONText.encode(ReportRejection(reason: "no public page: PublicMinInstalls= is 0 (off)")))
     }
 
     static func parseQuery(_ request: Request) -> Result<ReadQuery, ReadQuery.Invalid> {

@@ -50,6 +50,8 @@ public struct Ingest: Sendable {
     public let availability: AvailabilityMonitor
     /// The rate limits; nil: none.
     public let gate: IngestGate?
+    /// The erasures, at notice level (`CollectorEvent.installErased`, `.erasureRefused`).
+    let logger: Logger?
 
     public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox, logger: Logger? = nil,
                 gate: IngestGate? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -58,6 +60,7 @@ public struct Ingest: Sendable {
         self.settings = settings
         self.now = now
         self.gate = gate
+        self.logger = logger
         self.availability = AvailabilityMonitor(logger: logger)
     }
 
@@ -132,11 +135,19 @@ public struct Ingest: Sendable {
                case .refuse(let refusal, let seconds) = try await gate.admitInstall(report, from: client, store: store) {
                 return Ingest.limited(refusal, retryAfter: seconds)
             }
+            if report.type == .forget, let presented = report.presentedKeyHash {
+                let outcome = try await store.forget(instanceId: report.instanceId, erasureKeyHash: presented)
+                availability.succeeded()
+                return forgotten(outcome)
+            }
             let outcome = try await store.insert(report, receivedAt: now())
             availability.succeeded()
             switch outcome {
             case .new: return Response(status: 202, json: #"{"duplicate":false}"#, retryAfter: nil, result: .new)
             case .duplicate: return Response(status: 200, json: #"{"duplicate":true}"#, retryAfter: nil, result: .duplicate)
+            // A 2xx: the agent counts it delivered and drops it (a 4xx would be logged by it on every report, and a
+            // 410 is not a status it knows); the body says why nothing was stored.
+            case .erased: return Response(status: 200, json: #"{"duplicate":false,"erased":true}"#, retryAfter: nil, result: .erasedInstall)
             }
         } catch StoreError.rejected(let why) {
             // The database answered: no outage starts or ends, and the agent must not retry it forever.
@@ -146,6 +157,25 @@ public struct Ingest: Sendable {
             var r = Response.error(503, .unavailable, "the database is unavailable; keep the report and retry later")
             r.retryAfter = Ingest.retryAfterSeconds
             return r
+        }
+    }
+}
+
+extension Ingest {
+    /// The answer to a forget report, and its journal entry. Neither names the install: the point is to forget it.
+    func forgotten(_ outcome: ForgetOutcome) -> Response {
+        switch outcome {
+        case .erased(let reports):
+            logger?.notice("Erased an install at its request: \(reports) raw report\(reports == 1 ? "" : "s") and its per-install rows deleted; its reports are ignored from now on",
+                           metadata: CollectorEvent.installErased.metadata.merging(["COLLECTOR_ERASED_REPORTS": "\(reports)"]) { $1 })
+            return Response(status: 202, json: #"{"erased":true}"#, retryAfter: nil, result: .erased)
+        case .alreadyErased:
+            // A retry after a lost answer: the same answer, no second journal entry.
+            return Response(status: 202, json: #"{"erased":true}"#, retryAfter: nil, result: .erased)
+        case .refused(let why):
+            logger?.warning("Refused a request to erase an install: \(why)",
+                            metadata: CollectorEvent.erasureRefused.metadata.merging(["COLLECTOR_ERASURE_REFUSED": "\(why.rawValue)"]) { $1 })
+            return .error(403, .erasureRefused, why.description)
         }
     }
 }

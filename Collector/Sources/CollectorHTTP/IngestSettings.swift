@@ -8,10 +8,14 @@ public struct IngestSettings: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// `MaxDistinctValues=`, for the reads (`Summary.cappingDistinctValues`).
     public var maxDistinctValues: Int
-    public init(tokens: BearerTokens, maxBodyBytes: Int, maxDistinctValues: Int = Summary.defaultMaxDistinctValues) {
+    /// `PublicMinInstalls=`, for the public reads (`Summary.publicView`); 0: none.
+    public var publicMinInstalls: Int
+    public init(tokens: BearerTokens, maxBodyBytes: Int, maxDistinctValues: Int = Summary.defaultMaxDistinctValues,
+                publicMinInstalls: Int = 0) {
         self.tokens = tokens
         self.maxBodyBytes = maxBodyBytes
         self.maxDistinctValues = maxDistinctValues
+        self.publicMinInstalls = publicMinInstalls
     }
 }
 

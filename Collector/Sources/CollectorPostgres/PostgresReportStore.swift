@@ -116,6 +116,9 @@ public final class PostgresReportStore: ReportStore {
 
     public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
         let day = UTCDay(receivedAt)
+        guard report.type != .forget else {
+            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        }
         return try await call("cannot store report \(report.messageId)") { [self] in
             try await ensurePartition(day)
             do {
@@ -144,11 +147,15 @@ public final class PostgresReportStore: ReportStore {
     }
 
     private func insertOnce(_ report: ValidatedReport, receivedAt: Date, day: UTCDay) async throws -> InsertOutcome {
-        var isNew = false
+        var isNew: Bool? = false
         for try await v in try await client.execute(InsertReport(report: report, receivedAt: receivedAt, day: day), logger: logger) {
             isNew = v
         }
-        return isNew ? .new : .duplicate
+        switch isNew {
+        case true?: return .new
+        case false?: return .duplicate
+        case nil: return .erased
+        }
     }
 
     private func ensurePartition(_ day: UTCDay) async throws {
@@ -180,6 +187,60 @@ public final class PostgresReportStore: ReportStore {
                 }
             }
         }
+    }
+
+    /// In one transaction on one connection: the check (the install's pinned key locked against a concurrent forget),
+    /// then every row of the install deleted (raw reports and their message ids, day rows, counters, the install's row
+    /// and its key) and its ID's hash remembered.
+    public func forget(instanceId: String, erasureKeyHash presented: String) async throws -> ForgetOutcome {
+        let hashed = ErasureHash.ofInstance(instanceId)
+        return try await call("cannot erase an install") { [client, logger] in
+            try await client.withConnection { conn in
+                try await conn.query("BEGIN", logger: logger)
+                do {
+                    let outcome = try await Self.erase(conn, instanceId: instanceId, hashed: hashed, presented: presented, logger: logger)
+                    try await conn.query("COMMIT", logger: logger)
+                    return outcome
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private static func erase(_ conn: PostgresConnection, instanceId: String, hashed: String, presented: String,
+                              logger: Logger) async throws -> ForgetOutcome {
+        for try await erasedWith in try await conn.query("SELECT key_hash FROM erased_installs WHERE instance_hash = \(hashed)",
+                                                         logger: logger).decode(String.self) {
+            return ErasureHash.matches(erasedWith, presented) ? .alreadyErased : .refused(.wrongKey)
+        }
+        guard let id = UUID(uuidString: instanceId) else { return .refused(.noPinnedKey) }
+        var pinned: String?
+        for try await k in try await conn.query("SELECT key_hash FROM install_keys WHERE instance_id = \(id) FOR UPDATE",
+                                                logger: logger).decode(String.self) {
+            pinned = k
+        }
+        guard let pinned else { return .refused(.noPinnedKey) }
+        guard ErasureHash.matches(pinned, presented) else { return .refused(.wrongKey) }
+        try await conn.query("DELETE FROM message_ids WHERE message_id IN (SELECT message_id FROM reports WHERE instance_id = \(id))",
+                             logger: logger)
+        var reports = 0
+        for try await n in try await conn.query("WITH d AS (DELETE FROM reports WHERE instance_id = \(id) RETURNING 1) SELECT count(*)::int8 FROM d",
+                                                logger: logger).decode(Int.self) {
+            reports = n
+        }
+        // By the install's days: the counters' key starts with the day.
+        try await conn.query("""
+            DELETE FROM install_day_counters WHERE instance_id = \(id)
+                AND day IN (SELECT day FROM install_days WHERE instance_id = \(id))
+            """, logger: logger)
+        try await conn.query("DELETE FROM install_days WHERE instance_id = \(id)", logger: logger)
+        try await conn.query("DELETE FROM installs WHERE instance_id = \(id)", logger: logger)
+        try await conn.query("DELETE FROM install_keys WHERE instance_id = \(id)", logger: logger)
+        try await conn.query("INSERT INTO erased_installs (instance_hash, key_hash) VALUES (\(hashed), \(presented)) ON CONFLICT DO NOTHING",
+                             logger: logger)
+        return .erased(reports: reports)
     }
 
     public func knowsInstall(_ instanceId: String) async throws -> Bool {
@@ -323,25 +384,35 @@ public final class PostgresReportStore: ReportStore {
 /// The ingest's one statement, prepared once per connection (postgres-nio keeps it by name): the server parses
 /// and plans it once instead of once per report. The facts go as text cast to jsonb: a statement prepared with a
 /// NULL first lets the server infer jsonb, whose binary form a String is not.
+///
+/// Erasure rides along in the same statement (no extra round trip): an erased install (`erased_installs` holds its ID's
+/// hash) stores nothing and answers NULL; otherwise the report's `erasureKeyHash`, when it has one, is pinned unless
+/// the install has one already, atomically with the insert.
 struct InsertReport: PostgresPreparedStatement {
-    static let name = "telemetry_collector_insert_v2"
+    static let name = "telemetry_collector_insert_v3"
     static let sql: String = {
         let n = Dimension.allCases.count
         let dimParams = (0..<n).map { "$\($0 + 8)::text" }.joined(separator: ", ")
         return """
-            SELECT collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
+            WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_installs WHERE instance_hash = $\(n + 14)::text) AS yes),
+            pin AS (INSERT INTO install_keys (instance_id, key_hash)
+                    SELECT $4::uuid, $\(n + 13)::text FROM erased WHERE NOT erased.yes AND $\(n + 13)::text IS NOT NULL
+                    ON CONFLICT (instance_id) DO NOTHING)
+            SELECT CASE WHEN erased.yes THEN NULL ELSE
+                collector_insert($1::uuid, $2::text, $3::timestamptz, $4::uuid, $5::uuid, $6::timestamptz,
                 DATE '1970-01-01' + $7::int4, \(dimParams), $\(n + 8)::text, $\(n + 9)::text::jsonb, $\(n + 10)::text[],
-                $\(n + 11)::int8[], $\(n + 12)::jsonb)
+                $\(n + 11)::int8[], $\(n + 12)::jsonb) END
+            FROM erased
             """
     }()
-    typealias Row = Bool
+    typealias Row = Bool?
 
     let report: ValidatedReport
     let receivedAt: Date
     let day: UTCDay
 
     func makeBindings() throws -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 12 + Dimension.allCases.count)
+        var binds = PostgresBindings(capacity: 14 + Dimension.allCases.count)
         binds.append(report.messageId)
         binds.append(report.type.rawValue)
         binds.append(report.timestamp)
@@ -356,10 +427,12 @@ struct InsertReport: PostgresPreparedStatement {
         binds.append(counters.map(\.key))
         binds.append(counters.map { Int64($0.value) })
         binds.append(report.json)
+        binds.append(report.erasureKeyHash)
+        binds.append(ErasureHash.ofInstance(report.instanceId))
         return binds
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Bool? { try row.decode(Bool?.self) }
 }
 
 extension PSQLError {

@@ -16,6 +16,8 @@ import CollectorSummary
 /// - `install_day_counters` (version 2): per install, day and counter the day's summed increments.
 /// - `installs.first_at`, `install_days.last_at` (version 3): the install's first report's arrival and the day's last,
 ///   seconds since 1970: an install is established on a day when they are 24 h (86 400 s) or more apart.
+/// - `install_keys` (version 4): the `erasureKeyHash` pinned per install (its first); `erased_installs`: SHA-256 of
+///   each erased install's ID and the key hash it was erased with (`ReportStore.forget`).
 /// - `day_cache`: each closed day's counts (active installs, every breakdown, facts and counters: `DayTotals`) as
 ///   computed once from the rollups, one row for the whole day, one per product and one per product version
 ///   (`DayGroups.cacheRows`), so a summary over 100 days reads 100 small rows plus the last two days' rollups,
@@ -149,6 +151,20 @@ enum PostgresSchema {
             // Cached rows hold no `established` yet: counted again.
             "DELETE FROM day_cache",
             insertFunctionV3,
+        ]),
+        // Erasure on request (issue 18). Deleting day rows changes no day_versions: a closed day's cached totals,
+        // anonymous, stay.
+        Migration(version: 4, description: "erasure: install_keys, erased_installs, reports by instance", sql: [
+            "CREATE TABLE install_keys (instance_id uuid PRIMARY KEY, key_hash text NOT NULL)",
+            "CREATE TABLE erased_installs (instance_hash text PRIMARY KEY, key_hash text NOT NULL)",
+            "CREATE INDEX reports_by_instance ON reports (instance_id)",
+            // The reports kept from agents that already sent a hash pin it: the earliest one wins.
+            """
+            INSERT INTO install_keys (instance_id, key_hash)
+            SELECT DISTINCT ON (instance_id) instance_id, body->>'erasureKeyHash' FROM reports
+            WHERE jsonb_typeof(body->'erasureKeyHash') = 'string' AND length(body->>'erasureKeyHash') = 64
+            ORDER BY instance_id, received_at
+            """,
         ]),
     ]
 

@@ -9,6 +9,7 @@ import CollectorStore
 import Logging
 import NIOPosix
 import SQLiteNIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,8 @@ import Glibc
 /// name and facts), `install_day_counters` (per install, day and counter the day's summed increments), `installs`
 /// (first and last day seen, the latest known value of each breakdown, product and facts, the first report's arrival),
 /// `day_cache` (each closed day's counts as `DayTotals` JSON, one row for the day, one per product, one per product
-/// version, and the same over its established installs: `DayGroups`),
+/// version, and the same over its established installs: `DayGroups`), `install_keys` (the `erasureKeyHash` pinned
+/// per install), `erased_installs` (SHA-256 of each erased install's ID and the key hash it was erased with),
 /// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
 /// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
 /// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
@@ -47,6 +49,10 @@ public final class SQLiteReportStore: ReportStore {
     private let readGate = AsyncSerialGate(name: "reader", maxWaiting: SQLiteReportStore.maxWaitingReads)
     /// The machine's clock, for which days are closed (cacheable); tests move it.
     private let today: @Sendable () -> UTCDay
+    /// Installs whose erasure key hash this process saw pinned: the pin statement runs once per install, not once per
+    /// report (a pin never changes, so a stale entry is harmless; bounded, emptied when full).
+    private let pinned = Mutex<Set<String>>([])
+    static let maxPinnedRemembered = 100_000
 
     private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, pools: [NIOThreadPool],
                  today: @escaping @Sendable () -> UTCDay) {
@@ -294,14 +300,33 @@ public final class SQLiteReportStore: ReportStore {
             END
             """,
         ],
+        // Erasure on request (issue 18): the erasure key hash pinned per install, the erased installs by the hash of
+        // their ID, the raw reports findable by install. Deleting an install's day rows no longer drops the day cache:
+        // only `forget` deletes them, and a closed day's cached totals, anonymous, stay.
+        [
+            "CREATE TABLE install_keys (instance_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE erased_installs (instance_hash TEXT PRIMARY KEY, key_hash TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE INDEX reports_by_instance ON reports (instance_id)",
+            "DROP TRIGGER install_days_removed",
+            // The reports kept from agents that already sent a hash pin it: the earliest one wins.
+            """
+            INSERT INTO install_keys (instance_id, key_hash)
+            SELECT instance_id, h FROM (SELECT instance_id, json_extract(body, '$.erasureKeyHash') AS h, received_at, rowid
+                                        FROM reports WHERE json_valid(body))
+            WHERE typeof(h) = 'text' AND length(h) = 64 ORDER BY received_at, rowid
+            ON CONFLICT (instance_id) DO NOTHING
+            """,
+        ],
     ]
 
     /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,
     /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), the product, the facts and
-    /// the counters (`ValidatedReport.factsRollupJSON`, `countersRollupJSON`), then the body.
+    /// the counters (`ValidatedReport.factsRollupJSON`, `countersRollupJSON`), the body, then the instance's
+    /// `ErasureHash.ofInstance` (an erased install: nothing stored).
     static let insertSQL = """
         INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), product, facts, counters, body)
-        VALUES (\((1...(11 + columns.count)).map { "?\($0)" }.joined(separator: ", ")))
+        SELECT \((1...(11 + columns.count)).map { "?\($0)" }.joined(separator: ", "))
+        WHERE NOT EXISTS (SELECT 1 FROM erased_installs WHERE instance_hash = ?\(12 + columns.count))
         ON CONFLICT (message_id) DO NOTHING RETURNING 1
         """
 
@@ -342,10 +367,28 @@ public final class SQLiteReportStore: ReportStore {
         binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
         binds += [report.product, report.factsRollupJSON, report.countersRollupJSON].map { $0.map(SQLiteData.text) ?? .null }
         binds.append(.text(report.json))
+        binds.append(.text(ErasureHash.ofInstance(report.instanceId)))
+        guard report.type != .forget else {
+            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        }
         return try await serially { [self, binds] in
             do {
-                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId.
+                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId, or
+                // an erased install (asked only then: rare).
                 let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
+                if inserted.isEmpty,
+                   try await !connection.query("SELECT 1 FROM erased_installs WHERE instance_hash = ?1", [binds[binds.count - 1]]).isEmpty {
+                    return .erased
+                }
+                // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
+                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
+                    try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
+                                   [.text(report.instanceId), .text(hash)])
+                    pinned.withLock {
+                        if $0.count >= SQLiteReportStore.maxPinnedRemembered { $0.removeAll() }
+                        $0.insert(report.instanceId)
+                    }
+                }
                 return inserted.isEmpty ? .duplicate : .new
             } catch {
                 throw wrap(error, "cannot store report \(report.messageId)")
@@ -375,6 +418,49 @@ public final class SQLiteReportStore: ReportStore {
                 throw wrap(error, "cannot read the summary")
             }
         }
+    }
+
+    /// On the writer, in one write transaction: the check, then every row of the install (raw reports, day rows,
+    /// counters, the install's row and its pinned key) deleted and its ID's hash remembered.
+    public func forget(instanceId: String, erasureKeyHash presented: String) async throws -> ForgetOutcome {
+        let id = SQLiteData.text(instanceId)
+        let hashed = SQLiteData.text(ErasureHash.ofInstance(instanceId))
+        return try await serially { [self] in
+            do {
+                try await exec("BEGIN IMMEDIATE")
+                do {
+                    let outcome = try await erase(id: id, hashed: hashed, presented: presented)
+                    try await exec("COMMIT")
+                    return outcome
+                } catch {
+                    try? await exec("ROLLBACK")
+                    throw error
+                }
+            } catch {
+                throw wrap(error, "cannot erase an install")
+            }
+        }
+    }
+
+    private func erase(id: SQLiteData, hashed: SQLiteData, presented: String) async throws -> ForgetOutcome {
+        if let erasedWith = try await connection.query("SELECT key_hash FROM erased_installs WHERE instance_hash = ?1", [hashed])
+            .first?.column("key_hash")?.string {
+            return ErasureHash.matches(erasedWith, presented) ? .alreadyErased : .refused(.wrongKey)
+        }
+        guard let pinned = try await connection.query("SELECT key_hash FROM install_keys WHERE instance_id = ?1", [id])
+            .first?.column("key_hash")?.string else { return .refused(.noPinnedKey) }
+        guard ErasureHash.matches(pinned, presented) else { return .refused(.wrongKey) }
+        let reports = try await connection.query("DELETE FROM reports WHERE instance_id = ?1 RETURNING 1", [id]).count
+        // By the install's days: the counters' key starts with the day.
+        try await exec("""
+            DELETE FROM install_day_counters WHERE instance_id = ?1
+                AND day IN (SELECT day FROM install_days WHERE instance_id = ?1)
+            """, [id])
+        try await exec("DELETE FROM install_days WHERE instance_id = ?1", [id])
+        try await exec("DELETE FROM installs WHERE instance_id = ?1", [id])
+        try await exec("DELETE FROM install_keys WHERE instance_id = ?1", [id])
+        try await exec("INSERT INTO erased_installs (instance_hash, key_hash) VALUES (?1, ?2)", [hashed, .text(presented)])
+        return .erased(reports: reports)
     }
 
     /// On the reader connection: the lookup never waits for the writer.

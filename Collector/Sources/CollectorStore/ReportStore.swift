@@ -20,6 +20,10 @@ import ReportValidation
 /// - `summary` only reads: it writes nothing, whatever `days` is (an anonymous `?days=3660` must not grow the
 ///   database). Counts of closed days kept for later summaries (a day cache) are written only by
 ///   `refreshDayCache`, which the collector runs on its own schedule over a range it chooses.
+/// - Erasure (Collector/README.md, "Erasure on request"): `insert` pins the install's first `erasureKeyHash` (a later,
+///   different one is ignored: the report is stored, the pin stays); `forget` deletes the install's raw reports and
+///   per-install rows in one transaction when the presented key's hash equals the pinned one and remembers the install
+///   only by the SHA-256 of its ID; from then on `insert` stores nothing of it and answers `.erased`.
 /// - Any failure to reach or use the database throws `StoreError.unavailable` (the ingest answers 503 and
 ///   the agent keeps the report spooled). A value of the report the database refuses is the report's fault,
 ///   not an outage: `insert` throws `StoreError.rejected` (the ingest answers 400; a retry would fail again).
@@ -30,8 +34,15 @@ public protocol ReportStore: Sendable {
     /// Creates or upgrades the schema. Safe to call on every start and from several collectors at once.
     func migrate() async throws
 
-    /// Stores a validated report and updates the rollups, atomically.
+    /// Stores a validated report and updates the rollups, atomically; `.erased` (nothing stored) for an install erased
+    /// before. A `forget` report is never inserted (`forget` is its call): `StoreError.invalidRequest`.
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome
+
+    /// Erases the install when SHA-256 of its erasure key (`erasureKeyHash`, hex) equals the hash pinned at its first
+    /// report, comparing in constant time: its raw reports and every per-install row are deleted and the ID is kept
+    /// only as `ErasureHash.ofInstance`, in one transaction. Closed days' totals in the day cache stay (they name no
+    /// install). Idempotent: the same key again answers `.alreadyErased`.
+    func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome
 
     /// Whether any report of this install was ever stored (the ingest's limit on new installs per network asks
     /// once per install and day).
@@ -71,6 +82,32 @@ public enum InsertOutcome: String, Sendable, Equatable {
     case new
     /// A report with this `messageId` was stored before; nothing changed.
     case duplicate
+    /// The install was erased at its request: nothing of it is stored again.
+    case erased
+}
+
+/// What `ReportStore.forget` did.
+public enum ForgetOutcome: Sendable, Equatable {
+    /// Erased now: `reports` raw reports deleted with the install's per-install rows.
+    case erased(reports: Int)
+    /// Erased before with this key: nothing left to delete.
+    case alreadyErased
+    /// Nothing erased: the key does not prove ownership.
+    case refused(ForgetRefusal)
+}
+
+public enum ForgetRefusal: String, Sendable, Equatable, CustomStringConvertible {
+    /// The key's hash is not the one pinned (or the one the install was erased with).
+    case wrongKey
+    /// No hash was ever pinned for this install (unknown, or only reports of agents before erasure).
+    case noPinnedKey
+
+    public var description: String {
+        switch self {
+        case .wrongKey: "the erasure key does not match the erasureKeyHash this install sent first; nothing was erased"
+        case .noPinnedKey: "this collector holds no erasureKeyHash for this install (never seen, or only from agents before erasure), so nothing proves the request comes from it; nothing was erased"
+        }
+    }
 }
 
 public struct StoreHealth: Sendable, Equatable, Codable {

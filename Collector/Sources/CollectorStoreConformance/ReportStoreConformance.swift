@@ -38,13 +38,22 @@ public enum ReportStoreConformance {
     public struct Probe: Sendable {
         /// The number of rows of each of the store's tables (for "this wrote nothing").
         public var tableRows: @Sendable () async throws -> [String: Int]
-        public init(tableRows: @escaping @Sendable () async throws -> [String: Int]) { self.tableRows = tableRows }
+        /// Per table of the database (every one, whatever the store's schema), how many rows hold the text anywhere
+        /// (for "no row mentions this install"); tables without such rows may be left out.
+        public var rowsMentioning: @Sendable (String) async throws -> [String: Int]
+        public init(tableRows: @escaping @Sendable () async throws -> [String: Int],
+                    rowsMentioning: @escaping @Sendable (String) async throws -> [String: Int] = { _ in
+                        throw Failure(description: "this check needs a Probe that searches the store's rows") }) {
+            self.tableRows = tableRows
+            self.rowsMentioning = rowsMentioning
+        }
         /// For checks that need no probe.
         public static let none = Probe { throw Failure(description: "this check needs a Probe of the store's tables") }
     }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs the named check on a store made by `makeStore` (already migrated or not: the check migrates),
@@ -105,9 +114,10 @@ public enum ReportStoreConformance {
 
     // MARK: - The checks
 
-    /// Every check: these, those of facts, counters and filters (`ReportStoreConformance+Facts.swift`) and those of
-    /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`).
-    public static let checks: [Check] = coreChecks + factsChecks + answersChecks
+    /// Every check: these, those of facts, counters and filters (`ReportStoreConformance+Facts.swift`), of
+    /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`) and of erasure
+    /// (`ReportStoreConformance+Erasure.swift`).
+    public static let checks: [Check] = coreChecks + factsChecks + answersChecks + erasureChecks
 
     static let coreChecks: [Check] = [
         Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in

@@ -39,11 +39,6 @@ public struct ReportValidator: Sendable {
         guard violations.isEmpty else {
             return .failure(ReportRejection(reason: "the report does not match report-v1", violations: violations))
         }
-        // Until this collector checks the key and erases the install, a forget report must not be stored as one more
-        // report (it would count the install as active and keep its erasure key): refused, so the agent keeps its state.
-        if top["type"]?.string == ReportType.forget.rawValue {
-            return .failure(ReportRejection(reason: "this collector does not implement erasure (type forget) yet; nothing was erased"))
-        }
         // What is kept is the document as validated, in minimal form, never the bytes as sent: whitespace padding
         // costs the sender nothing once gzipped and would cost the store its full size.
         let minimal = document.minimalJSON
@@ -62,6 +57,15 @@ public struct ReportValidator: Sendable {
         }
         var facts: [String: ReportedFact]?
         var counters: [String: Int] = [:]
+        var presented: String?
+        if case .forget(let f) = report.data {
+            // The schema allows only 64 lower-case hex digits; the key goes no further than this hash.
+            guard let hash = ErasureHash.ofKey(hex: f.erasureKey) else {
+                return .failure(ReportRejection(reason: "the report does not match report-v1",
+                                                violations: [SchemaViolation(path: "/data/erasureKey", message: "not 64 hex digits")]))
+            }
+            presented = hash
+        }
         if case .diagnostics(let d) = report.data {
             facts = d.facts.map(ReportValidator.facts)
             for (name, n) in d.counters ?? [:] {
@@ -72,7 +76,10 @@ public struct ReportValidator: Sendable {
                                         instanceId: report.instanceId, clusterId: report.clusterId,
                                         breakdown: ReportValidator.breakdown(report),
                                         product: ReservedLabels.label(report.product?.name),
-                                        facts: facts, counters: counters, json: minimal))
+                                        facts: facts, counters: counters,
+                                        // A forget report is never stored: its minimal form (which holds the key) is dropped.
+                                        json: presented == nil ? minimal : "",
+                                        erasureKeyHash: report.erasureKeyHash, presentedKeyHash: presented))
     }
 
     /// The labels a report is counted under; a report's own `unknown` or `other` quoted (`ReservedLabels`).

@@ -28,10 +28,15 @@ public struct ValidatedReport: Sendable, Equatable {
     /// The report re-serialized in minimal form (`JSONValue.minimalJSON`), never the bytes as sent: kept as the
     /// raw report until pruned.
     public var json: String
+    /// `erasureKeyHash` as the report carries it (nil from agents before erasure): the store pins the first one an
+    /// install sends.
+    public var erasureKeyHash: String?
+    /// A `forget` report only: SHA-256 of the erasure key it carries (`ErasureHash.ofKey`), never the key itself.
+    public var presentedKeyHash: String?
 
     public init(messageId: String, type: ReportType, timestamp: Date, instanceId: String, clusterId: String,
                 breakdown: BreakdownValues, product: String? = nil, facts: [String: ReportedFact]? = nil,
-                counters: [String: Int] = [:], json: String) {
+                counters: [String: Int] = [:], json: String, erasureKeyHash: String? = nil, presentedKeyHash: String? = nil) {
         self.messageId = messageId
         self.type = type
         self.timestamp = timestamp
@@ -42,5 +47,7 @@ public struct ValidatedReport: Sendable, Equatable {
         self.facts = facts
         self.counters = counters
         self.json = json
+        self.erasureKeyHash = erasureKeyHash
+        self.presentedKeyHash = presentedKeyHash
     }
 }

@@ -45,7 +45,8 @@ struct Reloader: Service {
             if let tls, let certificate = c.tlsCertificate, let key = c.tlsKey {
                 tls.replace(with: try CollectorServer.tlsContext(certificate: certificate, key: key))
             }
-            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes, maxDistinctValues: c.maxDistinctValues))
+            settings.replace(with: IngestSettings(tokens: tokens, maxBodyBytes: c.maxBodyBytes, maxDistinctValues: c.maxDistinctValues,
+                                                  publicMinInstalls: c.publicMinInstalls))
             reads.access.replace(with: readTokens)
             await reads.model.setTimeToLive(c.readCache.duration)
             retainDays.withLockedValue { $0 = c.retainDays }

@@ -47,7 +47,8 @@ struct Serve: AsyncParsableCommand {
         let store = try await context.openStore()
 
         let settings = IngestSettingsBox(IngestSettings(tokens: tokens, maxBodyBytes: context.config.maxBodyBytes,
-                                                        maxDistinctValues: context.config.maxDistinctValues))
+                                                        maxDistinctValues: context.config.maxDistinctValues,
+                                                        publicMinInstalls: context.config.publicMinInstalls))
         let metrics = CollectorMetrics()
         let gate = IngestGate(limits: config.limits, trustedProxies: config.trustedProxies)
         let edge = ServerEdge(maxConnections: config.maxConnections, timeouts: config.timeouts, logger: logger, metrics: metrics)

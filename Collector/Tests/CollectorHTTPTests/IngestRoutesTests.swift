@@ -188,6 +188,7 @@ struct UnavailableStore: ReportStore {
     func migrate() async throws { throw StoreError.unavailable("test: down") }
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome { throw StoreError.unavailable("test: down") }
     func knowsInstall(_ instanceId: String) async throws -> Bool { throw StoreError.unavailable("test: down") }
+    func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { throw StoreError.unavailable("test: down") }
     func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary { throw StoreError.unavailable("test: down") }
     func prune(before: Date) async throws -> Int { throw StoreError.unavailable("test: down") }
     func health() async -> StoreHealth { StoreHealth(available: false, detail: "test: down") }

@@ -133,6 +133,7 @@ struct RefusingStore: ReportStore {
         throw StoreError.rejected(#"invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)"#)
     }
     func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+    func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { .refused(.noPinnedKey) }
     func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary { Summary.empty(days: days, lastDay: UTCDay(asOf)) }
     func prune(before: Date) async throws -> Int { 0 }
     func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }
@@ -149,6 +150,7 @@ actor CapturingStore: ReportStore {
         return .new
     }
     func knowsInstall(_ instanceId: String) async throws -> Bool { reports.contains { $0.instanceId == instanceId } }
+    func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { .refused(.noPinnedKey) }
     func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary { Summary.empty(days: days, lastDay: UTCDay(asOf)) }
     func prune(before: Date) async throws -> Int { 0 }
     func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }

@@ -202,7 +202,12 @@ private typealias C = ReportStoreConformance
             var binds: [SQLiteData] = [.text(r.messageId), .text(UTCDay(at).description), .integer(Int(at.timeIntervalSince1970)),
                                        .text("keepalive"), .integer(0), .text(r.instanceId), .text(r.clusterId)]
             binds += Dimension.allCases.map { _ in SQLiteData.null } + [.null, .null, .null, .text("{}")]
-            _ = try await old.query(SQLiteReportStore.insertSQL, binds)
+            // Version 3's own insert (today's also consults erased_installs, which version 3 lacks).
+            let columns = Dimension.allCases.map(\.column).joined(separator: ", ")
+            _ = try await old.query("""
+                INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns), product, facts, counters, body)
+                VALUES (\((1...binds.count).map { "?\($0)" }.joined(separator: ", ")))
+                """, binds)
         }
         _ = try await old.query("DELETE FROM reports WHERE message_id = ?1", [.text(C.report(instance: 2, message: 3, at: C.at(day: 0)).messageId)])
         _ = try await old.query(#"INSERT INTO day_cache VALUES ('\#(UTCDay(C.at(day: 0)).description)', 0, '', '', '{"active":2,"by":{}}')"#)

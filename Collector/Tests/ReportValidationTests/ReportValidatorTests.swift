@@ -252,11 +252,14 @@ import TelemetryWire
         #expect(try !violations(keepaliveData).isEmpty)
     }
 
-    /// Until the collector checks the key and erases, it refuses the request rather than storing it as a report (which
-    /// would count the install as active and keep its key).
-    @Test func thisCollectorRefusesAForgetReportItCannotCarryOut() throws {
-        let r = try rejection(body(Self.forget))
-        #expect(r.reason.contains("does not implement erasure"))
-        #expect(r.violations.isEmpty)
+    /// A forget report goes to the store as the hash of its key: the key itself is kept nowhere, not even in `json`.
+    @Test func aForgetReportCarriesOnlyTheHashOfItsKey() throws {
+        let r = try validator.validate(body(Self.forget)).get()
+        #expect(r.type == .forget)
+        #expect(r.presentedKeyHash == Self.hash)
+        #expect(r.erasureKeyHash == Self.hash)
+        #expect(!r.json.contains(Self.key))
+        let keepalive = try validator.validate(body(Self.keepalive)).get()
+        #expect(keepalive.presentedKeyHash == nil)
     }
 }

@@ -1,3 +1,5 @@
+import TelemetryWire
+
 /// `ClusterIDFile=`: the product keeps its own cluster identity in a file shared by (or identical on) its nodes;
 /// telemetryd sends a UUID derived from it, never the string itself.
 ///

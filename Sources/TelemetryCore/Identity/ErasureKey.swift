@@ -1,3 +1,5 @@
+import TelemetryWire
+
 /// The install's erasure key: 32 random bytes kept in `erasure-key` (mode 0600) beside `instance-id`. Every report
 /// carries its SHA-256 (`erasureKeyHash`), which the collector pins at the install's first report; only a `forget`
 /// report carries the key itself, so only this host can have the install erased, and a collector that leaks its

@@ -36,6 +36,7 @@ public struct ReportImporter: Sendable {
                 switch done.outcome {
                 case .new: tally.new += 1
                 case .duplicate: tally.duplicate += 1
+                case .erased: tally.erased += 1
                 case nil: tally.rejected += 1
                 }
                 slots.ended(done.instance)
@@ -56,7 +57,18 @@ public struct ReportImporter: Sendable {
                     }
                     let place = "\(name):\(line)"
                     group.addTask {
-                        do { return (report.instanceId, try await store.insert(report, receivedAt: report.timestamp)) } catch StoreError.rejected(let why) {
+                        do {
+                            // A forget report carried over from an air-gapped host (`telemetryd export`) erases as over HTTP.
+                            if report.type == .forget, let presented = report.presentedKeyHash {
+                                switch try await store.forget(instanceId: report.instanceId, erasureKeyHash: presented) {
+                                case .erased, .alreadyErased: return (report.instanceId, .erased)
+                                case .refused(let why):
+                                    warn("\(place): \(why)\n")
+                                    return (report.instanceId, nil)
+                                }
+                            }
+                            return (report.instanceId, try await store.insert(report, receivedAt: report.timestamp))
+                        } catch StoreError.rejected(let why) {
                             warn("\(place): the database refused a value of the report: \(why)\n")
                             return (report.instanceId, nil)
                         } catch {

@@ -22,6 +22,7 @@ final class FixtureStore: ReportStore, Sendable {
     func migrate() async throws {}
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome { .new }
     func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+    func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { .refused(.noPinnedKey) }
     func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
         asked.withLock { $0.append(filter) }
         return answer(days, UTCDay(asOf), filter)

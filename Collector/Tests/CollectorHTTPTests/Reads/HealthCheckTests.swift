@@ -15,6 +15,7 @@ import Testing
         func migrate() async throws {}
         func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome { .new }
         func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+        func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { .refused(.noPinnedKey) }
         func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary { .empty(days: days, lastDay: UTCDay(asOf)) }
         func prune(before: Date) async throws -> Int { 0 }
         func health() async -> StoreHealth {

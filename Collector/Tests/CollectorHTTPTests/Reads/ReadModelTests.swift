@@ -14,6 +14,7 @@ import Testing
         func migrate() async throws {}
         func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome { .new }
         func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+        func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome { .refused(.noPinnedKey) }
         func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
             summaries.next()
             return .empty(days: days, lastDay: UTCDay(asOf))

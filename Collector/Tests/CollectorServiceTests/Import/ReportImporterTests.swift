@@ -41,6 +41,10 @@ import TelemetryWire
 
         func migrate() async throws {}
         func knowsInstall(_ instanceId: String) async throws -> Bool { false }
+        /// Erases for the key of bytes 0x00…0x1f (`ReportImporterTests.key`), refuses any other.
+        func forget(instanceId: String, erasureKeyHash: String) async throws -> ForgetOutcome {
+            erasureKeyHash == ReportImporterTests.keyHash ? .erased(reports: 1) : .refused(.wrongKey)
+        }
         func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary { .empty(days: days, lastDay: UTCDay(asOf)) }
         func prune(before: Date) async throws -> Int { 0 }
         func health() async -> StoreHealth { StoreHealth(available: true, detail: "ok") }
@@ -77,6 +81,27 @@ import TelemetryWire
                   warnings: Lines) throws -> ReportImporter {
         ReportImporter(store: store, validator: try ReportValidator(), maxBodyBytes: maxBodyBytes, window: window,
                        warn: { warnings.append($0) })
+    }
+
+    static let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    static let keyHash = "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+
+    /// A forget report carried from an air-gapped host (`telemetryd export`) erases as over HTTP; it is never stored.
+    @Test func aForgetReportInAFileErasesAndAWrongKeyIsRejected() async throws {
+        var out: [UInt8] = []
+        for (message, key) in [(1, Self.key), (2, String(repeating: "ee", count: 32))] {
+            let report = Report(messageId: Self.uuid(message, "aaaaaaaa"), type: .forget, timestamp: Date(timeIntervalSince1970: 1_796_083_200),
+                                instanceId: Self.uuid(1, "11111111"), clusterId: Self.uuid(1, "cccccccc"), erasureKeyHash: Self.keyHash,
+                                agent: Agent(version: "0.1.0"), data: .forget(ForgetData(erasureKey: key)))
+            out += Array(try report.jsonData()) + [0x0A]
+        }
+        let store = RecordingStore()
+        let warnings = Lines()
+        let tally = try await importer(store, warnings: warnings).store("forget.jsonl", out)
+        #expect(tally == ImportTally(new: 0, duplicate: 0, rejected: 1, erased: 1))
+        #expect(tally.description == "0 new, 0 duplicate, 1 rejected, 1 of erased installs")
+        #expect(await store.stored.isEmpty)
+        #expect(warnings.all.count == 1 && warnings.all.first?.hasPrefix("forget.jsonl:2: the erasure key does not match") == true)
     }
 
     @Test func eachInstallsReportsAreStoredInFileOrderWithinTheWindow() async throws {

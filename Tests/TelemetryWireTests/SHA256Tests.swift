@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-@testable import TelemetryCore
+@testable import TelemetryWire
 
-@Suite("Identity: SHA-256 and HMAC")
+@Suite("SHA-256 and HMAC")
 struct SHA256Tests {
     static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 

@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), only for deriving the cluster ID from `ClusterIDFile=`.
+/// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): the cluster ID from `ClusterIDFile=`, the erasure key's hash
+/// (agent), and the collector's check of a forget report's key and the erased installs' hashed IDs.
 ///
 /// Written by hand on purpose: the daemon hashes a few dozen bytes once per report. The packaged alternative,
 /// swift-crypto, is resolved in this package's graph but not linked into telemetryd; using it would link its own copy
