@@ -4,13 +4,16 @@ test "product" per daemon advances its counters between the daemons' diagnostics
 through the daemons' real transport to the real telemetry-collector on 127.0.0.1, on SQLite and on PostgreSQL. Once
 every increment has left and the daemons are stopped, `summary --json` (unfiltered, `--product`, `--version`),
 `GET /api/v1/summary` and `/metrics` must all show what the products counted after each daemon's baseline (the first
-total telemetryd sees is a baseline only, never sent) and the facts the products declared. Bounded: about 15 s a store.
+total telemetryd sees is a baseline only, never sent) and the facts the products declared; so must the page's Features
+and Usage sections in headless Chromium, when it is installed. Bounded: about 5-10 s a store (40 s at most for the
+exchange).
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import subprocess
 import time
 import urllib.parse
 
@@ -18,6 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import config_text, wait_until
+from test_collector_dashboard import DOM, chromium, percent
 
 SCHEMA = {"facts": {
     "tlsEnabled": {"type": "boolean"},
@@ -104,6 +108,41 @@ def today(summary: dict) -> dict:
     return summary["days"][-1]
 
 
+def check_day(day: dict, want: dict, where: str) -> None:
+    assert day["counters"] == want["counters"], f"{where}: counters {day['counters']} != {want['counters']}"
+    facts = day["facts"]
+    assert set(facts) == {"tlsEnabled", "edition", "clusterNodes"}, f"{where}: facts {facts} (a counter is no fact)"
+    assert facts["tlsEnabled"]["kind"] == "boolean"
+    assert {k: facts["tlsEnabled"][k] for k in ("installs", "true")} == want["tlsEnabled"], f"{where}: {facts}"
+    assert facts["edition"]["kind"] == "enum" and facts["edition"]["values"] == want["edition"], f"{where}: {facts}"
+    assert facts["clusterNodes"]["kind"] == "number"
+    assert {k: facts["clusterNodes"][k] for k in ("installs", "zero")} == want["clusterNodes"], f"{where}: {facts}"
+
+
+def metrics_of_today(text: str) -> dict:
+    """The facts and counters gauges of /metrics, keyed by (name, labels as a sorted tuple)."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name.startswith(("telemetry_fact_", "telemetry_counter_")):
+                out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def expected_metrics(want: dict) -> dict:
+    out = {}
+    for k, v in want["counters"].items():
+        out[("telemetry_counter_increments", (("counter", k),))] = v["increments"]
+        out[("telemetry_counter_installs", (("counter", k),))] = v["installs"]
+    tls = want["tlsEnabled"]
+    out[("telemetry_fact_installs", (("fact", "tlsEnabled"), ("value", "true")))] = tls["true"]
+    out[("telemetry_fact_installs", (("fact", "tlsEnabled"), ("value", "false")))] = tls["installs"] - tls["true"]
+    for value, n in want["edition"].items():
+        out[("telemetry_fact_installs", (("fact", "edition"), ("value", value)))] = n
+    out[("telemetry_fact_installs", (("fact", "clusterNodes"), ("value", "")))] = want["clusterNodes"]["installs"]
+    return out
+
+
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_usage_agrees_across_summary_api_and_metrics(store, request, make_collector, make_daemon, tmp_path):
     settings = {"InstanceReportsPerDay": "100000", "NetworkReportsPerMinute": "100000", "ReadCacheSec": "1s"}
@@ -145,41 +184,6 @@ def test_usage_agrees_across_summary_api_and_metrics(store, request, make_collec
         assert r.returncode == 0, r.stderr
         return json.loads(r.stdout)
     everything = cli_summary()
-    check_day(today(everything), expected(products), "summary --json")
-def check_day(day: dict, want: dict, where: str) -> None:
-    assert day["counters"] == want["counters"], f"{where}: counters {day['counters']} != {want['counters']}"
-    facts = day["facts"]
-    assert set(facts) == {"tlsEnabled", "edition", "clusterNodes"}, f"{where}: facts {facts} (a counter is no fact)"
-    assert facts["tlsEnabled"]["kind"] == "boolean"
-    assert {k: facts["tlsEnabled"][k] for k in ("installs", "true")} == want["tlsEnabled"], f"{where}: {facts}"
-    assert facts["edition"]["kind"] == "enum" and facts["edition"]["values"] == want["edition"], f"{where}: {facts}"
-    assert facts["clusterNodes"]["kind"] == "number"
-    assert {k: facts["clusterNodes"][k] for k in ("installs", "zero")} == want["clusterNodes"], f"{where}: {facts}"
-
-
-def metrics_of_today(text: str) -> dict:
-    """The facts and counters gauges of /metrics, keyed by (name, labels as a sorted tuple)."""
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name.startswith(("telemetry_fact_", "telemetry_counter_")):
-                out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def expected_metrics(want: dict) -> dict:
-    out = {}
-    for k, v in want["counters"].items():
-        out[("telemetry_counter_increments", (("counter", k),))] = v["increments"]
-        out[("telemetry_counter_installs", (("counter", k),))] = v["installs"]
-    tls = want["tlsEnabled"]
-    out[("telemetry_fact_installs", (("fact", "tlsEnabled"), ("value", "true")))] = tls["true"]
-    out[("telemetry_fact_installs", (("fact", "tlsEnabled"), ("value", "false")))] = tls["installs"] - tls["true"]
-    for value, n in want["edition"].items():
-        out[("telemetry_fact_installs", (("fact", "edition"), ("value", value)))] = n
-    out[("telemetry_fact_installs", (("fact", "clusterNodes"), ("value", "")))] = want["clusterNodes"]["installs"]
-    return out
-
     want = expected(products)
     assert want["counters"]["jobsRun"]["installs"] == 3 and want["counters"]["exportsMade"]["installs"] == 2
     by_version = {v: [p for p in products if p.version == v] for v in ("4.2.1", "4.3.0")}
@@ -206,3 +210,24 @@ def expected_metrics(want: dict) -> dict:
     wanted = expected_metrics(want)
     assert {k: v for k, v in got.items() if k[0] != "telemetry_fact_quantile"} == wanted, got
     assert got[("telemetry_fact_quantile", (("fact", "clusterNodes"), ("quantile", "0.5")))] == 3
+
+    # -- the page in headless Chromium: the Features and Usage sections show the same numbers, as text
+    if chromium() is None:
+        return   # the numbers are proven above; the page's own test skips with the reason
+    dump = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-extensions", f"--user-data-dir={tmp_path / 'chromium-profile'}",
+                           "--dump-dom", c.url + "/?days=1"], capture_output=True, text=True, timeout=60)
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    dom = DOM(dump.stdout)
+    tls = want["tlsEnabled"]
+    assert dom.texts_inside("boolean-tlsEnabled", "td")[:4] == [
+        "tlsEnabled", percent(tls["true"], tls["installs"]), f"{tls['true']:,}", f"{tls['installs']:,}"]
+    edition = dom.texts_inside("svg-enum-edition", "text")
+    for value, n in want["edition"].items():
+        assert any(t.startswith(f"{n:,} ") for t in edition), (value, n, edition)
+    nodes = want["clusterNodes"]
+    assert dom.texts_inside("number-clusterNodes", "td")[:3] == ["clusterNodes", f"{nodes['installs']:,}",
+                                                                 f"{nodes['zero']:,}"]
+    for k, used in want["counters"].items():
+        assert dom.texts_inside(f"counter-{k}", "td")[:4] == [
+            k, f"{used['increments']:,}", f"{used['installs']:,}", percent(used["installs"], len(products))], k
