@@ -35,6 +35,8 @@ public enum PageOut {
     /// MADV_DONTNEED (<sys/mman.h>; 4 on every Linux architecture but alpha, parisc and mips, which Swift does not
     /// target).
     static let adviceValue: Int32 = 4
+    /// MADV_RANDOM (<sys/mman.h>; 1 on every Linux architecture).
+    static let randomAccess: Int32 = 1
 
     /// The clean file mappings of this process (its binary's and its libraries'), from `/proc/self/smaps`. A caller
     /// that pages out often reads them once, after start-up, and passes them to `advise(_:)` each time: the binary's
@@ -42,6 +44,19 @@ public enum PageOut {
     /// mapping; libraries linked at start are never unloaded).
     public static func cleanMappings() -> Swift.Result<[MemoryMapping], ReadError> {
         readProcFile("/proc/self/smaps").map { ProcMaps.cleanFileMappings(ProcMaps.parseSmaps($0)) }
+    }
+
+    /// `madvise(MADV_RANDOM)` on each of `mappings`: a page that has to be read back from the file is read alone, not
+    /// with the read-around of a sequential reader. Code dropped after every wake comes back a page at a time, and
+    /// once the kernel has evicted it (a machine that reclaims cold page cache early, as the benchmark VM does), each
+    /// of the wake's few dozen faults would otherwise read `read_ahead_kb` around it (8 MiB there: milliseconds of
+    /// CPU per wake instead of microseconds, BENCHMARKS.md). Returns the errno of the first call that failed.
+    public static func readPagesAlone(_ mappings: [MemoryMapping]) -> Int32? {
+        for m in mappings {
+            guard let start = UnsafeMutableRawPointer(bitPattern: m.start) else { continue }
+            if madvise(start, Int(m.size), randomAccess) != 0 { return errno }
+        }
+        return nil
     }
 
     /// `madvise(MADV_DONTNEED)` on each of `mappings`, which must be clean (as `cleanMappings()` selects them).

@@ -70,6 +70,10 @@ final class PageOutAfterWork: Sendable {
                 return
             }
             state.withLock { $0.mappings = mappings }
+            // Once: what is dropped comes back a page at a time, without read-around (a hint; failing changes nothing).
+            if let code = PageOut.readPagesAlone(mappings) {
+                logger.debug("madvise(MADV_RANDOM) of the binary's and libraries' clean mappings failed (errno \(code)); pages read back after a page-out come with read-around")
+            }
         }
         // After work, also the heap's free pages (a burst's buffers are freed by now); the idle wake frees nothing.
         if !quiet { PageOut.trimHeap() }
