@@ -6,7 +6,9 @@ UNITDIR      ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
 CONFDIR      ?= /etc/telemetryd
 DOCDIR       ?= $(PREFIX)/share/doc/telemetryd
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker -s -Xlinker --version-script=$(CURDIR)/scripts/export.map
+# Only the telemetryd product: the test helpers' target (Tests/TestSupport) imports Testing, absent from a release build.
+RELEASE_BASE  = -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --version-script=$(CURDIR)/scripts/export.map --product telemetryd
+RELEASE_FLAGS = $(RELEASE_BASE) -Xlinker -s
 BIN_DEBUG     = .build/debug/telemetryd
 BIN_RELEASE   = .build/release/telemetryd
 # The collector is its own SwiftPM package in Collector/, so the daemon's build links none of its dependencies.
@@ -16,7 +18,7 @@ COLLECTOR_BIN_RELEASE = Collector/.build/release/telemetry-collector
 COLLECTOR_RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 OUT           = $(CURDIR)/out
 
-.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint binary-footprint \
+.PHONY: help deps build release run show test unit-test integration-test install uninstall clean bench footprint binary-footprint wake-pages \
 	collector collector-build collector-release collector-bench deb deb-test man completions
 
 help:
@@ -35,6 +37,7 @@ help:
 	@echo "make bench       micro benchmarks (Benchmarks/ package, ordo-one/benchmark)"
 	@echo "make footprint   idle footprint beside prometheus-node-exporter; rewrites BENCHMARKS.md's generated table"
 	@echo "make binary-footprint  the release binary's size and ldd, against the numbers BENCHMARKS.md records"
+	@echo "make wake-pages  every page fault of a few idle wakes of the release binary, named by symbol (root, perf)"
 	@echo "make collector-bench  collector ingest and reads on SQLite and PostgreSQL (wrk, release build); rewrites BENCHMARKS.md's Collector table"
 
 deps:
@@ -126,6 +129,12 @@ footprint: release
 # (fails when it grew or ldd changed; `scripts/binary-footprint --write` records new numbers).
 binary-footprint: release
 	scripts/binary-footprint --binary $(BIN_RELEASE)
+
+# What an idle wake touches: the release binary linked once more without -s (same layout) for the symbol names.
+wake-pages: release
+	$(SWIFT) build $(RELEASE_BASE) && cp $(BIN_RELEASE) $(BIN_RELEASE).syms
+	$(SWIFT) build $(RELEASE_FLAGS)
+	scripts/wake-pages --binary $(BIN_RELEASE) --symbols $(BIN_RELEASE).syms --sequence
 
 # Debian packages from the static release binaries (scripts/build-deb, packaging/).
 deb: release collector-release

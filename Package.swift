@@ -76,8 +76,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // madvise(MADV_DONTNEED) of the binary's own clean pages once a burst of work is over (idle RSS).
-        .target(name: "PageOut", swiftSettings: strict),
+        // madvise(MADV_DONTNEED) of the clean pages of the binary and its libraries once work is over (idle RSS).
+        .target(name: "PageOut", dependencies: ["CShims"], swiftSettings: strict),
         // HTTPS to the collector: transport policy, the AsyncHTTPClient transport and the engine that drains the spool.
         .target(
             name: "TelemetryTransport",

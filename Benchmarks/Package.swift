@@ -26,6 +26,7 @@ let package = Package(
             name: "BenchSupport",
             dependencies: [
                 .product(name: "TelemetryCore", package: "telemetryd"),
+                .product(name: "TelemetryWire", package: "telemetryd"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

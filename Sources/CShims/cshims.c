@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "cshims.h"
 #include <errno.h>
 #include <sched.h>
@@ -43,4 +44,8 @@ long long telemetryd_sysinfo_uptime(void) {
     struct sysinfo s;
     if (sysinfo(&s) != 0) return -errno;
     return (long long)s.uptime;
+}
+
+int telemetryd_malloc_trim(void) {
+    return malloc_trim(0);
 }

@@ -29,6 +29,13 @@ public enum IdleTimer {
         }
     }
 
+    /// Runs `body` after `duration` on the caller's event loop (else the singleton group's): one event-loop timer,
+    /// nothing at all while it waits. Cancel the result to drop it.
+    static func schedule(after duration: Duration, _ body: @escaping @Sendable () -> Void) -> Scheduled<Void> {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        return loop.scheduleTask(in: timeAmount(duration), body)
+    }
+
     /// Returns at `deadline` of `clock`, or at once when cancelled.
     public static func sleep<C: Clock>(until deadline: C.Instant, clock: C) async where C.Duration == Duration {
         await sleep(for: clock.now.duration(to: deadline))

@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// A one-slot mailbox the daemon loop sleeps on: `wait(until:)` returns at the deadline or as soon as something is
@@ -10,10 +11,19 @@ import Synchronization
 /// Used by the daemon loop (reload, stop, delivery changes) and by the delivery worker (new report, purge, stop).
 /// Hand-written because the standard pieces do not fit: an AsyncStream iterator cannot be raced against a sleep
 /// without being shared across tasks, and swift-async-algorithms' channels have no deadline.
+///
+/// One continuation per wait, resumed by whichever comes first of a post, an event-loop timer at the deadline
+/// (`IdleTimer.schedule`) and cancellation: no task group and no child tasks, so the daemon's idle wake (the deadline
+/// passing) runs as little code as it can.
 public final class Wakeup<Event: Hashable & Sendable>: Sendable {
+    private struct Waiter {
+        let continuation: UnsafeContinuation<Void, Never>
+        /// The deadline's timer, cancelled when something else wakes the waiter first.
+        var timer: Scheduled<Void>?
+    }
     private struct State {
         var pending: Set<Event> = []
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 0
     }
     private let state = Mutex(State())
@@ -21,12 +31,15 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
     public init() {}
 
     public func post(_ event: Event) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [Waiter] in
             s.pending.insert(event)
             defer { s.waiters = [:] }
             return Array(s.waiters.values)
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     /// Waits like `wait(until:clock:)`, or with no deadline (until posted or cancelled) when `deadline` is nil.
@@ -36,15 +49,37 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
     }
 
     /// Returns the events posted since the last call (empty when the deadline passed first or the task was cancelled).
-    public func wait<C: Clock>(until deadline: C.Instant, clock: C) async -> Set<Event> where C.Duration == Duration {
+    /// `parked` runs once the wait is set up and the task is about to suspend (not when it returns at once): what it
+    /// hands to the event loop runs after the task sleeps, when nothing of the waiting task's code is left to run.
+    public func wait<C: Clock>(until deadline: C.Instant, clock: C,
+                               parked: (@Sendable () -> Void)? = nil) async -> Set<Event> where C.Duration == Duration {
         if let ready = take(), !ready.isEmpty { return ready }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await IdleTimer.sleep(until: deadline, clock: clock)
+        let delay = clock.now.duration(to: deadline)
+        let id = state.withLock { s -> UInt64 in
+            defer { s.nextWaiter &+= 1 }
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            // Unsafe, not checked: every path below resumes exactly once (under the lock, whoever removes the waiter).
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if !s.pending.isEmpty || Task.isCancelled || delay <= .zero { return true }
+                    s.waiters[id] = Waiter(continuation: c)
+                    return false
+                }
+                if resumeNow { return c.resume() }
+                let timer = IdleTimer.schedule(after: delay) { [self] in wake(id) }
+                // Woken already (a post or a cancellation between the two locks): the timer is not needed.
+                let kept = state.withLock { s -> Bool in
+                    guard s.waiters[id] != nil else { return false }
+                    s.waiters[id]?.timer = timer
+                    return true
+                }
+                if !kept { timer.cancel() }
+                parked?()
             }
-            group.addTask { await self.waitForPost() }
-            await group.next()
-            group.cancelAll()
+        } onCancel: {
+            wake(id)
         }
         return take() ?? []
     }
@@ -56,23 +91,10 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
         }
     }
 
-    private func waitForPost() async {
-        let id = state.withLock { s -> UInt64 in
-            defer { s.nextWaiter &+= 1 }
-            return s.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if !s.pending.isEmpty || Task.isCancelled { return true }
-                    s.waiters[id] = c
-                    return false
-                }
-                if resumeNow { c.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
+    /// Resumes waiter `id` if it still waits (its deadline, or its task cancelled).
+    private func wake(_ id: UInt64) {
+        let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
+        waiter?.timer?.cancel()
+        waiter?.continuation.resume()
     }
 }

@@ -1,24 +1,28 @@
+import CShims
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Unmaps the resident pages of the program's own binary from the process with `madvise(MADV_DONTNEED)`.
+/// Unmaps the resident clean pages of the program's binary and of its shared libraries from the process with
+/// `madvise(MADV_DONTNEED)`.
 ///
-/// A static Swift binary's text and read-only data are clean, file-backed pages. Until the kernel needs the memory it
-/// keeps them mapped, so an idle daemon that ran a burst of code once shows all of it in RSS and PSS (`ps`,
-/// `systemctl status`) though it holds none of it. Dropping the mappings after the burst makes those figures show
-/// what the daemon really holds. The pages stay in the page cache, where the kernel reclaims them like any other
-/// cached file data; code that runs again takes a minor fault (a major one, a file read, only once the kernel has
-/// evicted the page), measured in BENCHMARKS.md.
+/// A static Swift binary's text and read-only data are clean, file-backed pages, and so are the text and read-only
+/// data of glibc, libstdc++, libsystemd and the others it links. Until the kernel needs the memory it keeps them
+/// mapped, so an idle daemon that ran a burst of code once shows all of it in RSS and PSS (`ps`, `systemctl status`)
+/// though it holds none of it. Dropping the mappings after the burst makes those figures show what the daemon really
+/// holds. The pages stay in the page cache (a library's, shared with every process that maps it, stay mapped there),
+/// where the kernel reclaims them like any other cached file data; code that runs again takes a minor fault (a major
+/// one, a file read, only once the kernel has evicted the page), measured in BENCHMARKS.md.
 ///
 /// Why not `MADV_PAGEOUT` (Linux 5.4), which also evicts them from the page cache: the kernel pages out file pages only
 /// for a process that owns the file or may open it for writing (a side-channel rule, `can_do_file_pageout` in
 /// mm/madvise.c). The unit's dynamic user may do neither with a root-owned `/usr/bin/telemetryd`, so there
 /// `MADV_PAGEOUT` returns 0 and changes nothing (measured under the real unit in nspawn: 20 MiB of text stayed).
 /// `MADV_DONTNEED` has no such check. On a private file mapping it drops the process's copies of the pages, which is
-/// only safe for pages the process never wrote: `ProcMaps.cleanMappings` selects exactly those (never a writable or
-/// RELRO mapping, whose relocated pages would be lost). Shared libraries are left alone.
-/// Hand-written because no package does this: one system call over a parse of `/proc/self/maps`.
+/// only safe for pages the process never wrote: `ProcMaps.cleanFileMappings` selects exactly those, from what
+/// `/proc/self/smaps` says each mapping holds (never a writable mapping, nor a read-only one holding a private copy,
+/// such as the RELRO part relocated at start, whose pages would be lost).
+/// Hand-written because no package does this: one system call over a parse of `/proc/self/smaps`.
 public enum PageOut {
     public struct Result: Equatable, Sendable {
         /// Bytes of mappings advised (resident or not).
@@ -31,15 +35,32 @@ public enum PageOut {
     /// MADV_DONTNEED (<sys/mman.h>; 4 on every Linux architecture but alpha, parisc and mips, which Swift does not
     /// target).
     static let adviceValue: Int32 = 4
+    /// MADV_RANDOM (<sys/mman.h>; 1 on every Linux architecture).
+    static let randomAccess: Int32 = 1
 
-    /// Unmaps the clean mappings of this program's own executable (see `ProcMaps.cleanMappings`).
-    public static func ownBinary() -> Result {
-        let maps: [MemoryMapping]
-        switch readProcFile("/proc/self/maps") {
-        case .success(let text): maps = ProcMaps.parse(text)
-        case .failure(let e): return Result(bytes: 0, mappings: 0, errno: e.code)
+    /// The clean file mappings of this process (its binary's and its libraries'), from `/proc/self/smaps`. A caller
+    /// that pages out often reads them once, after start-up, and passes them to `advise(_:)` each time: the binary's
+    /// and the libraries' mappings stay as they are while the process runs (an upgrade replaces the file, not the
+    /// mapping; libraries linked at start are never unloaded).
+    public static func cleanMappings() -> Swift.Result<[MemoryMapping], ReadError> {
+        readProcFile("/proc/self/smaps").map { ProcMaps.cleanFileMappings(ProcMaps.parseSmaps($0)) }
+    }
+
+    /// `madvise(MADV_RANDOM)` on each of `mappings`: a page that has to be read back from the file is read alone, not
+    /// with the read-around of a sequential reader. Code dropped after every wake comes back a page at a time, and
+    /// once the kernel has evicted it (a machine that reclaims cold page cache early, as the benchmark VM does), each
+    /// of the wake's few dozen faults would otherwise read `read_ahead_kb` around it (8 MiB there: milliseconds of
+    /// CPU per wake instead of microseconds, BENCHMARKS.md). Returns the errno of the first call that failed.
+    public static func readPagesAlone(_ mappings: [MemoryMapping]) -> Int32? {
+        for m in mappings {
+            guard let start = UnsafeMutableRawPointer(bitPattern: m.start) else { continue }
+            if madvise(start, Int(m.size), randomAccess) != 0 { return errno }
         }
-        let mappings = ProcMaps.cleanMappings(ofFileContaining: ownCodeAddress(), in: maps)
+        return nil
+    }
+
+    /// `madvise(MADV_DONTNEED)` on each of `mappings`, which must be clean (as `cleanMappings()` selects them).
+    public static func advise(_ mappings: [MemoryMapping]) -> Result {
         var result = Result(bytes: 0, mappings: 0, errno: nil)
         for m in mappings {
             guard let start = UnsafeMutableRawPointer(bitPattern: m.start) else { continue }
@@ -53,15 +74,18 @@ public enum PageOut {
         return result
     }
 
+    /// Gives the free pages of every malloc arena back to the kernel (`malloc_trim(0)`): after a burst of work, the
+    /// buffers it freed. True when some were released.
+    @discardableResult public static func trimHeap() -> Bool { telemetryd_malloc_trim() == 1 }
+
     /// An address inside this module's code, so inside the executable: SwiftPM links a package's modules into it in
-    /// every build. (A debug build's Swift runtime is a shared library and is not paged out; the release build links
-    /// it statically, so there it is.)
+    /// every build (the tests check that the selection holds the executable's text).
     static func ownCodeAddress() -> UInt {
         let f: @convention(c) () -> Void = {}
         return unsafeBitCast(f, to: UInt.self)
     }
 
-    struct ReadError: Error { var code: Int32 }
+    public struct ReadError: Error { public var code: Int32 }
 
     /// Reads a /proc file to the end (they report size 0, so no fstat-sized read).
     static func readProcFile(_ path: String) -> Swift.Result<String, ReadError> {

@@ -12,7 +12,10 @@ public struct MemoryMapping: Equatable, Sendable {
     public var path: String
 
     public var size: UInt { end - start }
+    public var isReadable: Bool { permissions.utf8.first == UInt8(ascii: "r") }
     public var isWritable: Bool { permissions.utf8.dropFirst().first == UInt8(ascii: "w") }
+    /// Private (copy on write, `p`), not shared (`s`).
+    public var isPrivate: Bool { permissions.utf8.last == UInt8(ascii: "p") }
     /// Backed by a file (inode 0 is anonymous memory, the heap, stacks, vdso).
     public var isFileBacked: Bool { inode != 0 }
 
@@ -45,16 +48,41 @@ public enum ProcMaps {
                              inode: ino, path: String(path))
     }
 
-    /// The clean, file-backed mappings of the file that contains `address` (the program's own executable when given
-    /// the address of its own code): its text and read-only data. Left out are its writable mappings and the
-    /// read-only one directly below a writable one: that is the RELRO part of the data segment (relocated at start,
-    /// then made read-only), whose pages are private dirty copies that paging out would only push to swap.
-    /// Matched by device and inode, which stay right when the file was replaced on disk (an upgrade) and the path
-    /// ends in ` (deleted)`.
-    public static func cleanMappings(ofFileContaining address: UInt, in maps: [MemoryMapping]) -> [MemoryMapping] {
-        guard let own = maps.first(where: { $0.contains(address) }), own.isFileBacked else { return [] }
-        let file = maps.filter { $0.isFileBacked && $0.device == own.device && $0.inode == own.inode }
-        let writableStarts = Set(file.filter(\.isWritable).map(\.start))
-        return file.filter { !$0.isWritable && !writableStarts.contains($0.end) }
+    /// Parses the text of `/proc/PID/smaps`: each mapping's line as in `maps`, then its `Key: value kB` lines, of
+    /// which `Anonymous:` and `Swap:` are kept. Lines that do not parse are skipped.
+    public static func parseSmaps(_ text: String) -> [SmapsEntry] {
+        var out: [SmapsEntry] = []
+        for line in text.split(separator: "\n") {
+            if let mapping = parseLine(line) {
+                out.append(SmapsEntry(mapping: mapping))
+                continue
+            }
+            guard !out.isEmpty else { continue }
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 2, let kib = Int(fields[1]) else { continue }
+            switch fields[0] {
+            case "Anonymous:": out[out.count - 1].anonymousKiB = kib
+            case "Swap:": out[out.count - 1].swapKiB = kib
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// The mappings whose pages `madvise(MADV_DONTNEED)` may drop without losing anything: private, readable, not
+    /// writable, backed by a file, holding no anonymous (written) page and none in swap: text and read-only data of
+    /// the binary and of each library. Left out besides: the read-only mapping directly below a writable one of the
+    /// same file, the RELRO part of a data segment (relocated at start, then made read-only), even when smaps shows
+    /// no private page in it.
+    public static func cleanFileMappings(_ entries: [SmapsEntry]) -> [MemoryMapping] {
+        let maps = entries.map(\.mapping)
+        return entries.filter { e in
+            let m = e.mapping
+            guard m.isFileBacked, m.isPrivate, m.isReadable, !m.isWritable, e.anonymousKiB == 0, e.swapKiB == 0 else {
+                return false
+            }
+            let relro = maps.contains { $0.start == m.end && $0.isWritable && $0.device == m.device && $0.inode == m.inode }
+            return !relro
+        }.map(\.mapping)
     }
 }

@@ -52,7 +52,8 @@ enum DaemonEvent: Hashable, Sendable {
 
 /// `telemetryd run`: one loop that schedules reports, hands them to delivery, pings the watchdog and keeps
 /// `STATUS=` current. Reload (SIGHUP) and stop (SIGTERM, via ServiceLifecycle) arrive as wake-ups of that loop, so
-/// the watchdog ping vouches for the loop that does the work (docs/systemd.md).
+/// the watchdog ping vouches for the loop that does the work (docs/systemd.md). An idle wake does the ping alone:
+/// `STATUS=` is rebuilt only after something happened, and the delivery engine is not asked anything then.
 public final class Daemon: Service, Sendable {
     let settings: DaemonSettings
     let logger: Logger
@@ -60,35 +61,44 @@ public final class Daemon: Service, Sendable {
     let wakeup = Wakeup<DaemonEvent>()
     let random: @Sendable (ClosedRange<Double>) -> Double
     let afterReady: @Sendable () -> Void
+    let afterIdleWake: @Sendable () -> Void
     let clock: LoopClock
+    let notifier: DaemonNotifier
 
-    /// `afterReady` runs once READY=1 is sent (telemetryd pages out its start-up code there).
+    /// `afterReady` runs once READY=1 is sent, `afterIdleWake` at the end of every pass that did nothing but the
+    /// watchdog ping, as the loop goes back to sleep (telemetryd pages out the code they ran there).
     public convenience init(
         settings: DaemonSettings,
         logger: Logger,
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
         makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery,
-        afterReady: @escaping @Sendable () -> Void = {}
+        afterReady: @escaping @Sendable () -> Void = {},
+        afterIdleWake: @escaping @Sendable () -> Void = {}
     ) {
-        self.init(settings: settings, logger: logger, random: random, clock: .continuous, makeDelivery: makeDelivery,
-                  afterReady: afterReady)
+        self.init(settings: settings, logger: logger, random: random, clock: .continuous, notifier: .systemd,
+                  makeDelivery: makeDelivery, afterReady: afterReady, afterIdleWake: afterIdleWake)
     }
 
-    /// `clock`: what the loop reads and sleeps on (a test's clock, advanced by the test).
+    /// `clock`: what the loop reads and sleeps on (a test's clock, advanced by the test); `notifier`: where READY=1,
+    /// STATUS= and the watchdog pings go (a test's recorder).
     init(
         settings: DaemonSettings,
         logger: Logger,
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
         clock: LoopClock,
+        notifier: DaemonNotifier = .systemd,
         makeDelivery: @escaping @Sendable (LoadedConfig, DaemonSettings, Logger, @escaping @Sendable () -> Void) -> any ReportDelivery,
-        afterReady: @escaping @Sendable () -> Void = {}
+        afterReady: @escaping @Sendable () -> Void = {},
+        afterIdleWake: @escaping @Sendable () -> Void = {}
     ) {
         self.settings = settings
         self.logger = logger
         self.random = random
         self.clock = clock
+        self.notifier = notifier
         self.makeDelivery = makeDelivery
         self.afterReady = afterReady
+        self.afterIdleWake = afterIdleWake
     }
 
     /// Asks the loop to re-read its configuration (SIGHUP).
@@ -102,13 +112,13 @@ public final class Daemon: Service, Sendable {
             loaded = try settings.loadConfig()
         } catch {
             logger.critical("Configuration error: \(error.description)", metadata: TelemetryEvent.configError.metadata)
-            Notify.status("Failed: \(error.description)")
+            notifier.status("Failed: \(error.description)")
             throw StartupError(description: error.description)
         }
         logWarnings(loaded)
         let stateProblem = checkStateDirectory()
         var loop = LoopState(loaded: loaded, identity: loadIdentity(loaded.config),
-                             pingEvery: Watchdog.interval().map { $0 / 2 }, now: clock.now(), wall: clock.wallNow())
+                             pingEvery: notifier.watchdogInterval().map { $0 / 2 }, now: clock.now(), wall: clock.wallNow())
         loop.stateProblem = stateProblem
         let delivery = makeDelivery(loaded, settings, logger) { [wakeup] in wakeup.post(.deliveryChanged) }
         let schedule = Schedule(stateDirectory: settings.stateDirectory, logger: logger)
@@ -127,7 +137,9 @@ public final class Daemon: Service, Sendable {
         // Logged before READY=1, so the journal entry precedes the unit's activation.
         logger.info("telemetryd \(AgentInfo.version) started; \(loaded.config.enable ? (loaded.config.dryRun ? "enabled, dry run (nothing is sent)" : "enabled") : "disabled"), endpoint \(loaded.config.endpoint)",
                     metadata: TelemetryEvent.started.metadata)
-        Notify.ready(status: await statusText(loop, delivery: delivery, now: clock.now()).text)
+        let readyStatus = await statusText(loop, delivery: delivery, now: clock.now(), wall: clock.wallNow()).text
+        notifier.ready(status: readyStatus)
+        loop.lastStatus = readyStatus
         afterReady()
 
         await withGracefulShutdownHandler {
@@ -154,6 +166,7 @@ public final class Daemon: Service, Sendable {
                 schedule.rewriteNextDue(loop.wallClockDue(wall: wall, now: now))
                 logger.info("The wall clock was set (\(step > 0 ? "forward" : "back") by \(StatusText.compact(seconds: abs(step)))): next due times recorded anew; the schedule itself is unchanged",
                             metadata: TelemetryEvent.clockChanged.metadata)
+                loop.statusStale = true   // STATUS= tells the next keep-alive on the wall clock
             }
             loop.clockAnchor = (wall, now)
             let plan = loop.plan(at: now)
@@ -179,35 +192,40 @@ public final class Daemon: Service, Sendable {
                     break   // never scheduled: only `telemetryd forget` builds one
                 }
             }
-            // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang).
+            // Watchdog: only while delivery makes progress too (a send stuck far beyond its timeout is a hang). Read
+            // without a hop to the delivery actor, so the idle wake runs no more than it must.
             if plan.ping {
-                if await delivery.isHealthy() {
-                    Notify.watchdog()
+                if delivery.isHealthy {
+                    notifier.watchdog()
                 } else {
                     logger.error("Delivery is stuck past its timeout; no longer pinging the watchdog so systemd restarts the service",
                                  metadata: TelemetryEvent.stuck.metadata)
                 }
                 loop.pinged(at: now)
             }
-            // STATUS= on every pass, so a delivery change (.deliveryChanged) shows without a case of its own below.
-            let status = await statusText(loop, delivery: delivery, now: now).text
-            if status != loop.lastStatus {
-                Notify.status(status)
-                loop.lastStatus = status
+            // STATUS= only after something happened (reports scheduled, an event, a clock step): its times are
+            // absolute, so an idle pass has nothing to rewrite, and no spool listing or formatting to do.
+            if plan.status {
+                let status = await statusText(loop, delivery: delivery, now: now, wall: wall).text
+                if status != loop.lastStatus { notifier.status(status) }
+                loop.statusWritten(status)
             }
 
-            let events = await clock.wait(wakeup, loop.wakeDeadline(after: now))
+            // After an idle pass, `afterIdleWake` runs once the loop is about to sleep (telemetryd then drops the
+            // pages this wake mapped back in, all of them, with nothing of the wake left to run).
+            let events = await clock.wait(wakeup, loop.wakeDeadline(after: now), plan.isIdle ? afterIdleWake : nil)
+            loop.woke(with: events)
             var stop = Task.isCancelled
             var reloadRequested = false
             for event in events {
                 switch event {
                 case .stop: stop = true
                 case .reload: reloadRequested = true
-                case .deliveryChanged: break   // the next pass refreshes STATUS=
+                case .deliveryChanged: break   // woke(with:) marked STATUS= for the next pass
                 }
             }
             if stop {
-                Notify.stopping()
+                notifier.stopping()
                 logger.info("Stopping: unsent reports stay in the spool", metadata: TelemetryEvent.stopping.metadata)
                 return
             }
@@ -219,8 +237,8 @@ public final class Daemon: Service, Sendable {
     }
 
     private func reload(_ loop: inout LoopState, delivery: any ReportDelivery, schedule: Schedule) async {
-        Notify.reloading()
-        defer { Notify.ready() }
+        notifier.reloading()
+        defer { notifier.ready() }
         let new: LoadedConfig
         do {
             new = try settings.loadConfig()
@@ -285,9 +303,10 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    private func statusText(_ loop: LoopState, delivery: any ReportDelivery, now: ContinuousClock.Instant) async -> StatusText {
+    private func statusText(_ loop: LoopState, delivery: any ReportDelivery, now: ContinuousClock.Instant,
+                            wall: Date) async -> StatusText {
         let config = loop.loaded.config
-        var s = StatusText(reloadError: loop.reloadError, stateProblem: loop.stateProblem)
+        var s = StatusText(now: wall, reloadError: loop.reloadError, stateProblem: loop.stateProblem)
         if !config.enable {
             s.disabledBy = loop.loaded.enableOrigin.description
             return s
@@ -295,10 +314,8 @@ public final class Daemon: Service, Sendable {
         s.dryRun = config.dryRun
         s.queued = await delivery.queuedCount()
         s.collectorUnreachable = await delivery.collectorUnreachable()
-        if let due = loop.nextDue[.keepalive] {
-            let d = now < due ? now.duration(to: due) : .zero
-            s.nextKeepAliveIn = durationSeconds(d)
-        }
+        // The monotonic due time told on the wall clock (a step moves it: the loop rebuilds STATUS= then).
+        s.nextKeepAlive = loop.wallClockDue(wall: wall, now: now)[.keepalive]
         return s
     }
 

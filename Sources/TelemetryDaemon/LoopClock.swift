@@ -13,16 +13,17 @@ struct LoopClock: Sendable {
     let now: @Sendable () -> ContinuousClock.Instant
     /// The wall clock, read alongside to notice a step and to record due times for `telemetryd status`.
     let wallNow: @Sendable () -> Date
-    /// Returns what was posted, as soon as something is or at `deadline` (then empty).
-    let wait: @Sendable (Wakeup<DaemonEvent>, ContinuousClock.Instant) async -> Set<DaemonEvent>
+    /// Returns what was posted, as soon as something is or at `deadline` (then empty). The closure, when given, runs
+    /// once the loop is about to sleep (`Wakeup.wait`'s `parked`).
+    let wait: @Sendable (Wakeup<DaemonEvent>, ContinuousClock.Instant, (@Sendable () -> Void)?) async -> Set<DaemonEvent>
 
     static let continuous = LoopClock(
         now: { ContinuousClock.now },
         wallNow: { Date() },
-        wait: { wakeup, deadline in await wakeup.wait(until: deadline, clock: ContinuousClock()) })
+        wait: { wakeup, deadline, parked in await wakeup.wait(until: deadline, clock: ContinuousClock(), parked: parked) })
 
     init(now: @escaping @Sendable () -> ContinuousClock.Instant, wallNow: @escaping @Sendable () -> Date,
-         wait: @escaping @Sendable (Wakeup<DaemonEvent>, ContinuousClock.Instant) async -> Set<DaemonEvent>) {
+         wait: @escaping @Sendable (Wakeup<DaemonEvent>, ContinuousClock.Instant, (@Sendable () -> Void)?) async -> Set<DaemonEvent>) {
         self.now = now
         self.wallNow = wallNow
         self.wait = wait
@@ -34,8 +35,9 @@ struct LoopClock: Sendable {
         let start = clock.now
         self.now = { clock.now }
         self.wallNow = { wallAtNow.addingTimeInterval(durationSeconds(start.duration(to: clock.now))) }
-        self.wait = { wakeup, deadline in
-            await withTaskGroup(of: Set<DaemonEvent>.self) { group in
+        self.wait = { wakeup, deadline, parked in
+            parked?()
+            return await withTaskGroup(of: Set<DaemonEvent>.self) { group in
                 group.addTask {
                     try? await clock.sleep(until: deadline, tolerance: nil)
                     return []

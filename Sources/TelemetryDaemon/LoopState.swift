@@ -22,6 +22,11 @@ struct LoopState {
     /// Set when the state directory is not writable (checked before READY=1): told in STATUS=.
     var stateProblem: String?
     var lastStatus = ""
+    /// Something `STATUS=` tells may have changed since it was last written: set at start, by every event the loop
+    /// wakes for (a delivery change, a reload) and by a wall-clock step; reports scheduled on a pass change it too
+    /// (`Plan.status`). A pass woken by its own deadline alone leaves it: the sentence holds absolute times, so
+    /// waiting makes nothing in it stale, and the idle wake does no more than the watchdog ping.
+    var statusStale = true
     /// How many times the daemon has decided (start, then each reload), for `daemon.json`.
     var decisions = 0
     /// Half of `WatchdogSec=`; nil without a watchdog.
@@ -35,8 +40,10 @@ struct LoopState {
     /// A wall-clock change smaller than this between two passes is drift or slewing, not a step.
     static let clockStepThreshold: Double = 2
 
-    /// How often STATUS= is refreshed at the latest (its "next keep-alive in …" countdown).
-    static let statusRefresh: Duration = .seconds(60)
+    /// The longest the loop sleeps without a watchdog (with one, the ping sets the pace: every five minutes under
+    /// the unit's WatchdogSec=10min). Each pass reads the wall clock, so a step is noticed and the wall-clock due
+    /// times (`STATUS=`, `telemetryd status`) are right again within this.
+    static let longestSleep: Duration = .seconds(300)
 
     init(loaded: LoadedConfig, identity: Identity, pingEvery: Duration? = nil, now: ContinuousClock.Instant,
          wall: Date = Date()) {
@@ -68,11 +75,29 @@ struct LoopState {
         var due: [ReportType]
         /// Whether a watchdog ping is due.
         var ping: Bool
+        /// Whether to rebuild `STATUS=` (and send it if its text changed).
+        var status: Bool
+
+        /// Nothing but (at most) the watchdog ping: the pass an idle daemon makes.
+        var isIdle: Bool { due.isEmpty && !status }
     }
 
     func plan(at now: ContinuousClock.Instant) -> Plan {
-        let due = loaded.config.enable ? ReportType.scheduled.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
-        return Plan(due: due, ping: pingEvery != nil && now >= nextPing)
+        // Looked up by type (and sorted) only when something is due: the idle pass just compares two instants.
+        let anyDue = loaded.config.enable && nextDue.values.contains { $0 <= now }
+        let due = anyDue ? ReportType.scheduled.filter { type in nextDue[type].map { $0 <= now } ?? false } : []
+        return Plan(due: due, ping: pingEvery != nil && now >= nextPing, status: statusStale || !due.isEmpty)
+    }
+
+    /// The loop woke with `events` (none: its deadline passed). Any event may change what `STATUS=` tells.
+    mutating func woke(with events: Set<DaemonEvent>) {
+        if !events.isEmpty { statusStale = true }
+    }
+
+    /// `STATUS=` was rebuilt from the current state (and sent when its text changed).
+    mutating func statusWritten(_ text: String) {
+        lastStatus = text
+        statusStale = false
     }
 
     /// A ping was sent (or deliberately withheld) at `now`: the next one is due half an interval later.
@@ -80,14 +105,13 @@ struct LoopState {
         if let pingEvery { nextPing = now.advanced(by: pingEvery) }
     }
 
-    /// When to wake up next: the earliest due report (while enabled) or watchdog ping, and at most
-    /// `statusRefresh` away.
+    /// When to wake up next: the earliest due report (while enabled) or watchdog ping; without a watchdog at most
+    /// `longestSleep` away. Never for `STATUS=`: it needs no refresh.
     func wakeDeadline(after now: ContinuousClock.Instant) -> ContinuousClock.Instant {
-        var deadline = now.advanced(by: Self.statusRefresh)
+        var deadline = pingEvery != nil ? nextPing : now.advanced(by: Self.longestSleep)
         if loaded.config.enable {
             for due in nextDue.values { deadline = min(deadline, due) }
         }
-        if pingEvery != nil { deadline = min(deadline, nextPing) }
         return deadline
     }
 }

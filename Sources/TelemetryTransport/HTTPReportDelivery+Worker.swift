@@ -123,10 +123,11 @@ extension HTTPReportDelivery {
             let body = wire, id = report.messageId
             let task = Task { await t.send(body: body, messageId: id) }
             inFlight = task
-            attemptStartedAt = clock.now
+            let started = (startedAt: clock.now, timeout: config.timeout.duration)
+            attemptInFlight.withLock { $0 = started }
             outcome = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
             inFlight = nil
-            attemptStartedAt = nil
+            attemptInFlight.withLock { $0 = nil }
         } catch {
             outcome = .retry(status: nil, retryAfter: nil, reason: String(describing: error))
         }

@@ -32,7 +32,9 @@ public actor HTTPReportDelivery: ReportDelivery {
     /// Reports that could not be spooled (state directory not writable): attempted once from memory.
     var memoryQueue: [(report: Report, body: [UInt8])] = []
     var inFlight: Task<SendOutcome, Never>?
-    var attemptStartedAt: ContinuousClock.Instant?
+    /// When the attempt in flight started and its timeout; nil between attempts. Behind a lock, not actor state, so
+    /// the daemon loop's watchdog wake reads it without a hop to this actor (`isHealthy`).
+    let attemptInFlight = Mutex<(startedAt: ContinuousClock.Instant, timeout: Duration)?>(nil)
     /// The spool could not be written the last time: logged once, until it works again.
     var spoolBroken = false
     /// Delivered reports whose spool file could not be deleted: never sent again by this process, and the deletion
@@ -177,8 +179,9 @@ public actor HTTPReportDelivery: ReportDelivery {
 
     public func erasureCount() async -> Int { erasures }
 
-    public func isHealthy() async -> Bool {
-        Backoff.attemptIsHealthy(startedAt: attemptStartedAt, now: clock.now, timeout: config.timeout.duration)
+    public nonisolated var isHealthy: Bool {
+        let attempt = attemptInFlight.withLock { $0 }
+        return Backoff.attemptIsHealthy(startedAt: attempt?.startedAt, now: clock.now, timeout: attempt?.timeout ?? .zero)
     }
 
     public func shutdown() async {

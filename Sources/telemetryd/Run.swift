@@ -48,7 +48,8 @@ struct Run: AsyncParsableCommand {
                                    environment: settings.environment, logger: logger,
                                    onChange: { onChange(); pageOut.workDone() })
             },
-            afterReady: { pageOut.workDone() }
+            afterReady: { pageOut.workDone() },
+            afterIdleWake: { pageOut.idleWakeDone() }
         )
         // The signals are blocked in every thread and taken by the main thread (main.swift): a SIGHUP before READY=1
         // cannot kill us.

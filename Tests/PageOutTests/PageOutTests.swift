@@ -44,58 +44,103 @@ let sampleMaps = """
         #expect(ProcMaps.parse(text).map(\.path) == ["/ok"])
     }
 
-    @Test func selectsOnlyTheOwnBinarysCleanMappings() {
-        let maps = ProcMaps.parse(sampleMaps)
-        // An address in the executable's text: its r-xp mapping; not its RELRO r--p (directly below its rw-p),
-        // not its writable data, not libraries.
-        let own = ProcMaps.cleanMappings(ofFileContaining: 0x557b625d3000 + 0x1000, in: maps)
-        #expect(own.map(\.start) == [0x557b625d3000])
-        // An address in a library selects that library instead (the caller passes its own code's address); its
-        // read-only data before the text is clean and kept.
-        let lib = ProcMaps.cleanMappings(ofFileContaining: 0x7ff679e8e000, in: maps)
-        #expect(lib.map(\.permissions) == ["r--p", "r-xp"])
-        // Anonymous memory or an unmapped address selects nothing.
-        #expect(ProcMaps.cleanMappings(ofFileContaining: 0x557b8a3c4000, in: maps).isEmpty)
-        #expect(ProcMaps.cleanMappings(ofFileContaining: 0x10, in: maps).isEmpty)
+    /// `/proc/PID/smaps` of `telemetryd run` (release build), cut down: each kind of mapping once, with the lines the
+    /// selection reads and some it skips.
+    static let sampleSmaps = """
+    55bc3bf1f000-55bc3d6e7000 r-xp 00000000 fe:00 5753720                    /usr/bin/telemetryd
+    Size:              24352 kB
+    Rss:                3124 kB
+    Anonymous:             0 kB
+    Swap:                  0 kB
+    VmFlags: rd ex mr mw me sd
+    55bc3d6e7000-55bc3d79d000 r--p 017c7000 fe:00 5753720                    /usr/bin/telemetryd
+    Rss:                 728 kB
+    Anonymous:           728 kB
+    Swap:                  0 kB
+    55bc3d79d000-55bc3da81000 rw-p 0187d000 fe:00 5753720                    /usr/bin/telemetryd
+    Rss:                2444 kB
+    Anonymous:           208 kB
+    55bc3da81000-55bc3db60000 rw-p 00000000 00:00 0 
+    Anonymous:           448 kB
+    7fa385205000-7fa38535b000 r-xp 00028000 fe:00 333001                     /usr/lib/x86_64-linux-gnu/libc.so.6
+    Anonymous:             0 kB
+    Swap:                  0 kB
+    7fa38535b000-7fa3853ae000 r--p 0017e000 fe:00 333001                     /usr/lib/x86_64-linux-gnu/libc.so.6
+    Anonymous:             0 kB
+    7fa3853ae000-7fa3853b2000 r--p 001d0000 fe:00 333001                     /usr/lib/x86_64-linux-gnu/libc.so.6
+    Anonymous:             0 kB
+    7fa3853b2000-7fa3853b4000 rw-p 001d4000 fe:00 333001                     /usr/lib/x86_64-linux-gnu/libc.so.6
+    Anonymous:             8 kB
+    7fa3853c1000-7fa3853c5000 r--p 00000000 fe:00 333002                     /usr/lib/x86_64-linux-gnu/libswapped.so
+    Anonymous:             0 kB
+    Swap:                  8 kB
+    7fa3853c5000-7fa3853c9000 ---p 00004000 fe:00 333002                     /usr/lib/x86_64-linux-gnu/libswapped.so
+    Anonymous:             0 kB
+    7fa3853d0000-7fa3853d8000 r--s 00000000 fe:00 333003                     /var/cache/shared.db
+    Anonymous:             0 kB
+    7ffe88bf3000-7ffe88bf5000 r-xp 00000000 00:00 0                          [vdso]
+    Anonymous:             0 kB
+    """
+
+    @Test func smapsKeepsTheMappingsAndWhatTheyHoldPrivately() {
+        let entries = ProcMaps.parseSmaps(Self.sampleSmaps)
+        #expect(entries.count == 12)
+        #expect(entries[0].mapping.path == "/usr/bin/telemetryd" && entries[0].mapping.permissions == "r-xp")
+        #expect(entries[1].anonymousKiB == 728)
+        #expect(entries[2].anonymousKiB == 208 && entries[2].swapKiB == 0)
+        #expect(entries[3].mapping.path == "" && entries[3].anonymousKiB == 448)
+        #expect(entries[8].swapKiB == 8)
     }
 
-    @Test func separateReadOnlyDataBeforeTheTextIsKept() {
-        // lld's layout (-z separate-code): rodata, text, RELRO, data.
-        let text = """
-        00400000-00500000 r--p 00000000 08:02 7 /usr/bin/telemetryd
-        00500000-00900000 r-xp 00100000 08:02 7 /usr/bin/telemetryd
-        00900000-00950000 r--p 00500000 08:02 7 /usr/bin/telemetryd
-        00950000-00960000 rw-p 00550000 08:02 7 /usr/bin/telemetryd
-        """
-        let own = ProcMaps.cleanMappings(ofFileContaining: 0x600000, in: ProcMaps.parse(text))
-        #expect(own.map(\.start) == [0x400000, 0x500000])
+    /// Only pages identical to their file's: the text and read-only data of the binary and of each library. Never a
+    /// mapping holding a written (anonymous) or swapped page, a writable one, the RELRO one below a writable mapping
+    /// of its file (even when smaps shows nothing private in it), a shared, inaccessible or anonymous one, or the vDSO.
+    @Test func selectsTheCleanMappingsOfTheBinaryAndItsLibraries() {
+        let clean = ProcMaps.cleanFileMappings(ProcMaps.parseSmaps(Self.sampleSmaps))
+        #expect(clean.map(\.start) == [0x55bc3bf1f000, 0x7fa385205000, 0x7fa38535b000])
+        #expect(clean.map(\.permissions) == ["r-xp", "r-xp", "r--p"])
     }
 
-    @Test func sameInodeOnAnotherDeviceIsAnotherFile() {
+    @Test func aReadOnlyMappingBelowAnotherFilesWritableOneIsNoRelro() {
         let text = """
-        00400000-00452000 r-xp 00000000 08:02 42 /usr/bin/telemetryd
-        00500000-00552000 r--p 00000000 08:03 42 /mnt/other
+        00400000-00500000 r--p 00000000 08:02 7 /usr/lib/a.so
+        Anonymous: 0 kB
+        00500000-00510000 rw-p 00000000 08:02 8 /usr/lib/b.so
+        Anonymous: 4 kB
+        00600000-00610000 r--p 00000000 08:03 7 /mnt/a.so
+        Anonymous: 0 kB
+        00610000-00620000 rw-p 00010000 08:02 7 /usr/lib/a.so
+        Anonymous: 4 kB
         """
-        let own = ProcMaps.cleanMappings(ofFileContaining: 0x400000, in: ProcMaps.parse(text))
-        #expect(own.map(\.path) == ["/usr/bin/telemetryd"])
+        let clean = ProcMaps.cleanFileMappings(ProcMaps.parseSmaps(text))
+        // /usr/lib/a.so's first mapping ends where b.so's writable one starts: another file, kept. The one on device
+        // 08:03 ends where a.so (08:02) is writable: same inode, another device, another file, kept.
+        #expect(clean.map(\.start) == [0x400000, 0x600000])
     }
 }
 
 @Suite struct PageOutLiveTests {
-    /// On this very test process: the own-binary selection finds this module's code, and madvise accepts it (Linux
-    /// 5.4 and later; an older kernel answers EINVAL, which is what the daemon then logs).
-    @Test func pagesOutThisTestBinary() throws {
-        guard case .success(let text) = PageOut.readProcFile("/proc/self/maps") else {
-            Issue.record("cannot read /proc/self/maps")
+    /// On this very test process: the selection holds the text of the binary this module's code is in and of libc,
+    /// none of it writable, and madvise accepts it (an older kernel's EINVAL is what the daemon would then log).
+    /// The process runs on afterwards: nothing it wrote was dropped.
+    @Test func pagesOutThisTestProcess() throws {
+        guard case .success(let mappings) = PageOut.cleanMappings() else {
+            Issue.record("cannot read /proc/self/smaps")
             return
         }
-        let own = ProcMaps.cleanMappings(ofFileContaining: PageOut.ownCodeAddress(), in: ProcMaps.parse(text))
-        #expect(own.contains { $0.permissions == "r-xp" })
-        let result = PageOut.ownBinary()
+        let code = PageOut.ownCodeAddress()
+        #expect(mappings.contains { $0.contains(code) && $0.permissions == "r-xp" })
+        #expect(mappings.contains { $0.path.contains("libc.so") && $0.permissions == "r-xp" })
+        #expect(mappings.allSatisfy { !$0.isWritable })
+        // Read back a page at a time from now on (a hint the kernel always accepts for file mappings).
+        #expect(PageOut.readPagesAlone(mappings) == nil)
+        let result = PageOut.advise(mappings)
         #expect(result.errno == nil || result.errno == 22)
         if result.errno == nil {
-            #expect(result.mappings == own.count)
-            #expect(result.bytes == own.reduce(0) { $0 + Int($1.size) })
+            #expect(result.mappings == mappings.count)
+            #expect(result.bytes == mappings.reduce(0) { $0 + Int($1.size) })
         }
+        // Still running, with its data intact, after its pages went.
+        #expect(ProcMaps.parse("00400000-00452000 r-xp 00000000 08:02 1 /ok").map(\.path) == ["/ok"])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 @testable import TelemetryCore
@@ -13,6 +14,8 @@ actor RecordingDelivery: ReportDelivery {
     var reconfigured: [LoadedConfig] = []
     var statusPolls = 0
     var erasures = 0
+    /// What `queuedCount()` answers; nil: the number of reports submitted.
+    var queued: Int?
 
     func run() async {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -20,9 +23,10 @@ actor RecordingDelivery: ReportDelivery {
     func submit(_ report: Report) async -> Bool { submitted.append(report); return true }
     func purge() async { purges += 1 }
     func reconfigure(_ loaded: LoadedConfig) async { reconfigured.append(loaded) }
-    func queuedCount() async -> Int { statusPolls += 1; return submitted.count }
+    func queuedCount() async -> Int { statusPolls += 1; return queued ?? submitted.count }
+    func setQueued(_ n: Int) { queued = n }
     func collectorUnreachable() async -> Bool { false }
-    func isHealthy() async -> Bool { true }
+    nonisolated var isHealthy: Bool { true }
     nonisolated var proxyInUse: Bool { false }
     func shutdown() async {}
     func erasureCount() async -> Int { erasures }
@@ -57,15 +61,38 @@ struct DaemonLoopTests {
         try AtomicFile.write(Array(text.utf8), to: dir + "/telemetry.conf")
     }
 
-    /// The loop runs on `clock`, which moves only when a test advances it: no report falls due and no STATUS=
-    /// refresh fires while a test waits for the loop.
-    func makeDaemon(_ delivery: RecordingDelivery, clock: MockClock = MockClock()) -> Daemon {
+    /// The loop runs on `clock`, which moves only when a test advances it: no report falls due and no watchdog ping
+    /// comes while a test waits for the loop. `loopClock` replaces the loop's view of it (a wall clock that steps).
+    func makeDaemon(_ delivery: RecordingDelivery, clock: MockClock = MockClock(), loopClock: LoopClock? = nil,
+                    notify: NotifyRecorder = NotifyRecorder(), probe: LoopProbe = LoopProbe()) -> Daemon {
         Daemon(
             settings: DaemonSettings(configPath: dir + "/telemetry.conf", requireConfigFile: true,
                                      runtimeDropInDirectory: dir + "/run.d", stateDirectory: dir + "/state", environment: [:]),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-            clock: LoopClock(clock, wallAtNow: Date()),
-            makeDelivery: { _, _, _, _ in delivery })
+            clock: loopClock ?? LoopClock(clock, wallAtNow: Date()),
+            notifier: notify.notifier,
+            makeDelivery: { _, _, _, onChange in
+                probe.onChange.withLock { $0 = onChange }
+                return delivery
+            },
+            afterIdleWake: { probe.idleWakes.add(1, ordering: .relaxed) })
+    }
+
+    /// What the test sees of the loop besides the delivery: its idle wakes and the delivery's change callback.
+    final class LoopProbe: Sendable {
+        let idleWakes = Atomic<Int>(0)
+        let onChange = Mutex<(@Sendable () -> Void)?>(nil)
+        var idle: Int { idleWakes.load(ordering: .relaxed) }
+    }
+
+    /// Waits (bounded, in real time) until `condition` holds; false on time-out.
+    func waitUntil(_ condition: () -> Bool) async -> Bool {
+        let end = ContinuousClock.now.advanced(by: .seconds(10))
+        while ContinuousClock.now < end {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return condition()
     }
 
     /// Waits (bounded, in real time) until the loop sleeps on `clock`: its pass is over.
@@ -84,13 +111,14 @@ struct DaemonLoopTests {
         try writeConfig(Self.fast)
         let delivery = RecordingDelivery()
         let clock = MockClock()
-        let task = Task { try await makeDaemon(delivery, clock: clock).run() }
+        let probe = LoopProbe()
+        let task = Task { try await makeDaemon(delivery, clock: clock, probe: probe).run() }
         #expect(await delivery.waitUntil { $0.submitted.count == 2 })
         #expect(await asleep(clock))
-        let polls = await delivery.statusPolls
+        let idle = probe.idle
         clock.advance(by: .seconds(3599))
-        // The pass at 59:59 (STATUS= is refreshed at least every minute, so the loop wakes) builds nothing.
-        #expect(await delivery.waitUntil { $0.statusPolls > polls })
+        // The pass at 59:59 (without a watchdog the loop still wakes every five minutes at the latest) builds nothing.
+        #expect(await waitUntil { probe.idle > idle })
         #expect(await asleep(clock))
         #expect(await delivery.submitted.count == 2, "the keep-alive is not due before its hour")
         clock.advance(by: .seconds(1))
@@ -102,6 +130,83 @@ struct DaemonLoopTests {
         task.cancel()
         try await task.value
         #expect(await delivery.submitted.suffix(2).map(\.type).sorted { $0.rawValue < $1.rawValue } == [.diagnostics, .keepalive])
+    }
+
+    /// 2026-12-07 12:00:00 UTC.
+    static let noon = Date(timeIntervalSince1970: 1_796_644_800)
+
+    /// STATUS= tells the next keep-alive as a time of day and is sent only when something changed: the watchdog wakes
+    /// of an idle hour (a ping every five minutes) neither rebuild nor resend it; the keep-alive it names, a delivery
+    /// change and a wall-clock step do. (A countdown refreshed on a timer, "next keep-alive in 54m", fails here.)
+    @Test func statusTellsAbsoluteTimesAndChangesOnlyWithTheState() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let notify = NotifyRecorder(watchdog: .seconds(600))
+        let probe = LoopProbe()
+        let task = Task {
+            try await makeDaemon(delivery, loopClock: LoopClock(clock, wallAtNow: Self.noon), notify: notify, probe: probe).run()
+        }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        // READY=1 came with the due times of a first start (now); the first pass scheduled the next ones.
+        #expect(notify.statuses == ["Enabled; next keep-alive 12:00 UTC; 0 queued", "Enabled; next keep-alive 13:00 UTC; 2 queued"])
+        #expect(notify.all.first?.hasPrefix("READY=1\n") == true)
+        #expect(notify.pings == 1)
+        let polls = await delivery.statusPolls
+
+        // Eleven watchdog wakes: a ping each, nothing else.
+        for wake in 1...11 {
+            clock.advance(by: .seconds(300))
+            #expect(await waitUntil { notify.pings == 1 + wake && probe.idle == wake })
+            #expect(await asleep(clock))
+        }
+        #expect(notify.statuses.count == 2, "STATUS= rewritten on an idle wake: \(notify.statuses)")
+        #expect(await delivery.statusPolls == polls, "the idle wake asked the delivery for its queue")
+
+        // 13:00: the keep-alive goes, and STATUS= names the next one.
+        clock.advance(by: .seconds(300))
+        #expect(await delivery.waitUntil { $0.submitted.count == 3 })
+        #expect(await waitUntil { notify.statuses.count == 3 })
+        #expect(notify.statuses.last == "Enabled; next keep-alive 14:00 UTC; 3 queued")
+        #expect(probe.idle == 11, "a pass that scheduled a report is no idle wake")
+
+        // The delivery says its queue changed: rebuilt and sent; said again with nothing new: rebuilt, not resent.
+        await delivery.setQueued(0)
+        probe.onChange.withLock { $0 }?()
+        #expect(await waitUntil { notify.statuses.count == 4 })
+        #expect(notify.statuses.last == "Enabled; next keep-alive 14:00 UTC; 0 queued")
+        let before = await delivery.statusPolls
+        probe.onChange.withLock { $0 }?()
+        #expect(await delivery.waitUntil { $0.statusPolls > before })
+        #expect(await asleep(clock))
+        #expect(notify.statuses.count == 4)
+        task.cancel()
+        try await task.value
+    }
+
+    /// The wall clock set forward by an hour: the next pass notices the step and STATUS= tells the keep-alive's new
+    /// wall-clock time (the schedule, on the monotonic clock, is unchanged).
+    @Test func aWallClockStepRewritesTheStatus() async throws {
+        try writeConfig(Self.fast)
+        let delivery = RecordingDelivery()
+        let clock = MockClock()
+        let notify = NotifyRecorder(watchdog: .seconds(600))
+        let base = LoopClock(clock, wallAtNow: Self.noon)
+        let step = Mutex<Double>(0)
+        let stepping = LoopClock(now: base.now, wallNow: { base.wallNow().addingTimeInterval(step.withLock { $0 }) },
+                                 wait: base.wait)
+        let task = Task { try await makeDaemon(delivery, clock: clock, loopClock: stepping, notify: notify).run() }
+        #expect(await delivery.waitUntil { $0.submitted.count == 2 })
+        #expect(await asleep(clock))
+        #expect(notify.statuses.last == "Enabled; next keep-alive 13:00 UTC; 2 queued")
+        step.withLock { $0 = 3600 }
+        clock.advance(by: .seconds(300))
+        #expect(await waitUntil { notify.statuses.count == 3 })
+        #expect(notify.statuses.last == "Enabled; next keep-alive 14:00 UTC; 2 queued")
+        #expect(await delivery.submitted.count == 2, "the step sent nothing early")
+        task.cancel()
+        try await task.value
     }
 
     static let fast = """

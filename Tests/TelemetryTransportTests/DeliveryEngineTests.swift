@@ -42,7 +42,7 @@ import TestSupport
             #expect(await eventually { await engine.queuedCount() == 0 })
             #expect(await eventually { !log.results(.sent).isEmpty })
             #expect(await engine.collectorUnreachable() == false)
-            #expect(await engine.isHealthy())
+            #expect(engine.isHealthy)
         }
         await collector.stop()
         #expect(log.results(.queued).map(\.messageId) == [report.messageId])

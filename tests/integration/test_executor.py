@@ -69,7 +69,7 @@ def test_threads_are_main_tasks_loop_and_io_loop(make_daemon, collector):
 def test_idle_daemon_threads_do_not_wake(make_daemon, https_collector, certs):
     d = delivered_daemon(make_daemon, https_collector.url, certs=certs)
     # Let the burst settle (the page-out runs two seconds after the last delivery), then count for four seconds:
-    # nothing is due for an hour, there is no watchdog, the STATUS= refresh is a minute away.
+    # nothing is due for an hour and there is no watchdog (STATUS= has no refresh: it holds absolute times).
     time.sleep(3)
     before = threads(d.proc.pid)
     time.sleep(4)

@@ -72,7 +72,8 @@ def test_unit_is_active_with_status_text(box):
     assert box.prop("ActiveState") == "active"
     assert box.prop("Type") == "notify"
     status = box.wait_prop("StatusText", lambda v: v.startswith("Enabled"))
-    assert re.match(r"Enabled; next keep-alive in \S+", status), status
+    # Absolute, so it never needs a refresh: the time of day, with the date when the keep-alive is due another day.
+    assert re.fullmatch(r"Enabled; next keep-alive (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC; \d+ queued", status), status
 
 
 def test_reports_sent_and_journal_fields(box):
@@ -106,6 +107,7 @@ def test_catalog_documents_every_message_id(box):
 def test_watchdog_is_set(box):
     value = box.prop("WatchdogUSec")  # systemd 252 prints a time span ("30s"); "0"/"infinity" mean off
     assert value not in ("", "0", "infinity"), f"WatchdogUSec={value!r}: the unit sets no WatchdogSec="
+    assert value == "10min", f"WatchdogUSec={value!r}: the unit ships WatchdogSec=10min (a ping every five minutes)"
 
 
 def test_state_lives_in_the_private_state_directory(box):

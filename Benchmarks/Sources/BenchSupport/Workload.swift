@@ -13,6 +13,7 @@ import Foundation
 import CompressNIO
 import NIOCore
 import TelemetryCore
+import TelemetryWire
 
 public struct BenchError: Error, CustomStringConvertible {
     public var description: String

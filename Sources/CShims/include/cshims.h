@@ -14,4 +14,8 @@ int telemetryd_affinity_count(void);
 /// Seconds since boot from sysinfo(2), or -errno. In C because <sys/sysinfo.h> is not in the Glibc module.
 long long telemetryd_sysinfo_uptime(void);
 
+/// malloc_trim(0): gives the free pages of every malloc arena back to the kernel; 1 when some were released.
+/// In C because <malloc.h> is not in the Glibc module.
+int telemetryd_malloc_trim(void);
+
 #endif

@@ -18,7 +18,9 @@ public protocol ReportDelivery: Sendable {
     func queuedCount() async -> Int
     func collectorUnreachable() async -> Bool
     /// False when an attempt has been in flight far beyond its timeout: the loop then stops pinging the watchdog.
-    func isHealthy() async -> Bool
+    /// Synchronous and nonisolated: the idle daemon's only question on its watchdog wake, answered without a hop to
+    /// the delivery's actor.
+    var isHealthy: Bool { get }
     var proxyInUse: Bool { get }
     func shutdown() async
     /// How many times a confirmed `forget` report made delivery delete the local state (identity, spool, schedule):

@@ -34,7 +34,7 @@ actor SpoolingDelivery: ReportDelivery {
     func reconfigure(_ loaded: LoadedConfig) async {}
     func queuedCount() async -> Int { spool.entries().count }
     func collectorUnreachable() async -> Bool { false }
-    func isHealthy() async -> Bool { true }
+    nonisolated var isHealthy: Bool { true }
     nonisolated var proxyInUse: Bool { false }
     func shutdown() async {}
 
