@@ -50,7 +50,9 @@ public enum PageOut {
     /// with the read-around of a sequential reader. Code dropped after every wake comes back a page at a time, and
     /// once the kernel has evicted it (a machine that reclaims cold page cache early, as the benchmark VM does), each
     /// of the wake's few dozen faults would otherwise read `read_ahead_kb` around it (8 MiB there: milliseconds of
-    /// CPU per wake instead of microseconds, BENCHMARKS.md). Returns the errno of the first call that failed.
+    /// CPU per wake, BENCHMARKS.md). Honoured by Debian 12's kernel; kernels since 6.16 ignore it for executable
+    /// mappings (they read ahead within the mapping anyway), so there it helps the read-only data only. A hint:
+    /// returns the errno of the first call that failed, and nothing else changes then.
     public static func readPagesAlone(_ mappings: [MemoryMapping]) -> Int32? {
         for m in mappings {
             guard let start = UnsafeMutableRawPointer(bitPattern: m.start) else { continue }
