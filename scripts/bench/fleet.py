@@ -5,7 +5,9 @@ some installs go away), a cluster (most alone, some in clusters of 2 to 9 nodes)
 plausible mix, and a product version that is upgraded as releases come out. `reports()` yields one report per
 install and active day, each a valid report-v1 body exactly as telemetryd sends it (a keep-alive every active day,
 and a diagnostics report before it on an install's first day and every third day), so 10,000 installs over 100 days
-are about a million reports.
+are about a million reports. Diagnostics reports carry the product's facts (an enum, a boolean, numbers) and counters
+(increments since the install's last diagnostics report, as telemetryd sends them) unless `Fleet(facts=False)`:
+the ingest benchmark compares the two.
 
 Also usable on its own:
 
@@ -74,8 +76,9 @@ class Install:
 
 class Fleet:
     def __init__(self, installs: int = 10_000, days: int = 100, seed: int = 1,
-                 end: dt.date | None = None):
+                 end: dt.date | None = None, facts: bool = True):
         self.days = days
+        self.facts = facts
         self.end = end or dt.datetime.now(dt.timezone.utc).date()
         self.start = self.end - dt.timedelta(days=days - 1)
         rng = random.Random(seed)
@@ -134,10 +137,24 @@ class Fleet:
                        "swapTotalBytes": 1 << 30, "swapFreeBytes": 1 << 30},
             "uptimeSec": uptime, "virtualization": inst.virt, "container": inst.container,
             "config": {"compression": True, "proxy": rng.random() < 0.1, "dryRun": False, "customCA": False},
-            "facts": {"edition": "oss" if rng.random() < 0.85 else "enterprise",
-                      "clusterNodes": 1, "tlsEnabled": rng.random() < 0.6},
-            "factsStatus": "ok",
         }
+        if not self.facts:
+            body["data"].update({"facts": None, "factsStatus": "none", "counters": None, "countersSinceSec": None})
+            return body
+        scale = 1 + inst.cores // 4
+        body["data"].update({
+            "facts": {"edition": "oss" if rng.random() < 0.85 else "enterprise",
+                      "clusterNodes": 1 + int(inst.cluster_id[:2], 16) % 5, "tlsEnabled": rng.random() < 0.6,
+                      "storageGiB": round(rng.lognormvariate(4, 1.5), 1), "tables": rng.randrange(1, 2000),
+                      "replication": rng.choice(["none", "async", "sync"])},
+            "factsStatus": "ok",
+            # Three days of use since the last diagnostics report; the first one is a baseline only (no counters).
+            "counters": None if day == inst.first_day else {
+                name: n for name, n in (("queries", rng.randrange(1_000, 500_000) * scale),
+                                        ("backups", rng.randrange(0, 4)),
+                                        ("schemaChanges", rng.randrange(0, 3) if rng.random() < 0.2 else 0)) if n},
+            "countersSinceSec": None if day == inst.first_day else 3 * 86_400,
+        })
         return body
 
     def reports(self) -> Iterator[dict]:
