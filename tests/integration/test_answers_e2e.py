@@ -7,17 +7,19 @@ from the design (not from the collector's SQL); every CSV the page links must do
 also the JSON API's. The screenshot is kept in tests/integration/artifacts/answers-STORE.png.
 
 The history (T is today, W the Monday of this ISO week, A = W - 42 and B = W - 35 two cohort weeks, R = T - 20):
-  base0..9   first seen T-80, every day to T; 1.0, then 2.0 from R + (0, 1, 3, 5, 6, 7, 8, 9, 12) days (base9 never)
-  phoenix    first seen T-80, 1.0; silent T-19..T-10 (ten days: counted lost), back from T-9: resurrected on T-9
-  goner      first seen T-80, 1.0; last seen T-15: lost on T-15 (7 or more days since)
+  base0..9   first seen T-80, every day to T; 1.0, then 2.0 from R + (0, 1, 3, 5, 6, 7, 8, 9, 12) days (base9 never);
+             base9 silent T-7..T-2 (six days: not yet lost), so on T-1 neither returning nor resurrected
+  phoenix    first seen T-80, 1.0; silent T-16..T-10 (seven days: counted lost), back from T-9: resurrected on T-9
+  goner      first seen T-80, 1.0; last seen T-7: lost on T-7 (seven days without a report by today)
   cohort A   ten installs first seen A+1, 1.5; three report every day to T, seven stop after A+2 (lost on A+2)
   cohort B   two installs first seen B, 1.5, every day to T
   churner    one report, today, 2.0: active but never established
   (today cohort B0 and B1 also count 7 and 5 jobsRun: a counter of 12 increments on 2 installs)
   daemons    three real telemetryd, today, 2.0: new and not established
-Active installs: 17 on R, 16 on R+1..R+5, 15 on R+6..R+10 (T-14..T-10), 16 from T-9, 20 today. 2.0 runs on
-1, 2, 2, 3, 3, 4, 5, 6, 7, 8 installs on R..R+9: 10 % first on R+1 (2 of 16), 50 % first on R+9 (8 of 15; 7 of 15 the
-day before), never 90 % (13 of 20 today at most). Today: 2.0 on 13, 1.5 on 5, 1.0 on 2 (base9, phoenix).
+Active installs: 17 on R..R+3 (T-20..T-17), 16 on T-16..T-10, 17 on T-9 and T-8, 16 on T-7, 15 on T-6..T-2, 16 on
+T-1, 20 today. 2.0 runs on 1, 2, 2, 3, 3, 4, 5, 6, 7, 8 installs on R..R+9: 10 % first on R+1 (2 of 17), 50 % first on
+R+9 (8 of 16, exactly half; 7 of 16 the day before), never 90 % (13 of 20 today at most). Today: 2.0 on 13, 1.5 on 5,
+1.0 on 2 (base9, phoenix).
 """
 from __future__ import annotations
 
@@ -64,9 +66,11 @@ class History:
             upgrade = self.R + d(days=UPGRADE_LAGS[k]) if k < len(UPGRADE_LAGS) else None
             self.installs[f"base{k}"] = {day: "2.0" if upgrade and day >= upgrade else "1.0"
                                          for day in days_between(T - d(days=80), T)}
+        for day in days_between(T - d(days=7), T - d(days=2)):
+            del self.installs["base9"][day]
         self.installs["phoenix"] = {day: "1.0" for day in days_between(T - d(days=80), T)
-                                    if not (T - d(days=19) <= day <= T - d(days=10))}
-        self.installs["goner"] = {day: "1.0" for day in days_between(T - d(days=80), T - d(days=15))}
+                                    if not (T - d(days=16) <= day <= T - d(days=10))}
+        self.installs["goner"] = {day: "1.0" for day in days_between(T - d(days=80), T - d(days=7))}
         for k in range(10):
             last = T if k < 3 else self.A + d(days=2)
             self.installs[f"cohortA{k}"] = {day: "1.5" for day in days_between(self.A + d(days=1), last)}
@@ -157,8 +161,9 @@ def test_known_answers_on_the_page_in_csv_and_api(store, request, make_collector
         h.A + d(days=1): (10, 12, 0, 0),      # cohort A arrives; base, phoenix and goner were there the day before
         h.A + d(days=2): (0, 22, 0, 7),       # seven of cohort A are last seen
         h.B: (2, 15, 0, 0),
-        T - d(days=15): (0, 16, 0, 1),        # the goner's last day (phoenix silent since T-19)
-        T - d(days=9): (0, 15, 1, 0),         # phoenix back after ten silent days
+        T - d(days=9): (0, 16, 1, 0),         # phoenix back after seven silent days: it had been counted lost
+        T - d(days=7): (0, 16, 0, 1),         # the goner's last day, seven days ago; base9 falls silent
+        T - d(days=1): (0, 15, 0, 0),         # base9 back after six silent days: not lost, so not resurrected
         T: (4, 16, 0, 0),                     # the churner and the three daemons are new
     }
     lifecycle = {x["date"]: (x["new"], x["returning"], x["resurrected"], x["lost"]) for x in summary["lifecycle"]}
@@ -184,6 +189,7 @@ def test_known_answers_on_the_page_in_csv_and_api(store, request, make_collector
     dom = DOM(dump.stdout)
     assert dom.texts_inside("tile-active", "div")[:2] == ["Active installs", "20"]
     assert dom.texts_inside("tile-established", "div")[:2] == ["Established installs", "16"]
+    assert dom.texts_inside("tile-lost", "div")[:2] == ["Lost installs", "8"]
 
     # The adoption table: version, first seen, installs, share, days to 10 / 50 / 90 %.
     rows = [[cell["text"] for cell in row] for row in dom.table_rows("table-adoption")]
@@ -212,7 +218,13 @@ def test_known_answers_on_the_page_in_csv_and_api(store, request, make_collector
     # established=1: the page's headline without the churner and the daemons.
     page = _run_chromium("--dump-dom", url + "&established=1")
     assert page.returncode == 0, page.stderr[-2000:]
-    assert DOM(page.stdout).texts_inside("tile-active", "div")[:2] == ["Active installs", "16"]
+    established = DOM(page.stdout)
+    assert established.texts_inside("tile-active", "div")[:2] == ["Active installs", "16"]
+    # ... and its CSV links keep the filter: today's row of its summary.csv has the 16 too.
+    narrowed_links = {e["attrs"]["href"] for e in established.find("a") if e["attrs"].get("class") == "csv"}
+    assert narrowed_links and all(href.endswith("&established=1") for href in narrowed_links), narrowed_links
+    _, narrowed_days = csv_rows(c, next(href for href in narrowed_links if href.startswith("api/v1/summary.csv")))
+    assert (narrowed_days[-1]["date"], int(narrowed_days[-1]["active"])) == (iso(T), 16)
 
     # The Usage section: today's counter, its installs and their share of the active installs.
     assert dom.texts_inside("counter-jobsRun", "td")[:4] == ["jobsRun", "12", "2", "10.0%"]
@@ -244,7 +256,9 @@ def test_known_answers_on_the_page_in_csv_and_api(store, request, make_collector
     todays_versions = {x["version"]: (int(x["installs"]), float(x["share"])) for x in tables["versions"] if x["date"] == iso(T)}
     assert todays_versions == {"2.0": (13, 0.65), "1.5": (5, 0.25), "1.0": (2, 0.1)}
     shares_on_R9 = {x["version"]: int(x["installs"]) for x in tables["versions"] if x["date"] == iso(h.R + d(days=9))}
-    assert shares_on_R9 == {"2.0": 8, "1.0": 2, "1.5": 5}   # 8 of 15: the day 2.0 first reached 50 %
+    assert shares_on_R9 == {"2.0": 8, "1.0": 3, "1.5": 5}   # 8 of 16: the day 2.0 first reached 50 %
+    on_R8 = {x["version"]: int(x["installs"]) for x in tables["versions"] if x["date"] == iso(h.R + d(days=8))}
+    assert on_R8["2.0"] == 7 and sum(on_R8.values()) == 16   # the day before: 7 of 16, under half
     todays_breakdown = {x["value"]: int(x["installs"]) for x in tables["breakdowns"]
                         if x["date"] == iso(T) and x["dimension"] == "productVersion"}
     assert todays_breakdown == {"2.0": 13, "1.5": 5, "1.0": 2}
