@@ -246,6 +246,9 @@ def test_known_answers_on_the_page_in_csv_and_api(store, request, make_collector
              days[date]["lostInstalls"]), x
         assert (int(x["returning"]), int(x["resurrected"])) == lifecycle[date][1:3]
     assert (int(per_day[iso(T)]["active"]), int(per_day[iso(T)]["established"])) == (20, 16)
+    # Established from 24 h after the first report: cohort A's second day is exactly 86,400 s after its first report.
+    assert [(int(per_day[iso(day)]["active"]), int(per_day[iso(day)]["established"]))
+            for day in (h.A + d(days=1), h.A + d(days=2))] == [(22, 12), (22, 22)]
     assert [[x["version"], x["firstSeen"], x["installs"], x["daysTo10"], x["daysTo50"], x["daysTo90"]]
             for x in tables["adoption"]] == [[*r[:3], *("" if t == "not yet" else t for t in r[4:])] for r in rows]
     assert [float(x["share"]) for x in tables["adoption"]] == pytest.approx([0.65, 0.25, 0.1])
