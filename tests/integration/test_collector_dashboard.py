@@ -96,6 +96,26 @@ class DOM(html.parser.HTMLParser):
     def texts_inside(self, element_id: str, tag: str) -> list[str]:
         return [e["text"] for e in self.elements if e["tag"] == tag and element_id in e["parents"]]
 
+    def table_rows(self, table_id: str) -> list[list[dict]]:
+        """The body rows of a table, each a list of its cells (`td`): their attributes and whole text (the text of
+        the elements inside a cell, a link's, appended to the cell's)."""
+        rows: list[list[dict]] = []
+        cell = None
+        for e in self.elements:
+            if table_id not in e["parents"]:
+                continue
+            if e["tag"] == "tr":
+                rows.append([])
+                cell = None
+            elif e["tag"] == "th":
+                cell = None
+            elif e["tag"] == "td" and rows:
+                cell = {"attrs": e["attrs"], "text": e["text"]}
+                rows[-1].append(cell)
+            elif cell is not None:
+                cell["text"] += e["text"]
+        return [r for r in rows if r]
+
 
 @pytest.fixture
 def filled_collector(tmp_path):
@@ -302,7 +322,7 @@ def csv_rows(c, href: str) -> tuple[str, list[dict]]:
     """The CSV a page link points to (relative to the page at /), parsed: its name and its rows as dicts."""
     status, headers, body = c.get("/" + href)
     assert status == 200, (href, status, body[:200])
-    assert headers["Content-Type"] == "text/csv; charset=utf-8", headers
+    assert {k.lower(): v for k, v in headers.items()}["content-type"] == "text/csv; charset=utf-8", headers
     name = href.split("?")[0].removeprefix("api/v1/").removesuffix(".csv")
     text = body.decode("utf-8")
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", ""), "RFC 4180 lines end with CRLF"
