@@ -73,7 +73,14 @@ public final class PostgresReportStore: ReportStore {
         do {
             text = try String(contentsOfFile: passwordFile, encoding: .utf8)
         } catch {
-            throw StoreError.unavailable("PasswordFile=\(passwordFile): cannot read it (\(error.localizedDescription)); it must be readable by the collector")
+            // Said plainly (CocoaError's own description is a dictionary dump; `localizedDescription` would link ICU).
+            let why = switch (error as? CocoaError)?.code {
+            case .fileReadNoSuchFile?, .fileNoSuchFile?: "no such file"
+            case .fileReadNoPermission?: "permission denied"
+            case .fileReadInapplicableStringEncoding?: "not UTF-8"
+            default: "\(error)"
+            }
+            throw StoreError.unavailable("PasswordFile=\(passwordFile): cannot read it (\(why)); it must be readable by the collector")
         }
         // By bytes: as Characters, "\r\n" is one grapheme and never equal to "\n".
         var line = text.utf8.prefix(while: { $0 != 0x0A })

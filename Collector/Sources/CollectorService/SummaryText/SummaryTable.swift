@@ -1,5 +1,4 @@
 import CollectorSummary
-import Foundation
 
 /// The text form of a Summary: one line per day, then the last day's breakdowns, facts, counters and clusters.
 public enum SummaryTable {
@@ -33,13 +32,13 @@ public enum SummaryTable {
             } else {
                 keys = counts.keys.sorted { (counts[$0] ?? 0, $1) > (counts[$1] ?? 0, $0) }
             }
-            for k in keys { out += "  " + k.padding(toLength: max(k.count, 24), withPad: " ", startingAt: 0) + pad(counts[k] ?? 0, 8) + "\n" }
+            for k in keys { out += "  " + k.padded(to: 24) + pad(counts[k] ?? 0, 8) + "\n" }
         }
         out += facts(today.facts)
         out += counters(today.counters)
         out += "\nclusters (a clusterId shared by 2 or more installs): \(s.clusters.count), holding \(s.clusters.installs) installs\n"
         for (size, n) in s.clusters.bySize.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
-            out += "  size \(size)".padding(toLength: 26, withPad: " ", startingAt: 0) + pad(n, 8) + "\n"
+            out += "  size \(size)".padded(to: 26) + pad(n, 8) + "\n"
         }
         return out
     }
@@ -57,7 +56,7 @@ public enum SummaryTable {
         var out = "\nfacts (of the installs that carry each)\n"
         for key in facts.keys.sorted() {
             guard let f = facts[key] else { continue }
-            let head = "  " + key.padding(toLength: max(key.count, 24), withPad: " ", startingAt: 0) + pad(f.installs, 8) + " installs, "
+            let head = "  " + key.padded(to: 24) + pad(f.installs, 8) + " installs, "
             switch f {
             case .boolean(let n, let t):
                 out += head + "\(t) true (\(percent(t, of: n)))\n"
@@ -77,16 +76,26 @@ public enum SummaryTable {
         var out = "\ncounters (increments that arrived that day)\n"
         for name in counters.keys.sorted() {
             guard let c = counters[name] else { continue }
-            out += "  " + name.padding(toLength: max(name.count, 24), withPad: " ", startingAt: 0) + pad(c.increments, 8)
+            out += "  " + name.padded(to: 24) + pad(c.increments, 8)
                 + " by \(c.installs) installs, per install p50 \(number(c.p50)), p95 \(number(c.p95))\n"
         }
         return out
     }
 
-    /// A whole number as such, else four significant digits.
+    /// A whole number as such, else four significant digits. By hand rather than `String(format: "%.4g")`: that one
+    /// is Foundation's internationalization layer, whose ICU data alone is 44 MB of a static binary.
     static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
-        return String(format: "%.4g", v)
+        guard v.isFinite else { return "\(v)" }
+        var exponent = 0, magnitude = abs(v)
+        while magnitude >= 10 { magnitude /= 10; exponent += 1 }
+        while magnitude < 1 { magnitude *= 10; exponent -= 1 }
+        // The four digits as a whole number (1000 ... 10000), placed by the exponent with exact powers of ten.
+        let digits = (magnitude * 1000).rounded() * (v < 0 ? -1 : 1)
+        var power = 1.0
+        for _ in 0..<abs(exponent - 3) { power *= 10 }
+        let rounded = exponent >= 3 ? digits * power : digits / power
+        return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int(rounded)) : "\(rounded)"
     }
 
     static func percent(_ part: Int, of whole: Int) -> String {
@@ -97,5 +106,12 @@ public enum SummaryTable {
     static func pad(_ n: Int, _ width: Int) -> String {
         let s = String(n)
         return String(repeating: " ", count: max(1, width - s.count)) + s
+    }
+}
+
+extension String {
+    /// Padded with spaces on the right to `width` characters; as it is when longer.
+    fileprivate func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

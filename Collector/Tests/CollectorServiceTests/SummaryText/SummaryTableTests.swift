@@ -1,4 +1,4 @@
-import CollectorService
+@testable import CollectorService
 import CollectorSummary
 import Testing
 
@@ -69,5 +69,13 @@ import Testing
         #expect(text.contains("\nactive installs on 2026-12-02: 10 (established only)\n"
                               + "established installs (first report 24 h or more before the day's last): 7\n"
                               + "run this version or newer: 50 % 4.10.0, 75 % 4.9.1, 90 % 4.9.1, 95 % 4.2.0\n"))
+    }
+
+    @Test(arguments: [
+        (3.0, "3"), (-42.0, "-42"), (1.5078125, "1.508"), (0.000123456, "0.0001235"), (-2.5, "-2.5"),
+        (123456.7, "123500"), (9.99951, "10"), (1.23456e20, "1.235e+20"), (0.1, "0.1"),
+    ])
+    func numbersAreWholeOrFourSignificantDigits(_ value: Double, _ text: String) {
+        #expect(SummaryTable.number(value) == text)
     }
 }
