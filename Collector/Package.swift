@@ -194,6 +194,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CollectorStoreTests",
+            dependencies: ["CollectorStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ReportValidationTests",
             dependencies: ["ReportValidation", "CollectorSummary", .product(name: "TelemetryWire", package: "telemetryd")],
             swiftSettings: strict
