@@ -359,39 +359,94 @@ public final class SQLiteReportStore: ReportStore {
     }
 
     public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
+        guard report.type != .forget else {
+            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        }
+        let binds = SQLiteReportStore.binds(report, receivedAt: receivedAt)
+        return try await serially { [self, binds] in
+            do {
+                // One statement: atomic by itself, the rollups in its triggers.
+                let outcome = try await insertRow(report, binds)
+                // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
+                rememberPinned([report])
+                return outcome
+            } catch {
+                throw wrap(error, "cannot store report \(report.messageId)")
+            }
+        }
+    }
+
+    /// In one write transaction (one commit, one WAL append for the batch instead of one per report): the same
+    /// statement per report as `insert`, so the rollup triggers run per row as they do for single inserts. Should the
+    /// transaction fail, it is rolled back and the reports are stored one by one, so a single bad report costs only
+    /// itself (and a database that is really unavailable fails the first of them).
+    public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        let rows = batch.map { item in
+            item.report.type == .forget ? nil : SQLiteReportStore.binds(item.report, receivedAt: item.receivedAt)
+        }
+        let committed: [Result<InsertOutcome, StoreError>]? = try await serially { [self, rows] in
+            do {
+                try await exec("BEGIN IMMEDIATE")
+            } catch {
+                throw wrap(error, "cannot begin a transaction for \(batch.count) reports")
+            }
+            do {
+                var outcomes: [Result<InsertOutcome, StoreError>] = []
+                outcomes.reserveCapacity(batch.count)
+                for (item, binds) in zip(batch, rows) {
+                    guard let binds else {
+                        outcomes.append(.failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")))
+                        continue
+                    }
+                    outcomes.append(.success(try await insertRow(item.report, binds)))
+                }
+                try await exec("COMMIT")
+                rememberPinned(batch.map(\.report))
+                return outcomes
+            } catch {
+                try? await exec("ROLLBACK")
+                return nil
+            }
+        }
+        if let committed { return committed }
+        return try await insertOneByOne(batch)
+    }
+
+    /// ?1 message, ?2 day, … as `insertSQL` wants them.
+    private static func binds(_ report: ValidatedReport, receivedAt: Date) -> [SQLiteData] {
         var binds: [SQLiteData] = [
             .text(report.messageId), .text(UTCDay(receivedAt).description), .integer(Int(receivedAt.timeIntervalSince1970)),
             .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
             .text(report.instanceId), .text(report.clusterId),
         ]
-        binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
+        binds += dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
         binds += [report.product, report.factsRollupJSON, report.countersRollupJSON].map { $0.map(SQLiteData.text) ?? .null }
         binds.append(.text(report.json))
         binds.append(.text(ErasureHash.ofInstance(report.instanceId)))
-        guard report.type != .forget else {
-            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        return binds
+    }
+
+    /// On the writer (inside `serially`): the report's row (its triggers roll it up) and its pinned key. No row back =
+    /// a known messageId, or an erased install (asked only then: rare).
+    private func insertRow(_ report: ValidatedReport, _ binds: [SQLiteData]) async throws -> InsertOutcome {
+        let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
+        if inserted.isEmpty,
+           try await !connection.query("SELECT 1 FROM erased_installs WHERE instance_hash = ?1", [binds[binds.count - 1]]).isEmpty {
+            return .erased
         }
-        return try await serially { [self, binds] in
-            do {
-                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId, or
-                // an erased install (asked only then: rare).
-                let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
-                if inserted.isEmpty,
-                   try await !connection.query("SELECT 1 FROM erased_installs WHERE instance_hash = ?1", [binds[binds.count - 1]]).isEmpty {
-                    return .erased
-                }
-                // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
-                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
-                    try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
-                                   [.text(report.instanceId), .text(hash)])
-                    pinned.withLock {
-                        if $0.count >= SQLiteReportStore.maxPinnedRemembered { $0.removeAll() }
-                        $0.insert(report.instanceId)
-                    }
-                }
-                return inserted.isEmpty ? .duplicate : .new
-            } catch {
-                throw wrap(error, "cannot store report \(report.messageId)")
+        if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
+            try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
+                           [.text(report.instanceId), .text(hash)])
+        }
+        return inserted.isEmpty ? .duplicate : .new
+    }
+
+    /// After the pin statements committed: their installs need no pin statement again in this process.
+    private func rememberPinned(_ reports: [ValidatedReport]) {
+        pinned.withLock { set in
+            for report in reports where report.erasureKeyHash != nil && report.type != .forget {
+                if set.count >= SQLiteReportStore.maxPinnedRemembered { set.removeAll() }
+                set.insert(report.instanceId)
             }
         }
     }
