@@ -376,11 +376,15 @@ public final class SQLiteReportStore: ReportStore {
         }
     }
 
-    /// In one write transaction (one commit, one WAL append for the batch instead of one per report): the same
-    /// statement per report as `insert`, so the rollup triggers run per row as they do for single inserts. Should the
-    /// transaction fail, it is rolled back and the reports are stored one by one, so a single bad report costs only
-    /// itself (and a database that is really unavailable fails the first of them).
+    /// In one write transaction (one commit for the batch instead of one per report) and one statement per
+    /// `maxRowsPerStatement` reports: `insertSQL` over many rows. SQLiteNIO prepares every statement anew, and preparing
+    /// the insert compiles its rollup trigger, which cost about as much as running it; many rows per statement pay that
+    /// once. The rows are inserted in the batch's order and the trigger runs per row, so the rollups come out as from
+    /// single inserts (within a day the last report wins); a messageId twice in the batch is stored once (the first).
+    /// Should the transaction fail, it is rolled back and the reports are stored one by one, so a single bad report
+    /// costs only itself (and a database that is really unavailable fails the first of them).
     public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        guard !batch.isEmpty else { return [] }
         let rows = batch.map { item in
             item.report.type == .forget ? nil : SQLiteReportStore.binds(item.report, receivedAt: item.receivedAt)
         }
@@ -391,15 +395,7 @@ public final class SQLiteReportStore: ReportStore {
                 throw wrap(error, "cannot begin a transaction for \(batch.count) reports")
             }
             do {
-                var outcomes: [Result<InsertOutcome, StoreError>] = []
-                outcomes.reserveCapacity(batch.count)
-                for (item, binds) in zip(batch, rows) {
-                    guard let binds else {
-                        outcomes.append(.failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")))
-                        continue
-                    }
-                    outcomes.append(.success(try await insertRow(item.report, binds)))
-                }
+                let outcomes = try await insertRows(batch.map(\.report), rows)
                 try await exec("COMMIT")
                 rememberPinned(batch.map(\.report))
                 return outcomes
@@ -410,6 +406,60 @@ public final class SQLiteReportStore: ReportStore {
         }
         if let committed { return committed }
         return try await insertOneByOne(batch)
+    }
+
+    /// Rows per statement of a batch: SQLite takes up to 250 000 parameters (SQLiteNIO's build), a row binds 19.
+    static let maxRowsPerStatement = 1024
+
+    /// `insertSQL` for `rows` reports: the same columns from a VALUES list, in its order.
+    static func insertManySQL(rows: Int) -> String {
+        let width = 12 + columns.count
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return """
+            INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), product, facts, counters, body)
+            SELECT \((1..<width).map { "column\($0)" }.joined(separator: ", ")) FROM (VALUES \(Array(repeating: row, count: rows).joined(separator: ", ")))
+            WHERE NOT EXISTS (SELECT 1 FROM erased_installs WHERE instance_hash = column\(width))
+            ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+            """
+    }
+
+    /// On the writer, inside a transaction: the reports (`binds` nil: a forget report, not stored) and their pinned keys,
+    /// a statement per `maxRowsPerStatement`; each report's outcome in order.
+    private func insertRows(_ reports: [ValidatedReport], _ binds: [[SQLiteData]?]) async throws -> [Result<InsertOutcome, StoreError>] {
+        var outcomes: [Result<InsertOutcome, StoreError>?] = Array(repeating: nil, count: reports.count)
+        let storable = binds.indices.filter { binds[$0] != nil }
+        for start in stride(from: 0, to: storable.count, by: SQLiteReportStore.maxRowsPerStatement) {
+            let part = storable[start..<min(storable.count, start + SQLiteReportStore.maxRowsPerStatement)]
+            let stored = try await connection.query(SQLiteReportStore.insertManySQL(rows: part.count), part.flatMap { binds[$0] ?? [] })
+            var inserted = Set(stored.compactMap { $0.column("message_id")?.string })
+            // Not inserted: a known messageId (or one earlier in the batch), or an erased install (asked only then).
+            var erased: Set<String> = []
+            if stored.count < part.count {
+                let hashes = Set(part.map { ErasureHash.ofInstance(reports[$0].instanceId) })
+                let placeholders = Array(repeating: "?", count: hashes.count).joined(separator: ", ")
+                erased = Set(try await connection.query("SELECT instance_hash FROM erased_installs WHERE instance_hash IN (\(placeholders))",
+                                                        hashes.map(SQLiteData.text)).compactMap { $0.column("instance_hash")?.string })
+            }
+            var keys: [SQLiteData] = []
+            for i in part {
+                let report = reports[i]
+                if !erased.isEmpty, erased.contains(ErasureHash.ofInstance(report.instanceId)) {
+                    outcomes[i] = .success(.erased)
+                    continue
+                }
+                // The first row of a messageId is the one stored.
+                outcomes[i] = .success(inserted.remove(report.messageId) != nil ? .new : .duplicate)
+                // Pinned on a duplicate too, as by `insert`; the first key of an install wins (ON CONFLICT DO NOTHING).
+                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
+                    keys += [.text(report.instanceId), .text(hash)]
+                }
+            }
+            if !keys.isEmpty {
+                let values = Array(repeating: "(?, ?)", count: keys.count / 2).joined(separator: ", ")
+                try await exec("INSERT INTO install_keys (instance_id, key_hash) SELECT column1, column2 FROM (VALUES \(values)) WHERE true ON CONFLICT (instance_id) DO NOTHING", keys)
+            }
+        }
+        return outcomes.map { $0 ?? .failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")) }
     }
 
     /// ?1 message, ?2 day, … as `insertSQL` wants them.
