@@ -60,9 +60,18 @@ public final class PostgresReportStore: ReportStore {
                                                       database: url.database, tls: directTLS)
         direct.options.connectTimeout = .seconds(2)
         self.direct = direct
-        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        let client = PostgresClient(configuration: config, backgroundLogger: PostgresReportStore.poolLogger(logger))
         self.client = client
         self.runner = Task { await client.run() }
+    }
+
+    /// The logger postgres-nio's pool logs its own life to: the collector's, raised to `warning` unless the collector
+    /// logs debug. The pool says "Connection creation failed" at info for every attempt while the database is down, many
+    /// a second; the collector says the outage itself, once when it starts and once when it ends (`AvailabilityMonitor`).
+    static func poolLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        if quiet.logLevel > .debug, quiet.logLevel < .warning { quiet.logLevel = .warning }
+        return quiet
     }
 
     /// Reads the password from `passwordFile`: its first line, without the line ending (LF, or CRLF as a file
@@ -142,6 +151,47 @@ public final class PostgresReportStore: ReportStore {
                 throw e
             }
         }
+    }
+
+    /// In one transaction on one connection: the prepared statement of `insert` once per report, one commit (one WAL
+    /// flush) for the batch. When the server refuses anything inside it (a report's value, a day pruned meanwhile, a
+    /// deadlock with another writer), the transaction is rolled back and the reports are stored one by one, so a bad
+    /// report costs only itself.
+    public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        guard !batch.isEmpty else { return [] }
+        let days = Set(batch.map { UTCDay($0.receivedAt) })
+        // More time than one insert's: a batch is many statements (20 ms each at worst before the deadline counts).
+        let committed = try await call("cannot store \(batch.count) reports", deadline: deadline + .milliseconds(20 * batch.count)) {
+            [self] () async throws -> [Result<InsertOutcome, StoreError>]? in
+            for day in days.sorted() { try await ensurePartition(day) }
+            return try await client.withConnection { conn in
+                try await conn.query("BEGIN", logger: logger)
+                do {
+                    var outcomes: [Result<InsertOutcome, StoreError>] = []
+                    outcomes.reserveCapacity(batch.count)
+                    for item in batch {
+                        guard item.report.type != .forget else {
+                            outcomes.append(.failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")))
+                            continue
+                        }
+                        var isNew: Bool? = false
+                        let statement = InsertReport(report: item.report, receivedAt: item.receivedAt, day: UTCDay(item.receivedAt))
+                        for try await v in try await conn.execute(statement, logger: logger) { isNew = v }
+                        outcomes.append(.success(isNew.map { $0 ? .new : .duplicate } ?? .erased))
+                    }
+                    try await conn.query("COMMIT", logger: logger)
+                    return outcomes
+                } catch let e as PSQLError where e.serverInfo != nil {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    return nil
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+        if let committed { return committed }
+        return try await insertOneByOne(batch)
     }
 
     /// Why the server refused a report's values, when the SQLSTATE says the report is at fault rather than the
@@ -356,8 +406,9 @@ public final class PostgresReportStore: ReportStore {
     /// `StoreError.unavailable` naming the database and what failed (never the password). With `explainingTimeout`
     /// (start-up only, see `diagnose()`), a deadline that passed is followed by one direct connection
     /// attempt whose error says why: the pool retries a refused login quietly until the deadline.
-    private func call<T: Sendable>(_ what: String, explainingTimeout: Bool = false,
+    private func call<T: Sendable>(_ what: String, explainingTimeout: Bool = false, deadline: Duration? = nil,
                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let deadline = deadline ?? self.deadline
         do {
             return try await withDeadline(deadline, onTimeout: { DeadlinePassed() }, body)
         } catch is DeadlinePassed {

@@ -359,39 +359,144 @@ public final class SQLiteReportStore: ReportStore {
     }
 
     public func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome {
+        guard report.type != .forget else {
+            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        }
+        let binds = SQLiteReportStore.binds(report, receivedAt: receivedAt)
+        return try await serially { [self, binds] in
+            do {
+                // One statement: atomic by itself, the rollups in its triggers.
+                let outcome = try await insertRow(report, binds)
+                // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
+                rememberPinned([report])
+                return outcome
+            } catch {
+                throw wrap(error, "cannot store report \(report.messageId)")
+            }
+        }
+    }
+
+    /// In one write transaction (one commit for the batch instead of one per report) and one statement per
+    /// `maxRowsPerStatement` reports: `insertSQL` over many rows. SQLiteNIO prepares every statement anew, and preparing
+    /// the insert compiles its rollup trigger, which cost about as much as running it; many rows per statement pay that
+    /// once. The rows are inserted in the batch's order and the trigger runs per row, so the rollups come out as from
+    /// single inserts (within a day the last report wins); a messageId twice in the batch is stored once (the first).
+    /// Should the transaction fail, it is rolled back and the reports are stored one by one, so a single bad report
+    /// costs only itself (and a database that is really unavailable fails the first of them).
+    public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        guard !batch.isEmpty else { return [] }
+        let rows = batch.map { item in
+            item.report.type == .forget ? nil : SQLiteReportStore.binds(item.report, receivedAt: item.receivedAt)
+        }
+        let committed: [Result<InsertOutcome, StoreError>]? = try await serially { [self, rows] in
+            do {
+                try await exec("BEGIN IMMEDIATE")
+            } catch {
+                throw wrap(error, "cannot begin a transaction for \(batch.count) reports")
+            }
+            do {
+                let outcomes = try await insertRows(batch.map(\.report), rows)
+                try await exec("COMMIT")
+                rememberPinned(batch.map(\.report))
+                return outcomes
+            } catch {
+                try? await exec("ROLLBACK")
+                return nil
+            }
+        }
+        if let committed { return committed }
+        return try await insertOneByOne(batch)
+    }
+
+    /// Rows per statement of a batch: SQLite takes up to 250 000 parameters (SQLiteNIO's build), a row binds 19.
+    static let maxRowsPerStatement = 1024
+
+    /// `insertSQL` for `rows` reports: the same columns from a VALUES list, in its order.
+    static func insertManySQL(rows: Int) -> String {
+        let width = 12 + columns.count
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return """
+            INSERT INTO reports (message_id, received_day, received_at, type, timestamp, instance_id, cluster_id, \(columns.joined(separator: ", ")), product, facts, counters, body)
+            SELECT \((1..<width).map { "column\($0)" }.joined(separator: ", ")) FROM (VALUES \(Array(repeating: row, count: rows).joined(separator: ", ")))
+            WHERE NOT EXISTS (SELECT 1 FROM erased_installs WHERE instance_hash = column\(width))
+            ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+            """
+    }
+
+    /// On the writer, inside a transaction: the reports (`binds` nil: a forget report, not stored) and their pinned keys,
+    /// a statement per `maxRowsPerStatement`; each report's outcome in order.
+    private func insertRows(_ reports: [ValidatedReport], _ binds: [[SQLiteData]?]) async throws -> [Result<InsertOutcome, StoreError>] {
+        var outcomes: [Result<InsertOutcome, StoreError>?] = Array(repeating: nil, count: reports.count)
+        let storable = binds.indices.filter { binds[$0] != nil }
+        for start in stride(from: 0, to: storable.count, by: SQLiteReportStore.maxRowsPerStatement) {
+            let part = storable[start..<min(storable.count, start + SQLiteReportStore.maxRowsPerStatement)]
+            let stored = try await connection.query(SQLiteReportStore.insertManySQL(rows: part.count), part.flatMap { binds[$0] ?? [] })
+            var inserted = Set(stored.compactMap { $0.column("message_id")?.string })
+            // Not inserted: a known messageId (or one earlier in the batch), or an erased install (asked only then).
+            var erased: Set<String> = []
+            if stored.count < part.count {
+                let hashes = Set(part.map { ErasureHash.ofInstance(reports[$0].instanceId) })
+                let placeholders = Array(repeating: "?", count: hashes.count).joined(separator: ", ")
+                erased = Set(try await connection.query("SELECT instance_hash FROM erased_installs WHERE instance_hash IN (\(placeholders))",
+                                                        hashes.map(SQLiteData.text)).compactMap { $0.column("instance_hash")?.string })
+            }
+            var keys: [SQLiteData] = []
+            for i in part {
+                let report = reports[i]
+                if !erased.isEmpty, erased.contains(ErasureHash.ofInstance(report.instanceId)) {
+                    outcomes[i] = .success(.erased)
+                    continue
+                }
+                // The first row of a messageId is the one stored.
+                outcomes[i] = .success(inserted.remove(report.messageId) != nil ? .new : .duplicate)
+                // Pinned on a duplicate too, as by `insert`; the first key of an install wins (ON CONFLICT DO NOTHING).
+                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
+                    keys += [.text(report.instanceId), .text(hash)]
+                }
+            }
+            if !keys.isEmpty {
+                let values = Array(repeating: "(?, ?)", count: keys.count / 2).joined(separator: ", ")
+                try await exec("INSERT INTO install_keys (instance_id, key_hash) SELECT column1, column2 FROM (VALUES \(values)) WHERE true ON CONFLICT (instance_id) DO NOTHING", keys)
+            }
+        }
+        return outcomes.map { $0 ?? .failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")) }
+    }
+
+    /// ?1 message, ?2 day, … as `insertSQL` wants them.
+    private static func binds(_ report: ValidatedReport, receivedAt: Date) -> [SQLiteData] {
         var binds: [SQLiteData] = [
             .text(report.messageId), .text(UTCDay(receivedAt).description), .integer(Int(receivedAt.timeIntervalSince1970)),
             .text(report.type.rawValue), .integer(Int(report.timestamp.timeIntervalSince1970)),
             .text(report.instanceId), .text(report.clusterId),
         ]
-        binds += SQLiteReportStore.dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
+        binds += dims.map { report.breakdown[$0].map(SQLiteData.text) ?? .null }
         binds += [report.product, report.factsRollupJSON, report.countersRollupJSON].map { $0.map(SQLiteData.text) ?? .null }
         binds.append(.text(report.json))
         binds.append(.text(ErasureHash.ofInstance(report.instanceId)))
-        guard report.type != .forget else {
-            throw StoreError.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")
+        return binds
+    }
+
+    /// On the writer (inside `serially`): the report's row (its triggers roll it up) and its pinned key. No row back =
+    /// a known messageId, or an erased install (asked only then: rare).
+    private func insertRow(_ report: ValidatedReport, _ binds: [SQLiteData]) async throws -> InsertOutcome {
+        let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
+        if inserted.isEmpty,
+           try await !connection.query("SELECT 1 FROM erased_installs WHERE instance_hash = ?1", [binds[binds.count - 1]]).isEmpty {
+            return .erased
         }
-        return try await serially { [self, binds] in
-            do {
-                // One statement: atomic by itself, the rollups in its triggers; no row back = a known messageId, or
-                // an erased install (asked only then: rare).
-                let inserted = try await connection.query(SQLiteReportStore.insertSQL, binds)
-                if inserted.isEmpty,
-                   try await !connection.query("SELECT 1 FROM erased_installs WHERE instance_hash = ?1", [binds[binds.count - 1]]).isEmpty {
-                    return .erased
-                }
-                // Pinned on a duplicate too: a crash between the two statements is mended by the agent's retry.
-                if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
-                    try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
-                                   [.text(report.instanceId), .text(hash)])
-                    pinned.withLock {
-                        if $0.count >= SQLiteReportStore.maxPinnedRemembered { $0.removeAll() }
-                        $0.insert(report.instanceId)
-                    }
-                }
-                return inserted.isEmpty ? .duplicate : .new
-            } catch {
-                throw wrap(error, "cannot store report \(report.messageId)")
+        if let hash = report.erasureKeyHash, !pinned.withLock({ $0.contains(report.instanceId) }) {
+            try await exec("INSERT INTO install_keys (instance_id, key_hash) VALUES (?1, ?2) ON CONFLICT (instance_id) DO NOTHING",
+                           [.text(report.instanceId), .text(hash)])
+        }
+        return inserted.isEmpty ? .duplicate : .new
+    }
+
+    /// After the pin statements committed: their installs need no pin statement again in this process.
+    private func rememberPinned(_ reports: [ValidatedReport]) {
+        pinned.withLock { set in
+            for report in reports where report.erasureKeyHash != nil && report.type != .forget {
+                if set.count >= SQLiteReportStore.maxPinnedRemembered { set.removeAll() }
+                set.insert(report.instanceId)
             }
         }
     }

@@ -38,6 +38,13 @@ public protocol ReportStore: Sendable {
     /// before. A `forget` report is never inserted (`forget` is its call): `StoreError.invalidRequest`.
     func insert(_ report: ValidatedReport, receivedAt: Date) async throws -> InsertOutcome
 
+    /// Stores the reports in order, as `insert` would one after another, committed together (one transaction where the
+    /// store has them: one commit for many reports). One answer per report, in order: its `InsertOutcome`, or the
+    /// `StoreError` that is the report's own fault (`.rejected`, `.invalidRequest` for a forget report), which costs
+    /// only that report. A failure of the database throws `StoreError.unavailable`; then some of the batch may be
+    /// stored (inserting them again answers `.duplicate`).
+    func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>]
+
     /// Erases the install when SHA-256 of its erasure key (`erasureKeyHash`, hex) equals the hash pinned at its first
     /// report, comparing in constant time: its raw reports and every per-install row are deleted and the ID is kept
     /// only as `ErasureHash.ofInstance`, in one transaction. Closed days' totals in the day cache stay (they name no
@@ -71,6 +78,29 @@ extension ReportStore {
     /// Every install, whatever its product.
     public func summary(days: Int, asOf: Date) async throws -> Summary {
         try await summary(days: days, asOf: asOf, filter: .all)
+    }
+
+    /// One `insert` after another: for a store without transactions of its own.
+    public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        try await insertOneByOne(batch)
+    }
+
+    /// `insert(batch:)` as single inserts: the default, and a store's fallback when its transaction fails because of one
+    /// report (the others are then stored on their own, the culprit answered).
+    public func insertOneByOne(_ batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+        var outcomes: [Result<InsertOutcome, StoreError>] = []
+        outcomes.reserveCapacity(batch.count)
+        for item in batch {
+            do {
+                outcomes.append(.success(try await insert(item.report, receivedAt: item.receivedAt)))
+            } catch let e as StoreError {
+                switch e {
+                case .rejected, .invalidRequest: outcomes.append(.failure(e))
+                case .unavailable, .incompatible: throw e
+                }
+            }
+        }
+        return outcomes
     }
 
     /// A store that keeps no day cache has nothing to refresh.

@@ -116,8 +116,8 @@ public enum ReportStoreConformance {
 
     /// Every check: these, those of facts, counters and filters (`ReportStoreConformance+Facts.swift`), of
     /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`) and of erasure
-    /// (`ReportStoreConformance+Erasure.swift`).
-    public static let checks: [Check] = coreChecks + factsChecks + answersChecks + erasureChecks
+    /// (`ReportStoreConformance+Erasure.swift`) and of batches (`ReportStoreConformance+Batch.swift`).
+    public static let checks: [Check] = coreChecks + factsChecks + answersChecks + erasureChecks + batchChecks
 
     static let coreChecks: [Check] = [
         Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in

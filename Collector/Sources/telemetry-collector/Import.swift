@@ -12,7 +12,9 @@ struct Import: AsyncParsableCommand {
         discussion: """
             Each FILE is one report (a JSON object, pretty-printed or not) or JSON lines, one report a line; - reads \
             standard input. Reports are validated and deduplicated as over HTTP and counted on the day they were \
-            built (their timestamp). Exit 1 when any report was rejected or could not be stored.
+            built (their timestamp). The files are read a chunk at a time (memory stays bounded whatever their size), \
+            validated on every core and stored in file order, 256 reports per transaction. Exit 1 when any report was \
+            rejected or could not be stored.
             """)
 
     @OptionGroup var options: CommonOptions
@@ -27,11 +29,19 @@ struct Import: AsyncParsableCommand {
         let context = try CollectorContext.load(options, logger: logger)
         let validator: ReportValidator
         do { validator = try ReportValidator() } catch { throw CLIFailure.runtime("the embedded report schema does not compile: \(error)") }
-        // Read everything first: a missing file is reported before anything is stored.
-        var inputs: [(name: String, bytes: [UInt8])] = []
+        // Every file opened first: a missing one is reported before anything is stored. Each is then read a chunk
+        // at a time (memory stays bounded whatever its size).
+        var inputs: [(name: String, handle: FileHandle)] = []
         for file in files {
-            do { inputs.append((file, try Self.read(file))) } catch { throw CLIFailure.runtime("\(file): \(error)") }
+            if file == "-" {
+                inputs.append((file, FileHandle.standardInput))
+            } else if let handle = FileHandle(forReadingAtPath: file) {
+                inputs.append((file, handle))
+            } else {
+                throw CLIFailure.runtime("\(file): cannot open: \(String(cString: strerror(errno)))")
+            }
         }
+        defer { for input in inputs where input.name != "-" { try? input.handle.close() } }
         let store = try await context.openStore()
         let importer = ReportImporter(store: store, validator: validator, maxBodyBytes: context.config.maxBodyBytes,
                                       warn: { StandardError.write($0) })
@@ -39,7 +49,14 @@ struct Import: AsyncParsableCommand {
         for input in inputs {
             let tally: ImportTally
             do {
-                tally = try await importer.store(input.name, input.bytes)
+                tally = try await importer.store(input.name) {
+                    do {
+                        guard let data = try input.handle.read(upToCount: Self.chunkBytes), !data.isEmpty else { return nil }
+                        return Array(data)
+                    } catch {
+                        throw FileReadError(description: "\(input.name): cannot read: \(error.localizedDescription)")
+                    }
+                }
             } catch {
                 await store.close()
                 throw CLIFailure.runtime("\(error)")
@@ -52,12 +69,6 @@ struct Import: AsyncParsableCommand {
         if total.rejected > 0 { throw CLIFailure.runtime("\(total.rejected) report\(total.rejected == 1 ? "" : "s") rejected (see above)") }
     }
 
-    static func read(_ file: String) throws -> [UInt8] {
-        if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let h = FileHandle(forReadingAtPath: file) else {
-            throw FileReadError(description: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { try? h.close() }
-        return Array(h.readDataToEndOfFile())
-    }
+    /// Bytes read at a time: a few hundred reports.
+    static let chunkBytes = 1 << 20
 }

@@ -53,4 +53,21 @@ struct PostgresRejectionTests {
         #expect(await store.health().available)
         await store.close()
     }
+
+    @Test(.enabled(if: PostgresTestServer.missingReason == nil, Comment(rawValue: PostgresTestServer.missingReason ?? "")))
+    func aRefusedReportInABatchCostsOnlyItself() async throws {
+        let (store, db) = try await makePostgresStore()
+        try await store.migrate()
+        var bad = C.report(instance: 2, message: 2, at: C.at(day: 0))
+        bad.json = #"{"product":{"version":"1.2.3\u0000"}}"#
+        let batch = [C.report(instance: 1, message: 1, at: C.at(day: 0)), bad, C.report(instance: 3, message: 3, at: C.at(day: 1))]
+        let outcomes = try await store.insert(batch: batch.map { ReportToStore($0, receivedAt: $0.timestamp) })
+        #expect(outcomes.count == 3)
+        #expect(try outcomes[0].get() == .new)
+        #expect(try outcomes[2].get() == .new)
+        guard case .failure(.rejected(let why)) = outcomes[1] else { Issue.record("expected .rejected, got \(outcomes[1])"); return }
+        #expect(why.contains("SQLSTATE 22"), "\(why)")
+        #expect(try await testServer().psql("SELECT count(*) FROM message_ids", database: db) == "2")
+        await store.close()
+    }
 }

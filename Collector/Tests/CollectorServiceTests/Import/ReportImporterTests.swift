@@ -16,6 +16,8 @@ import TelemetryWire
         var total = 0
         var maxTotal = 0
         var sameInstanceOverlaps = 0
+        /// The size of each `insert(batch:)`, in order.
+        var batches: [Int] = []
         let refuse: Set<String>
         let fail: Set<String>
 
@@ -37,6 +39,11 @@ import TelemetryWire
             guard seen.insert(report.messageId).inserted else { return .duplicate }
             stored.append(report)
             return .new
+        }
+
+        func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
+            batches.append(batch.count)
+            return try await insertOneByOne(batch)
         }
 
         func migrate() async throws {}
@@ -77,10 +84,10 @@ import TelemetryWire
         return out
     }
 
-    func importer(_ store: RecordingStore, window: Int = ReportImporter.window, maxBodyBytes: Int = 64 * 1024,
-                  warnings: Lines) throws -> ReportImporter {
-        ReportImporter(store: store, validator: try ReportValidator(), maxBodyBytes: maxBodyBytes, window: window,
-                       warn: { warnings.append($0) })
+    func importer(_ store: RecordingStore, batchSize: Int = ReportImporter.batchSize, validators: Int = 2,
+                  maxBodyBytes: Int = 64 * 1024, warnings: Lines) throws -> ReportImporter {
+        ReportImporter(store: store, validator: try ReportValidator(), maxBodyBytes: maxBodyBytes, batchSize: batchSize,
+                       validators: validators, warn: { warnings.append($0) })
     }
 
     static let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -104,22 +111,42 @@ import TelemetryWire
         #expect(warnings.all.count == 1 && warnings.all.first?.hasPrefix("forget.jsonl:2: the erasure key does not match") == true)
     }
 
-    @Test func eachInstallsReportsAreStoredInFileOrderWithinTheWindow() async throws {
-        // Three installs, interleaved; install 1 sends four reports.
+    @Test func reportsAreStoredInFileOrderWhateverTheChunksAndBatches() async throws {
+        // Three installs, interleaved; install 1 sends four reports; read 7 bytes at a time (lines cut anywhere),
+        // validated two parts at a time, stored three reports a batch.
         let plan = [(1, 1), (2, 2), (1, 3), (3, 4), (1, 5), (2, 6), (1, 7), (3, 8)].map { (instance: $0.0, message: $0.1) }
+        let bytes = try Self.lines(plan)
+        var offset = 0
         let store = RecordingStore()
         let warnings = Lines()
-        let tally = try await importer(store, window: 2, warnings: warnings).store("reports.jsonl", try Self.lines(plan))
+        let tally = try await importer(store, batchSize: 3, validators: 2, warnings: warnings).store("reports.jsonl") {
+            guard offset < bytes.count else { return nil }
+            defer { offset += 7 }
+            return Array(bytes[offset..<min(bytes.count, offset + 7)])
+        }
         #expect(tally == ImportTally(new: 8, duplicate: 0, rejected: 0))
         #expect(warnings.all.isEmpty)
         #expect(await store.sameInstanceOverlaps == 0)
-        #expect(await store.maxTotal <= 2)
-        let stored = await store.stored
-        for instance in 1...3 {
-            let id = Self.uuid(instance, "11111111")
-            let order = stored.filter { $0.instanceId == id }.map(\.messageId)
-            #expect(order == plan.filter { $0.instance == instance }.map { Self.uuid($0.message, "aaaaaaaa") })
+        #expect(await store.stored.map(\.messageId) == plan.map { Self.uuid($0.message, "aaaaaaaa") })
+        #expect(await store.batches == [3, 3, 2])
+    }
+
+    @Test func theInputIsReadOnlyAsFastAsItIsStored() async throws {
+        // A line a chunk: however long the input, the importer holds a bounded number of reports it read but did not store.
+        let bytes = try Self.lines((1...1500).map { (instance: $0 % 7, message: $0) })
+        let lines = bytes.split(separator: 0x0A).map { Array($0) + [0x0A] }
+        var next = 0, mostAhead = 0
+        let store = RecordingStore()
+        let tally = try await importer(store, batchSize: 16, validators: 2, warnings: Lines()).store("big.jsonl") {
+            guard next < lines.count else { return nil }
+            mostAhead = max(mostAhead, next - (await store.stored.count))
+            defer { next += 1 }
+            return lines[next]
         }
+        #expect(tally.new == 1500)
+        // Two batches waiting, one being stored, and four parts of 64 lines handed out: 2·16 + 16 + 4·64 = 304, plus a part.
+        #expect(mostAhead <= 304 + ReportImporter.linesPerPart)
+        #expect(mostAhead > 0)
     }
 
     @Test func anImportedReportCarriesItsProductFactsAndCountersToTheStore() async throws {
@@ -174,7 +201,11 @@ import TelemetryWire
         let failing = RecordingStore(fail: [Self.uuid(2, "aaaaaaaa")])
         let warnings = Lines()
         await #expect(throws: ImportStoreFailure.self) { try await importer(failing, warnings: warnings).store("in", bytes) }
+        // Both reports were in the batch being stored: either may have been (importing again would say which).
         do { _ = try await importer(failing, warnings: warnings).store("in", bytes) } catch {
+            #expect("\(error)" == "in:1-2: database unavailable: disk full")
+        }
+        do { _ = try await importer(failing, batchSize: 1, warnings: warnings).store("in", bytes) } catch {
             #expect("\(error)" == "in:2: database unavailable: disk full")
         }
     }
