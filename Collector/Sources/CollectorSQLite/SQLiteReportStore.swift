@@ -580,7 +580,7 @@ public final class SQLiteReportStore: ReportStore {
                             [String(RetentionCell.weekNumber($0.cell.week)), String($0.cell.weeksLater), String($0.scope.rawValue),
                              $0.product, $0.version, String(RetentionCell.weekNumber($0.cell.activityWeek)), String($0.installs)]
                         }
-                        try await exec("DELETE FROM retention_cache WHERE cohort_week = ?1",
+                        try await exec("DELETE FROM retention_cache WHERE cohort_week = ?1 AND weeks_later IN (\(cells.map { String($0.weeksLater) }.joined(separator: ", ")))",
                                        [.integer(RetentionCell.weekNumber(week))])
                         try await exec("""
                             INSERT INTO retention_cache (cohort_week, weeks_later, scope, product, product_version, through_week, installs)
