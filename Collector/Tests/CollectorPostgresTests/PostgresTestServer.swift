@@ -168,15 +168,18 @@ final class PostgresTestServer: @unchecked Sendable {
     /// the checkout, which the `postgres` user usually cannot enter, and psql then warns "could not change
     /// directory". Standard error is kept apart from standard output, so a warning never ends up among the rows a
     /// query returns. (pg_ctl's `-l` sends the server's own output to its log, so the server keeps no pipe open.)
+    ///
+    /// The user is changed by setpriv(1), not by swift-subprocess's `userID`/`groupID`: those call setgroups(2) in the
+    /// child between fork and exec, and glibc's setxid there waits on the parent's other threads, which the child
+    /// does not have; it hung a test run (the child stuck in `__nptl_setxid`) once in many.
     func runAsServerUser(_ argv: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        var options = PlatformOptions()
+        var argv = argv
         if let pw = Self.serverUser {
-            options.supplementaryGroups = []    // none of root's
-            options.groupID = pw.gid
-            options.userID = pw.uid
+            // --clear-groups: none of root's supplementary groups.
+            argv = ["/usr/bin/setpriv", "--reuid=\(pw.uid)", "--regid=\(pw.gid)", "--clear-groups", "--"] + argv
         }
         let result = try await run(.path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())),
-                                   workingDirectory: FilePath(directory), platformOptions: options,
+                                   workingDirectory: FilePath(directory),
                                    output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         let status: Int32
         switch result.terminationStatus {
