@@ -20,17 +20,18 @@ import Glibc
 /// Reads never slow ingest: summaries and the health check run on the reader connection in a deferred read
 /// transaction, which in WAL mode reads a snapshot beside the writer and never takes the write lock
 /// (`PRAGMA query_only` makes sure), so a summary neither waits for inserts nor makes them wait. Only the writer
-/// writes: reports, and `refreshDayCache` (the collector's own scheduled work), never a summary.
+/// writes: reports, and `refreshDayCache` / `refreshRetentionCache` (the collector's own scheduled work), never a summary.
 ///
 /// Tables: `reports` (raw reports with the values they were counted under, unique `message_id`, pruned after
 /// RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown values, product
 /// name and facts), `install_day_counters` (per install, day and counter the day's summed increments), `installs`
 /// (first and last day seen, the latest known value of each breakdown, product and facts, the first report's arrival),
 /// `day_cache` (each closed day's counts as `DayTotals` JSON, one row for the day, one per product, one per product
-/// version, and the same over its established installs: `DayGroups`), `install_keys` (the `erasureKeyHash` pinned
+/// version, and the same over its established installs: `DayGroups`), `retention_cache` (the final cells of the weekly
+/// retention cohorts: `RetentionCacheRow`, with `through_week`, the cell's activity week), `install_keys` (the `erasureKeyHash` pinned
 /// per install), `erased_installs` (SHA-256 of each erased install's ID and the key hash it was erased with),
 /// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
-/// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
+/// `install_day_counters` and drops its day's `day_cache` rows and the `retention_cache` cells from its week on. So storing
 /// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
 /// counted from the rollups by every summary until the day is cached again.
 public final class SQLiteReportStore: ReportStore {
