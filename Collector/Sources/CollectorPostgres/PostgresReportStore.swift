@@ -345,6 +345,69 @@ public final class PostgresReportStore: ReportStore {
         return stored
     }
 
+    /// Counts the final retention cells of the range that `retention_cache` lacks (or holds at an older stamp) and
+    /// stores them, one cohort at a time, newest first: each step is one read-only snapshot and one write, within
+    /// `deadline`. Then drops the cells of cohorts older than the 26 weeks any summary shows.
+    @discardableResult
+    public func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        let (plan, missing) = try await call("cannot read the retention cache") { [client, logger] in
+            try await client.withConnection { conn in
+                let queries = PostgresSummaryQueries(connection: conn, logger: logger)
+                let plan = RetentionPlan(range, closed: UTCDay(daysSinceEpoch: Int(try await queries.closedDay())))
+                let cached = try await queries.cachedRetention(plan, filter: .all)
+                return (plan, plan.finalCells.filter { cached[$0] == nil })
+            }
+        }
+        var stored = 0
+        for (week, cells) in Dictionary(grouping: missing, by: \.week).sorted(by: { $0.key > $1.key }) {
+            if Task.isCancelled { break }
+            let counted = try await call("cannot count the retention cohort of \(week.isoWeek)") { [client, logger] in
+                try await client.withConnection { conn in
+                    try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                    do {
+                        let c = try await PostgresSummaryQueries(connection: conn, logger: logger).countForCache(plan, cells: cells)
+                        try await conn.query("COMMIT", logger: logger)
+                        return c
+                    } catch {
+                        _ = try? await conn.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
+            try await call("cannot store the retention cohort of \(week.isoWeek)") { [client, logger] in
+                try await PostgresSummaryQueries.cacheRetention(counted.rows, stamps: counted.stamps, client: client, logger: logger)
+            }
+            stored += cells.count
+        }
+        let oldest = Int32(RetentionCell.weekNumber(plan.lastDay) - (SummaryAssembler.maxCohorts - 1))
+        try await call("cannot drop old cohorts from the retention cache") { [client, logger] in
+            try await client.query("DELETE FROM retention_cache WHERE cohort_week < \(oldest)", logger: logger).collectAll()
+        }
+        return stored
+    }
+
+    public func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        return try await call("cannot read the retention cache") { [client, logger] in
+            try await client.withConnection { conn in
+                try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    let queries = PostgresSummaryQueries(connection: conn, logger: logger)
+                    let plan = RetentionPlan(range, closed: UTCDay(daysSinceEpoch: Int(try await queries.closedDay())))
+                    let n = plan.toCount(cached: Set(try await queries.cachedRetention(plan, filter: filter).keys)).count
+                    try await conn.query("COMMIT", logger: logger)
+                    return n
+                } catch {
+                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
     @discardableResult
     public func prune(before: Date) async throws -> Int {
         let cutoff = Int32(UTCDay(before).daysSinceEpoch)

@@ -25,6 +25,9 @@ import CollectorSummary
 ///   all collectors share); a report stored later into a closed day (an `import`) bumps `day_versions`, and a
 ///   cache row whose version is not the day's current one is ignored and recomputed. The version is read in the
 ///   same snapshot as the counts, so a concurrent import can make a cache row stale but never wrong.
+/// - `retention_cache` (version 5): the final cells of the weekly retention cohorts (`RetentionPlan`), per scope as the
+///   day cache keys them, each with the stamp of `day_versions` up to the end of its activity week when counted
+///   (`retentionStampSQL`); a cell whose stamp is not the current one is ignored and counted again.
 enum PostgresSchema {
     /// Serializes migrations and partition DDL across every collector sharing the database.
     static let ddlLock = 0x7465_6c65_6d65 // "teleme"
@@ -166,7 +169,32 @@ enum PostgresSchema {
             ORDER BY instance_id, received_at
             """,
         ]),
+        // The retention cache (`RetentionCacheRow`), keyed by week numbers since 1970 (`RetentionCell.weekNumber`).
+        // A cell is counted in one snapshot with the day_versions stamp of every day up to the end of its activity
+        // week (`retentionStampSQL`): a report stored later into one of those days bumps a version, the stamp no longer
+        // matches and the cell is ignored and counted again, as the day cache's versions do, with no work per report.
+        Migration(version: 5, description: "retention cache: final cells of the weekly cohorts", sql: [
+            """
+            CREATE TABLE retention_cache (
+                cohort_week int4 NOT NULL,
+                weeks_later int4 NOT NULL,
+                scope int2 NOT NULL,
+                product text NOT NULL,
+                product_version text NOT NULL,
+                stamp int8 NOT NULL,
+                installs int8 NOT NULL,
+                PRIMARY KEY (cohort_week, weeks_later, scope, product, product_version)
+            )
+            """,
+        ]),
     ]
+
+    /// Per week number `t` from $1 to $2, the stamp of the days up to its Sunday: the sum of their day_versions, which
+    /// every bump raises by one (rows are never deleted), so any report stored into one of those days changes it.
+    static let retentionStampSQL = """
+        SELECT t, (SELECT coalesce(sum(v.version), 0)::int8 FROM day_versions v WHERE v.day <= DATE '1970-01-01' + (t * 7 + 3))
+        FROM generate_series($1::int4, $2::int4) AS t
+        """
 
     /// Days up to this one (days since 1970) may be cached: two days before the database's today (UTC).
     static let closedDaySQL = "SELECT ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - 2)::int4"

@@ -128,7 +128,7 @@ struct PostgresSummaryQueries {
             a.addClusters(size: Int(size), clusters: Int(n))
         }
         try await versionHistory(into: &a, filter: filter, closed: closed)
-        try await retention(into: &a, filter: filter)
+        try await retention(into: &a, filter: filter, closed: closed)
         return a.build()
     }
 

@@ -20,17 +20,18 @@ import Glibc
 /// Reads never slow ingest: summaries and the health check run on the reader connection in a deferred read
 /// transaction, which in WAL mode reads a snapshot beside the writer and never takes the write lock
 /// (`PRAGMA query_only` makes sure), so a summary neither waits for inserts nor makes them wait. Only the writer
-/// writes: reports, and `refreshDayCache` (the collector's own scheduled work), never a summary.
+/// writes: reports, and `refreshDayCache` / `refreshRetentionCache` (the collector's own scheduled work), never a summary.
 ///
 /// Tables: `reports` (raw reports with the values they were counted under, unique `message_id`, pruned after
 /// RetainDays=), `install_days` (the rollup: one row per install and UTC day with that day's breakdown values, product
 /// name and facts), `install_day_counters` (per install, day and counter the day's summed increments), `installs`
 /// (first and last day seen, the latest known value of each breakdown, product and facts, the first report's arrival),
 /// `day_cache` (each closed day's counts as `DayTotals` JSON, one row for the day, one per product, one per product
-/// version, and the same over its established installs: `DayGroups`), `install_keys` (the `erasureKeyHash` pinned
+/// version, and the same over its established installs: `DayGroups`), `retention_cache` (the final cells of the weekly
+/// retention cohorts: `RetentionCacheRow`, with `through_week`, the cell's activity week), `install_keys` (the `erasureKeyHash` pinned
 /// per install), `erased_installs` (SHA-256 of each erased install's ID and the key hash it was erased with),
 /// `meta` (schema version). Triggers keep the rollups: a new row in `reports` updates `install_days`, `installs` and
-/// `install_day_counters` and drops its day's `day_cache` rows (as does deleting `install_days` rows). So storing
+/// `install_day_counters` and drops its day's `day_cache` rows and the `retention_cache` cells from its week on. So storing
 /// a report is one statement (one trip to SQLite's thread, atomic by itself), and a late `import` into a closed day is
 /// counted from the rollups by every summary until the day is cached again.
 public final class SQLiteReportStore: ReportStore {
@@ -278,27 +279,7 @@ public final class SQLiteReportStore: ReportStore {
             "DELETE FROM day_cache",
             "DROP TRIGGER reports_rollup",
             // As in version 3, and: the day row keeps the day's last arrival, the install's row its first.
-            """
-            CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN
-                DELETE FROM day_cache WHERE day = NEW.received_day;
-                DELETE FROM day_cache WHERE day > NEW.received_day
-                    AND EXISTS (SELECT 1 FROM installs WHERE instance_id = NEW.instance_id AND first_at > NEW.received_at);
-                DELETE FROM day_cache WHERE day = (SELECT MIN(x.day) FROM install_days x
-                    WHERE x.instance_id = NEW.instance_id AND x.day > NEW.received_day);
-                INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")), last_at)
-                SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", ")), NEW.received_at
-                FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
-                ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
-                    \(carried.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", ")),
-                    last_at = MAX(COALESCE(last_at, excluded.last_at), excluded.last_at);
-                INSERT INTO installs (instance_id, first_day, last_day, \(carried.joined(separator: ", ")), first_at)
-                VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(carried.map { "NEW.\($0)" }.joined(separator: ", ")), NEW.received_at)
-                ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
-                    last_day = MAX(last_day, excluded.last_day),
-                    \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", ")),
-                    first_at = MIN(COALESCE(installs.first_at, excluded.first_at), excluded.first_at);
-            END
-            """,
+            rollupTriggerV4(),
         ],
         // Erasure on request (issue 18): the erasure key hash pinned per install, the erased installs by the hash of
         // their ID, the raw reports findable by install. Deleting an install's day rows no longer drops the day cache:
@@ -317,7 +298,51 @@ public final class SQLiteReportStore: ReportStore {
             ON CONFLICT (instance_id) DO NOTHING
             """,
         ],
+        // 6: the retention cache: final cells of the weekly cohorts (`RetentionCacheRow`), keyed by the week numbers
+        // since 1970 (`RetentionCell.weekNumber`) of the cohort and of its activity (`through_week`). A report into a
+        // day may add an install to that day's week's cohort, move an install's first report (its cohort and the weeks
+        // it counts as established) back to that week, or make it active that week: every cell whose activity week is
+        // that week or later goes, one indexed delete in the rollup trigger (nothing to delete for today's reports).
+        [
+            """
+            CREATE TABLE retention_cache (
+                cohort_week INTEGER NOT NULL, weeks_later INTEGER NOT NULL, scope INTEGER NOT NULL, product TEXT NOT NULL,
+                product_version TEXT NOT NULL, through_week INTEGER NOT NULL, installs INTEGER NOT NULL,
+                PRIMARY KEY (cohort_week, weeks_later, scope, product, product_version)) WITHOUT ROWID
+            """,
+            "CREATE INDEX retention_cache_by_through_week ON retention_cache (through_week)",
+            "DROP TRIGGER reports_rollup",
+            rollupTriggerV4(also: "\n    DELETE FROM retention_cache WHERE through_week >= \(week("NEW.received_day"));"),
+        ],
     ]
+
+    /// The week number since 1970 (`RetentionCell.weekNumber`) of the day `day` (an SQL expression, `YYYY-MM-DD`).
+    static func week(_ day: String) -> String { "((CAST(julianday(\(day)) - 2440587.5 AS INTEGER) + 3) / 7)" }
+
+    /// The rollup trigger of version 4; version 6 adds `also` (statements run first, like the day cache's drops).
+    static func rollupTriggerV4(also: String = "") -> String {
+        """
+        CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN\(also)
+            DELETE FROM day_cache WHERE day = NEW.received_day;
+            DELETE FROM day_cache WHERE day > NEW.received_day
+                AND EXISTS (SELECT 1 FROM installs WHERE instance_id = NEW.instance_id AND first_at > NEW.received_at);
+            DELETE FROM day_cache WHERE day = (SELECT MIN(x.day) FROM install_days x
+                WHERE x.instance_id = NEW.instance_id AND x.day > NEW.received_day);
+            INSERT INTO install_days (day, instance_id, cluster_id, \(carried.joined(separator: ", ")), last_at)
+            SELECT NEW.received_day, NEW.instance_id, NEW.cluster_id, \(carried.map { "COALESCE(NEW.\($0), i.\($0))" }.joined(separator: ", ")), NEW.received_at
+            FROM (SELECT 1) LEFT JOIN installs i ON i.instance_id = NEW.instance_id WHERE true
+            ON CONFLICT (day, instance_id) DO UPDATE SET cluster_id = NEW.cluster_id,
+                \(carried.map { "\($0) = COALESCE(NEW.\($0), \($0))" }.joined(separator: ", ")),
+                last_at = MAX(COALESCE(last_at, excluded.last_at), excluded.last_at);
+            INSERT INTO installs (instance_id, first_day, last_day, \(carried.joined(separator: ", ")), first_at)
+            VALUES (NEW.instance_id, NEW.received_day, NEW.received_day, \(carried.map { "NEW.\($0)" }.joined(separator: ", ")), NEW.received_at)
+            ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                last_day = MAX(last_day, excluded.last_day),
+                \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", ")),
+                first_at = MIN(COALESCE(installs.first_at, excluded.first_at), excluded.first_at);
+        END
+        """
+    }
 
     /// The one statement that stores a report: ?1 message, ?2 day, ?3 received at, ?4 type, ?5 timestamp,
     /// ?6 instance, ?7 cluster, ?8… the breakdown values (NULL: the report does not tell), the product, the facts and
@@ -628,6 +653,78 @@ public final class SQLiteReportStore: ReportStore {
             stored += 1
         }
         return stored
+    }
+
+    /// Counts the final retention cells of the range that `retention_cache` lacks and stores them, one cohort per
+    /// short write transaction, newest first (an insert waits at most for one cohort's count); then drops the cells of
+    /// cohorts older than the 26 weeks any summary shows.
+    @discardableResult
+    public func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: today().adding(days: -2))
+        let cached: Set<RetentionCell> = try await reading { [self] in
+            do {
+                return Set(try await SQLiteSummaryQueries(db: reader).cachedRetention(plan, filter: .all).keys)
+            } catch {
+                throw wrap(error, "cannot read the retention cache")
+            }
+        }
+        let cohorts = Dictionary(grouping: plan.finalCells.filter { !cached.contains($0) }, by: \.week)
+        var stored = 0
+        for (week, cells) in cohorts.sorted(by: { $0.key > $1.key }) {
+            if Task.isCancelled { break }
+            guard let scan = plan.scan(cells) else { continue }
+            try await serially { [self] in
+                do {
+                    // Counted and stored in one write transaction: no report can change the cohort in between.
+                    try await exec("BEGIN IMMEDIATE")
+                    do {
+                        let counts = try await SQLiteSummaryQueries(db: connection)
+                            .countRetention(cohorts: scan.cohorts, activity: scan.activity, filter: .all, grouped: true)
+                        // As text, one array per row: the INTEGER columns' affinity stores the numbers as integers.
+                        let rows = RetentionCacheRow.rows(caching: cells, from: counts).map {
+                            [String(RetentionCell.weekNumber($0.cell.week)), String($0.cell.weeksLater), String($0.scope.rawValue),
+                             $0.product, $0.version, String(RetentionCell.weekNumber($0.cell.activityWeek)), String($0.installs)]
+                        }
+                        try await exec("DELETE FROM retention_cache WHERE cohort_week = ?1 AND weeks_later IN (\(cells.map { String($0.weeksLater) }.joined(separator: ", ")))",
+                                       [.integer(RetentionCell.weekNumber(week))])
+                        try await exec("""
+                            INSERT INTO retention_cache (cohort_week, weeks_later, scope, product, product_version, through_week, installs)
+                            SELECT \((0..<7).map { "json_extract(value, '$[\($0)]')" }.joined(separator: ", ")) FROM json_each(?1)
+                            """, [.text(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))])
+                        try await exec("COMMIT")
+                    } catch {
+                        try? await exec("ROLLBACK")
+                        throw error
+                    }
+                } catch {
+                    throw wrap(error, "cannot store the retention cohort of \(week.isoWeek) in the retention cache")
+                }
+            }
+            stored += cells.count
+        }
+        let oldest = RetentionCell.weekNumber(plan.lastDay) - (SummaryAssembler.maxCohorts - 1)
+        try await serially { [self] in
+            do {
+                try await exec("DELETE FROM retention_cache WHERE cohort_week < ?1", [.integer(oldest)])
+            } catch {
+                throw wrap(error, "cannot drop old cohorts from the retention cache")
+            }
+        }
+        return stored
+    }
+
+    public func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int {
+        guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
+        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: today().adding(days: -2))
+        return try await reading { [self] in
+            do {
+                let cached = try await SQLiteSummaryQueries(db: reader).cachedRetention(plan, filter: filter)
+                return plan.toCount(cached: Set(cached.keys)).count
+            } catch {
+                throw wrap(error, "cannot read the retention cache")
+            }
+        }
     }
 
     @discardableResult

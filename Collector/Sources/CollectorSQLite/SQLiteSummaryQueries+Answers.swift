@@ -30,28 +30,77 @@ extension SQLiteSummaryQueries {
         for (day, byVersion) in counted { a.addVersionDay(day, active: byVersion.values.reduce(0, +), byVersion: byVersion) }
     }
 
-    /// Per cohort (the ISO week of the install's first day, its row of that day matching the product and version of
-    /// `filter`) the installs active in each later week up to the last day; with `established`, only established days
-    /// count (the cohort: those established in their first week).
-    func retention(into a: inout SummaryAssembler, filter: SummaryFilter) async throws {
-        var cohort = filter
-        cohort.established = false
-        let f = SQLiteSummaryQueries.filterSQL(cohort, alias: "d", firstParameter: 3)
-        let join = cohort.isAll ? "" : " JOIN install_days d ON d.instance_id = i.instance_id AND d.day = i.first_day"
-        // The install's row is at hand: no lookup per day row.
-        let active = filter.established ? " AND x.last_at - i.first_at >= 86400" : ""
-        func week(_ day: String) -> String { "((CAST(julianday(\(day)) - 2440587.5 AS INTEGER) + 3) / 7)" }
-        let later = ([0] + RetentionCohort.weeksLater).map(String.init).joined(separator: ", ")
-        for row in try await db.query("""
-            SELECT w, k, COUNT(*) AS n FROM (
-                SELECT DISTINCT i.instance_id, \(week("i.first_day")) AS w, \(week("x.day")) - \(week("i.first_day")) AS k
-                FROM installs i\(join)
-                JOIN install_days x ON x.instance_id = i.instance_id AND x.day BETWEEN i.first_day AND ?2
-                WHERE i.first_day BETWEEN ?1 AND ?2\(f.sql)\(active))
-            WHERE k IN (\(later)) GROUP BY w, k
-            """, [.text(a.retentionFirstWeek.description), .text(a.lastDay.description)] + f.binds) {
-            guard let w = row.column("w")?.integer, let k = row.column("k")?.integer else { continue }
-            a.addCohort(week: UTCDay(daysSinceEpoch: w * 7 - 3), weeksLater: k, count: row.count)
+    /// The retention cohorts of `a`'s range: final cells from `retention_cache` where it has them, the others counted
+    /// from the rollups (`RetentionPlan`); returns how many cells were counted.
+    @discardableResult
+    func retention(into a: inout SummaryAssembler, filter: SummaryFilter, closed: UTCDay) async throws -> Int {
+        let plan = RetentionPlan(a, closed: closed)
+        let cached = try await cachedRetention(plan, filter: filter)
+        for (cell, n) in cached { a.addCohort(week: cell.week, weeksLater: cell.weeksLater, count: n) }
+        let missing = plan.toCount(cached: Set(cached.keys))
+        guard let scan = plan.scan(missing) else { return 0 }
+        let wanted = Set(missing)
+        let counts = try await countRetention(cohorts: scan.cohorts, activity: scan.activity, filter: filter, grouped: false)
+        for (cell, n) in RetentionCount.answer(counts, filter: filter) where wanted.contains(cell) {
+            a.addCohort(week: cell.week, weeksLater: cell.weeksLater, count: n)
         }
+        return missing.count
     }
+
+    /// The cells of `plan` that `retention_cache` holds and that are final for it, with the installs `filter` selects.
+    func cachedRetention(_ plan: RetentionPlan, filter: SummaryFilter) async throws -> [RetentionCell: Int] {
+        let scopes = RetentionCacheRow.scopes(for: filter).map { String($0.rawValue) }.joined(separator: ", ")
+        var rows: [RetentionCacheRow] = []
+        for row in try await db.query("""
+            SELECT cohort_week, weeks_later, scope, product, product_version, installs FROM retention_cache
+            WHERE cohort_week BETWEEN ?1 AND ?2 AND scope IN (\(scopes))
+            """, [.integer(RetentionCell.weekNumber(plan.firstWeek)), .integer(RetentionCell.weekNumber(plan.lastDay))]) {
+            guard let w = row.column("cohort_week")?.integer, let k = row.column("weeks_later")?.integer,
+                  let scope = row.column("scope")?.integer.flatMap(DayCacheRow.Scope.init(rawValue:)) else { continue }
+            let cell = RetentionCell(week: RetentionCell.monday(ofWeek: w), weeksLater: k)
+            guard plan.isFinal(cell) else { continue }
+            rows.append(RetentionCacheRow(cell: cell, scope: scope, product: row.column("product")?.string ?? "",
+                                          version: row.column("product_version")?.string ?? "", installs: row.count(of: "installs")))
+        }
+        return RetentionCacheRow.answer(rows, filter: filter)
+    }
+
+    /// Per cell (the ISO week of the install's first day in `cohorts`; its activity week, on days of `activity`) the
+    /// installs active, and those of them established on one of those days; `grouped`: per product and version of the
+    /// install's first day, else only the installs whose first day matches the product and version of `filter`.
+    func countRetention(cohorts: ClosedRange<UTCDay>, activity: ClosedRange<UTCDay>, filter: SummaryFilter,
+                        grouped: Bool) async throws -> [RetentionCount] {
+        var cohort = grouped ? SummaryFilter.all : filter
+        cohort.established = false
+        let f = SQLiteSummaryQueries.filterSQL(cohort, alias: "d", firstParameter: 5)
+        let needsDay = grouped || !cohort.isAll
+        let week = SQLiteReportStore.week
+        let later = ([0] + RetentionCohort.weeksLater).map(String.init).joined(separator: ", ")
+        // From the activity days (the primary key's day range; the recent days only once older cells are cached), each
+        // to its install's row and, for the cohort's product and version, its first day's row.
+        let sql = """
+            SELECT w, k, p, v, COUNT(*) AS n, SUM(e) AS ne FROM (
+                SELECT x.instance_id, \(week("i.first_day")) AS w, \(week("x.day")) - \(week("i.first_day")) AS k,
+                       \(needsDay ? "d.product AS p, d.product_version AS v" : "NULL AS p, NULL AS v"),
+                       MAX(x.last_at - i.first_at >= 86400) AS e
+                FROM install_days x CROSS JOIN installs i\(needsDay ? " CROSS JOIN install_days d" : "")
+                WHERE x.day BETWEEN ?1 AND ?2 AND i.instance_id = x.instance_id AND i.first_day BETWEEN ?3 AND ?4
+                  AND x.day >= i.first_day\(needsDay ? " AND d.day = i.first_day AND d.instance_id = i.instance_id" : "")\(f.sql)
+                GROUP BY x.instance_id, w, k)
+            WHERE k IN (\(later)) GROUP BY w, k, p, v
+            """
+        let binds: [SQLiteData] = [activity.lowerBound, activity.upperBound, cohorts.lowerBound, cohorts.upperBound].map { .text($0.description) }
+        var out: [RetentionCount] = []
+        for row in try await db.query(sql, binds + f.binds) {
+            guard let w = row.column("w")?.integer, let k = row.column("k")?.integer else { continue }
+            out.append(RetentionCount(cell: RetentionCell(week: RetentionCell.monday(ofWeek: w), weeksLater: k),
+                                      group: grouped ? ProductVersion(product: row.column("p")?.string, version: row.column("v")?.string) : nil,
+                                      installs: row.count, established: row.count(of: "ne")))
+        }
+        return out
+    }
+}
+
+extension SQLiteRow {
+    func count(of column: String) -> Int { self.column(column)?.integer ?? 0 }
 }

@@ -76,7 +76,7 @@ struct SQLiteSummaryQueries {
             if let size = row.column("size")?.integer { a.addClusters(size: size, clusters: row.count) }
         }
         try await versionHistory(into: &a, filter: filter, closed: closed)
-        try await retention(into: &a, filter: filter)
+        try await retention(into: &a, filter: filter, closed: closed)
     }
 
     /// The cached days of `days` with the counts of the installs `filter` matches (a day whose rows this version

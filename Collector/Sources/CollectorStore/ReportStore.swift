@@ -64,6 +64,16 @@ public protocol ReportStore: Sendable {
     /// the day cache; a summary answers the same with or without it, only faster.
     @discardableResult func refreshDayCache(days: Int, asOf: Date) async throws -> Int
 
+    /// Counts the final cells of the retention cohorts a summary of the `days` days ending with `asOf`'s day shows
+    /// (`RetentionPlan`: cells whose activity week is closed) that the store's retention cache lacks, keeps them, and
+    /// returns how many cells it stored; may drop cells of cohorts older than any summary shows. The only writer of the
+    /// retention cache; a summary answers the same with or without it, only faster.
+    @discardableResult func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int
+
+    /// How many retention cells `summary(days:asOf:filter:)` would count from the rollups now (the others it reads from
+    /// the retention cache): what keeps a summary's cost flat as history grows. Reads only.
+    func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int
+
     /// Deletes raw reports received before the UTC day of `before`; returns how many.
     @discardableResult func prune(before: Date) async throws -> Int
 
@@ -105,6 +115,15 @@ extension ReportStore {
 
     /// A store that keeps no day cache has nothing to refresh.
     @discardableResult public func refreshDayCache(days: Int, asOf: Date) async throws -> Int { 0 }
+
+    /// A store that keeps no retention cache has nothing to refresh.
+    @discardableResult public func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int { 0 }
+
+    /// A store that keeps no retention cache counts every cell of the summary.
+    public func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int {
+        let a = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
+        return RetentionPlan(a, closed: a.lastDay).cells.count
+    }
 }
 
 public enum InsertOutcome: String, Sendable, Equatable {

@@ -115,9 +115,10 @@ public enum ReportStoreConformance {
     // MARK: - The checks
 
     /// Every check: these, those of facts, counters and filters (`ReportStoreConformance+Facts.swift`), of
-    /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`) and of erasure
-    /// (`ReportStoreConformance+Erasure.swift`) and of batches (`ReportStoreConformance+Batch.swift`).
-    public static let checks: [Check] = coreChecks + factsChecks + answersChecks + erasureChecks + batchChecks
+    /// established installs, adoption, lifecycle and retention (`ReportStoreConformance+Answers.swift`), of the retention
+    /// cache (`ReportStoreConformance+Retention.swift`), of erasure (`ReportStoreConformance+Erasure.swift`) and of
+    /// batches (`ReportStoreConformance+Batch.swift`).
+    public static let checks: [Check] = coreChecks + factsChecks + answersChecks + retentionChecks + erasureChecks + batchChecks
 
     static let coreChecks: [Check] = [
         Check(name: "knowsAnInstallOnceAnyReportIsStored") { store in

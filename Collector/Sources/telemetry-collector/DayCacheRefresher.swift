@@ -12,7 +12,8 @@ import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// While serving: stores the counts of closed days on `DayCacheSchedule`, over RetainDays= (read at each run, so a
-/// reload applies). The only writer of the day cache; summaries only read it.
+/// reload applies), then the final cells of the retention cohorts those days show. The only writer of the day cache
+/// and the retention cache; summaries only read them.
 struct DayCacheRefresher: Service {
     let store: any ReportStore
     let retainDays: NIOLockedValueBox<Int>
@@ -25,6 +26,8 @@ struct DayCacheRefresher: Service {
             do {
                 let n = try await store.refreshDayCache(days: days, asOf: now)
                 if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
+                let cells = try await store.refreshRetentionCache(days: days, asOf: now)
+                if cells > 0 { logger.info("counted \(cells) final retention cell\(cells == 1 ? "" : "s") for the retention cache") }
             } catch {
                 logger.warning("cannot keep the counts of closed days (summaries count them each time until this succeeds; next try within an hour): \(error)",
                                metadata: CollectorEvent.dayCacheFailed.metadata)
