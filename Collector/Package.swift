@@ -195,7 +195,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorStoreTests",
-            dependencies: ["CollectorStore"],
+            dependencies: ["CollectorStore", "CollectorSummary", "ReportValidation"],
             swiftSettings: strict
         ),
         .testTarget(

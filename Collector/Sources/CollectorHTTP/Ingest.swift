@@ -43,6 +43,8 @@ public struct Ingest: Sendable {
     }
 
     public let store: any ReportStore
+    /// The inserts, group-committed (`GroupCommitter`): concurrent reports share a transaction.
+    public let committer: GroupCommitter
     public let validator: ReportValidator
     public let settings: IngestSettingsBox
     public let now: @Sendable () -> Date
@@ -56,6 +58,7 @@ public struct Ingest: Sendable {
     public init(store: any ReportStore, validator: ReportValidator, settings: IngestSettingsBox, logger: Logger? = nil,
                 gate: IngestGate? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.committer = GroupCommitter(store: store, maxConcurrentBatches: GroupCommitter.concurrentBatches(for: store))
         self.validator = validator
         self.settings = settings
         self.now = now
@@ -140,7 +143,7 @@ public struct Ingest: Sendable {
                 availability.succeeded()
                 return forgotten(outcome)
             }
-            let outcome = try await store.insert(report, receivedAt: now())
+            let outcome = try await committer.insert(report, receivedAt: now())
             availability.succeeded()
             switch outcome {
             case .new: return Response(status: 202, json: #"{"duplicate":false}"#, retryAfter: nil, result: .new)
