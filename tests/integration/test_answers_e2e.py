@@ -94,6 +94,8 @@ class History:
                 when = dt.datetime(day.year, day.month, day.day, tzinfo=UTC) + dt.timedelta(seconds=10 + n)
                 r = f.report(inst, (day - first).days, when, True)
                 r["product"]["version"] = version
+                # The fleet's own counters stay out: only the designed ones below.
+                r["data"]["counters"], r["data"]["countersSinceSec"] = None, None
                 if day == self.T and name in JOBS_RUN_TODAY:
                     r["data"]["counters"] = {"jobsRun": JOBS_RUN_TODAY[name]}
                     r["data"]["countersSinceSec"] = 86_400
