@@ -228,7 +228,7 @@ public final class PostgresReportStore: ReportStore {
     public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let assembler = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        return try await call("cannot read the summary") { [client, logger] in
+        return try await call("cannot read the summary", deadline: Self.readDeadline) { [client, logger] in
             // A read writes nothing: closed days counted now are stored by refreshDayCache, on the collector's own
             // schedule, never because of a request.
             try await client.withConnection { conn in
@@ -321,7 +321,7 @@ public final class PostgresReportStore: ReportStore {
         var hi = lastDay
         while hi >= firstDay, !Task.isCancelled {
             let lo = max(firstDay, hi - 30)
-            let toCache = try await call("cannot count closed days for the day cache") { [client, logger, lo, hi] in
+            let toCache = try await call("cannot count closed days for the day cache", deadline: Self.longDeadline) { [client, logger, lo, hi] in
                 try await client.withConnection { conn in
                     try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                     do {
@@ -335,7 +335,7 @@ public final class PostgresReportStore: ReportStore {
                 }
             }
             if !toCache.isEmpty {
-                try await call("cannot store \(toCache.count) days in the day cache") { [client, logger] in
+                try await call("cannot store \(toCache.count) days in the day cache", deadline: Self.longDeadline) { [client, logger] in
                     try await PostgresSummaryQueries.cache(toCache, client: client, logger: logger)
                 }
                 stored += toCache.count
@@ -352,7 +352,7 @@ public final class PostgresReportStore: ReportStore {
     public func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        let (plan, missing) = try await call("cannot read the retention cache") { [client, logger] in
+        let (plan, missing) = try await call("cannot read the retention cache", deadline: Self.longDeadline) { [client, logger] in
             try await client.withConnection { conn in
                 let queries = PostgresSummaryQueries(connection: conn, logger: logger)
                 let plan = RetentionPlan(range, closed: UTCDay(daysSinceEpoch: Int(try await queries.closedDay())))
@@ -363,7 +363,7 @@ public final class PostgresReportStore: ReportStore {
         var stored = 0
         for (week, cells) in Dictionary(grouping: missing, by: \.week).sorted(by: { $0.key > $1.key }) {
             if Task.isCancelled { break }
-            let counted = try await call("cannot count the retention cohort of \(week.isoWeek)") { [client, logger] in
+            let counted = try await call("cannot count the retention cohort of \(week.isoWeek)", deadline: Self.longDeadline) { [client, logger] in
                 try await client.withConnection { conn in
                     try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                     do {
@@ -376,13 +376,13 @@ public final class PostgresReportStore: ReportStore {
                     }
                 }
             }
-            try await call("cannot store the retention cohort of \(week.isoWeek)") { [client, logger] in
+            try await call("cannot store the retention cohort of \(week.isoWeek)", deadline: Self.longDeadline) { [client, logger] in
                 try await PostgresSummaryQueries.cacheRetention(counted.rows, stamps: counted.stamps, client: client, logger: logger)
             }
             stored += cells.count
         }
         let oldest = Int32(RetentionCell.weekNumber(plan.lastDay) - (SummaryAssembler.maxCohorts - 1))
-        try await call("cannot drop old cohorts from the retention cache") { [client, logger] in
+        try await call("cannot drop old cohorts from the retention cache", deadline: Self.longDeadline) { [client, logger] in
             try await client.query("DELETE FROM retention_cache WHERE cohort_week < \(oldest)", logger: logger).collectAll()
         }
         return stored
@@ -391,7 +391,7 @@ public final class PostgresReportStore: ReportStore {
     public func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        return try await call("cannot read the retention cache") { [client, logger] in
+        return try await call("cannot read the retention cache", deadline: Self.longDeadline) { [client, logger] in
             try await client.withConnection { conn in
                 try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
@@ -411,7 +411,7 @@ public final class PostgresReportStore: ReportStore {
     @discardableResult
     public func prune(before: Date) async throws -> Int {
         let cutoff = Int32(UTCDay(before).daysSinceEpoch)
-        let removed = try await call("cannot prune") { [client, logger] in
+        let removed = try await call("cannot prune", deadline: Self.longDeadline) { [client, logger] in
             var n = 0
             for try await v in try await client.query("SELECT collector_prune(DATE '1970-01-01' + \(cutoff)::int4)::int8",
                                                       logger: logger).decode(Int.self) {
@@ -484,6 +484,14 @@ public final class PostgresReportStore: ReportStore {
             throw StoreError.unavailable("\(url): \(what): \(PostgresReportStore.describe(error))")
         }
     }
+
+    /// The deadlines of the work the ingest never waits for. Counting a hundred closed days of a large fleet's facts
+    /// takes seconds: the day cache's and retention cache's refresh and the pruner get a minute; a summary (computed
+    /// once per ReadCacheSec= however many ask, from the day cache once the refresher has filled it) 15 s, so that a
+    /// page asked for while the database is down still says so within a reasonable wait. The ingest's calls keep
+    /// `deadline`, so that a stuck database is answered with 503 at once.
+    static let longDeadline: Duration = .seconds(60)
+    static let readDeadline: Duration = .seconds(15)
 
     /// `call`'s deadline passed (turned into `StoreError.unavailable` there).
     private struct DeadlinePassed: Error {}

@@ -1,5 +1,5 @@
 import Foundation
-import CollectorSummary
+@testable import CollectorSummary
 import Testing
 
 /// `NumberHistogram`: buckets, nearest-rank percentiles, merging, the JSON kept in the day cache.
@@ -74,6 +74,20 @@ import Testing
         #expect(merged.percentile(50) == 2)
         let json = try JSONEncoder().encode(merged)
         #expect(try JSONDecoder().decode(NumberHistogram.self, from: json) == merged)
-        #expect(String(decoding: try JSONEncoder().encode(NumberHistogram(buckets: [3: 2])), as: UTF8.self) == #"{"3":2}"#)
+        #expect(String(decoding: try JSONEncoder().encode(NumberHistogram(buckets: [1_000_512: 1, 3: 2, -7: 4])), as: UTF8.self)
+                == #""-7:4,3:2,1000512:1""#)
+        #expect(String(decoding: try JSONEncoder().encode(NumberHistogram()), as: UTF8.self) == #""""#)
+        #expect(try JSONDecoder().decode(NumberHistogram.self, from: Data(#""""#.utf8)) == NumberHistogram())
+    }
+
+    @Test func theFirstDayCacheRowsFormStillDecodes() throws {
+        #expect(try JSONDecoder().decode(NumberHistogram.self, from: Data(#"{"3":2,"-7":4}"#.utf8))
+                == NumberHistogram(buckets: [3: 2, -7: 4]))
+    }
+
+    @Test(arguments: ["3", "3:", ":2", "3:0", "3:-1", "3:2,", "3:2,,4:1", "a:1", "3:2:1", "--3:1", "3 :2", "1234567890123456789:1"])
+    func aDamagedHistogramIsRefusedNotMisread(_ text: String) {
+        #expect(NumberHistogram.buckets(parsing: text) == nil, "\(text)")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NumberHistogram.self, from: Data("\"\(text)\"".utf8)) }
     }
 }
