@@ -195,7 +195,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorStoreTests",
-            dependencies: ["CollectorStore", "CollectorSummary", "ReportValidation"],
+            dependencies: ["CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "CollectorServiceTests",
             dependencies: ["CollectorService", "CollectorSummary", "ReportValidation", "CollectorConfiguration", "CollectorStore",
-                           .product(name: "TelemetryWire", package: "telemetryd")],
+                           "CollectorStoreConformance", .product(name: "TelemetryWire", package: "telemetryd")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -82,6 +82,11 @@ public final class ReadModel: Sendable {
         guard !filter.isAll else {
             return try await unfiltered.summaries.value(for: key) { try await store.summary(days: days, asOf: asOf) }
         }
+        // Only a product or a version can name what no install reported; `established=1` alone always may match,
+        // and needs no unfiltered summary first.
+        guard filter.product != nil || filter.version != nil else {
+            return try await filtered.summaries.value(for: key) { try await store.summary(days: days, asOf: asOf, filter: filter) }
+        }
         let whole = try await summary(days: days)
         guard Self.mayMatch(filter, whole) else {
             var zeros = Summary.empty(days: days, lastDay: key.lastDay)

@@ -50,4 +50,14 @@ import Testing
         #expect(try await model.summary(days: 30).days.last?.date == UTCDay(Self.now).adding(days: 1))
         #expect(store.summaries.value == 3)
     }
+
+    @Test func anEstablishedOnlyReadComputesOneSummaryAProductReadChecksTheWholeFirst() async throws {
+        let store = CountingStore()
+        let model = ReadModel(store: store, timeToLive: .seconds(10), now: { Self.now }, clock: ManualClock().function)
+        _ = try await model.summary(days: 30, filter: SummaryFilter(established: true))
+        #expect(store.summaries.value == 1, "established=1 names nothing that may be missing: no unfiltered summary first")
+        // A product no install reported: the unfiltered summary says so, and the filtered one is never asked for.
+        _ = try await model.summary(days: 30, filter: SummaryFilter(product: "acme"))
+        #expect(store.summaries.value == 2)
+    }
 }

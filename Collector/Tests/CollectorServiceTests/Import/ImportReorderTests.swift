@@ -1,4 +1,5 @@
 import CollectorService
+import CollectorStoreConformance
 import Testing
 
 @Suite struct ImportReorderTests {
@@ -17,23 +18,11 @@ import Testing
 
     @Test(arguments: 0..<20)
     func anyFinishingOrderGivesTheHandedOutOrder(seed: Int) {
-        var generator = SplitMix(seed: UInt64(seed))
+        var generator = SplitMix64(seed: UInt64(seed))
         let order = Array(0..<50).shuffled(using: &generator)
         var r = ImportReorder<Int>()
         var out: [Int] = []
         for n in order { out += r.add(n, n) }
         #expect(out == Array(0..<50))
-    }
-
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import CollectorStore
+import CollectorStoreConformance
 
 struct GroupCommitTests {
     @Test func aQuietCollectorCommitsEachInsertAtOnceAlone() {
@@ -63,7 +64,7 @@ struct GroupCommitTests {
     }
 
     @Test func everySubmittedInsertIsCommittedExactlyOnceWhateverTheInterleaving() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for slots in 1...4 {
             var machine = GroupCommit<Int>(maxBatch: 5, maxConcurrentBatches: slots)
             var inFlight = 0, committed: [Int] = [], next = 0
@@ -84,18 +85,5 @@ struct GroupCommitTests {
             #expect(committed.sorted() == Array(0..<500))
             #expect(machine.waitingCount == 0)
         }
-    }
-}
-
-/// A small seeded generator, so the interleavings are the same on every run.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
