@@ -116,6 +116,9 @@ class CollectorProcess:
             raise AssertionError(f"collector did not stop within {timeout}s after SIGTERM")
 
     def __enter__(self) -> "CollectorProcess":
+        # `with c.start():` as well as `with c:`: a second start would leave the first process running.
+        if self.proc is not None and self.proc.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc) -> None:

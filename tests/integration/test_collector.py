@@ -421,3 +421,15 @@ def test_sigterm_with_an_idle_keep_alive_connection_stops_at_once(make_collector
     assert c.stop(timeout=3) == 0   # the connection stays open on the client side
     assert time.monotonic() - t < 3
     conn.close()
+
+
+def test_the_harness_runs_one_collector_for_with_start(collector_binary, tmp_path):
+    # `with c.start():` once started the collector twice and left the first running after the test.
+    from telemetry_collector import CollectorProcess
+    c = CollectorProcess(collector_binary, tmp_path / "c", settings={"Database": f"sqlite://{tmp_path}/r.db"})
+    with c.start():
+        first = c.proc
+        assert c.proc is first
+    assert first.poll() is not None, "the collector is stopped when the block ends"
+    running = subprocess.run(["pgrep", "-f", str(c.config_path)], capture_output=True, text=True).stdout.split()
+    assert running == [], f"a collector of this test still runs: {running}"
