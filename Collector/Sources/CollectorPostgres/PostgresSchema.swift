@@ -258,17 +258,25 @@ enum PostgresSchema {
             """
     }()
 
+    /// The SQL fragments versions 2 and 3 of `collector_insert` build from the carried columns (the breakdowns, the
+    /// product and the facts): the parameters, the day row's values from the install's latest, the day row's and the
+    /// install's updates, the column names and the parameters' values.
+    private static let carriedSQL: (params: String, fromInstall: String, dayUpdate: String, installUpdate: String,
+                                    names: String, values: String) = {
+        let carried = columns + ["product", "facts"]
+        return (columns.map { "p_\($0) text" }.joined(separator: ", "),
+                carried.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", "),
+                carried.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", "),
+                carried.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", "),
+                carried.joined(separator: ", "),
+                carried.map { "p_\($0)" }.joined(separator: ", "))
+    }()
+
     /// Version 2 of `collector_insert`: as version 1, and the product and facts are carried like the breakdowns (a
     /// report without facts leaves the last known ones), and each counter's increments above 0 (`p_counters` names,
     /// `p_increments` amounts) are added to the install's day.
     static let insertFunctionV2: String = {
-        let carried = columns + ["product", "facts"]
-        let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
-        let fromInstall = carried.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", ")
-        let dayUpdate = carried.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", ")
-        let installUpdate = carried.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", ")
-        let names = carried.joined(separator: ", ")
-        let values = carried.map { "p_\($0)" }.joined(separator: ", ")
+        let (params, fromInstall, dayUpdate, installUpdate, names, values) = carriedSQL
         return """
             CREATE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
                 p_cluster uuid, p_received timestamptz, p_day date, \(params), p_product text, p_facts jsonb,
@@ -311,13 +319,7 @@ enum PostgresSchema {
     /// install's last day; and any report outdates the install's next active day after its own (whose previous active
     /// day, so returning or resurrected, may change).
     static let insertFunctionV3: String = {
-        let carried = columns + ["product", "facts"]
-        let params = columns.map { "p_\($0) text" }.joined(separator: ", ")
-        let fromInstall = carried.map { "COALESCE(p_\($0), i.\($0))" }.joined(separator: ", ")
-        let dayUpdate = carried.map { "\($0) = COALESCE(p_\($0), d.\($0))" }.joined(separator: ", ")
-        let installUpdate = carried.map { "\($0) = COALESCE(excluded.\($0), i.\($0))" }.joined(separator: ", ")
-        let names = carried.joined(separator: ", ")
-        let values = carried.map { "p_\($0)" }.joined(separator: ", ")
+        let (params, fromInstall, dayUpdate, installUpdate, names, values) = carriedSQL
         return """
             CREATE OR REPLACE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
                 p_cluster uuid, p_received timestamptz, p_day date, \(params), p_product text, p_facts jsonb,
