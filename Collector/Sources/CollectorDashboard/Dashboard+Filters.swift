@@ -80,6 +80,6 @@ extension Dashboard {
             .sorted { VersionOrder.less($1, $0) }
     }
 
-    /// Columns of the per-version tables (each one cached filtered summary of today per ReadCacheSec=).
+    /// Columns of the per-version tables.
     public static let maxVersionColumns = 5
 }

@@ -1,8 +1,8 @@
 import CollectorSummary
 
 /// What the page shows besides the summary: the filter it was asked with (for its links and headings) and, for the
-/// per-version tables, today's numbers of the most common versions (`VersionDay`, each from a summary filtered to
-/// that version; empty: no such tables), and whether to link the CSVs.
+/// per-version tables, today's numbers of the most common versions (`VersionDay`, each from the summary's
+/// `lastDayByVersion`; empty: no such tables), and whether to link the CSVs.
 public struct DashboardView: Sendable, Equatable {
     public var filter: SummaryFilter
     public var versions: [VersionDay]

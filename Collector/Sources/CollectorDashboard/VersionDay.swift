@@ -1,6 +1,6 @@
 import CollectorSummary
 
-/// One product version's last day, from a summary filtered to that version: a column of the page's per-version
+/// One product version's last day (`Summary.lastDayByVersion`): a column of the page's per-version
 /// tables of features and usage.
 public struct VersionDay: Sendable, Equatable {
     /// The version's label as the versions breakdown shows it.

@@ -79,7 +79,7 @@ public enum CollectorRoutes {
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
             return await rendered(reads, query, form: "json", cap: ingest.settings.current.maxDistinctValues,
-                                  contentType: "application/json", security: SecurityHeaders.data) { summary, _ in
+                                  contentType: "application/json", security: SecurityHeaders.data) { summary in
                 Array(JSONText.encode(summary).utf8)
             }
         }
@@ -94,7 +94,7 @@ public enum CollectorRoutes {
                 case .failure(let reason): return text(400, reason.description + "\n")
                 }
                 var response = await rendered(reads, query, form: "csv-\(table.rawValue)", cap: ingest.settings.current.maxDistinctValues,
-                                              contentType: "text/csv; charset=utf-8", security: SecurityHeaders.data) { summary, _ in
+                                              contentType: "text/csv; charset=utf-8", security: SecurityHeaders.data) { summary in
                     Array(SummaryCSV.render(summary, table).utf8)
                 }
                 if response.status == .ok {
@@ -132,8 +132,8 @@ public enum CollectorRoutes {
             }
             let cap = ingest.settings.current.maxDistinctValues
             return await rendered(reads, query, form: "html", cap: cap,
-                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary, model in
-                let versions = await versionDays(model, summary, query.filter, cap: cap)
+                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary in
+                let versions = query.filter.version == nil ? versionDays(summary) : []
                 return Array(Dashboard.render(summary, view: DashboardView(filter: query.filter, versions: versions)).utf8)
             }
         }
@@ -148,7 +148,7 @@ public enum CollectorRoutes {
             case .failure(let reason): return json(400, JSONText.encode(ReportRejection(reason: reason.description)))
             }
             return await rendered(reads, query, form: "public-json/\(k)", cap: ingest.settings.current.maxDistinctValues,
-                                  contentType: "application/json", security: SecurityHeaders.data) { summary, _ in
+                                  contentType: "application/json", security: SecurityHeaders.data) { summary in
                 Array(JSONText.encode(summary.publicView(minInstalls: k)).utf8)
             }
         }
@@ -162,7 +162,7 @@ public enum CollectorRoutes {
             case .failure(let reason): return text(400, reason.description + "\n")
             }
             return await rendered(reads, query, form: "public-html/\(k)", cap: ingest.settings.current.maxDistinctValues,
-                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary, _ in
+                                  contentType: "text/html; charset=utf-8", security: SecurityHeaders.page) { summary in
                 Array(PublicPage.render(summary, minInstalls: k).utf8)
             }
         }
@@ -185,31 +185,23 @@ public enum CollectorRoutes {
                                established: q.get("established"))
     }
 
-    /// The page's per-version tables: today's summary of each of the most common versions of the last day (at most
-    /// `Dashboard.maxVersionColumns`; none when the page is already narrowed to one version). Each is a filtered
-    /// summary of one day, cached like any answer, so the page costs a few small reads per ReadCacheSec=, not one a
-    /// version a view. A version whose summary cannot be had now is left out of the tables, not the page.
-    static func versionDays(_ model: ReadModel, _ summary: Summary, _ filter: SummaryFilter, cap: Int) async -> [VersionDay] {
-        guard filter.version == nil, let last = summary.days.last else { return [] }
+    /// The page's per-version tables: the last day of each of the most common versions of that day (at most
+    /// `Dashboard.maxVersionColumns`; none when the page is already narrowed to one version), from the summary's own
+    /// `lastDayByVersion`: the counts the summary made of its last day anyway, so the tables cost no read of their own.
+    static func versionDays(_ summary: Summary) -> [VersionDay] {
+        guard let last = summary.days.last else { return [] }
         let top = Dashboard.topVersions(last.byProductVersion)
         guard top.count > 1 else { return [] }
-        var out: [VersionDay] = []
-        for version in top {
-            let narrowed = SummaryFilter(product: filter.product, version: version, established: filter.established)
-            if let day = try? await model.summary(days: 1, filter: narrowed).cappingDistinctValues(cap).days.last {
-                out.append(VersionDay(version: version, day: day))
-            }
-        }
-        return out
+        return top.compactMap { version in summary.lastDayByVersion[version].map { VersionDay(version: version, day: $0) } }
     }
 
     /// The summary `query` asks for, capped at `cap` values per breakdown and rendered by `render`, from the read
     /// model's cache. The cap is part of the key, so a reload that changes MaxDistinctValues= applies at once.
     static func rendered(_ reads: Reads, _ query: ReadQuery, form: String, cap: Int, contentType: String, security: [HTTPField],
-                         render: @escaping @Sendable (Summary, ReadModel) async -> [UInt8]) async -> Response {
+                         render: @escaping @Sendable (Summary) -> [UInt8]) async -> Response {
         do {
-            let body = try await reads.model.rendered(days: query.days, filter: query.filter, form: "\(form)/\(cap)") { summary, model in
-                await render(summary.cappingDistinctValues(cap), model)
+            let body = try await reads.model.rendered(days: query.days, filter: query.filter, form: "\(form)/\(cap)") { summary in
+                render(summary.cappingDistinctValues(cap))
             }
             var headers: HTTPFields = [.contentType: contentType]
             SecurityHeaders.add(security, to: &headers)

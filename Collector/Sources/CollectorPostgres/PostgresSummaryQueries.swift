@@ -49,12 +49,15 @@ struct PostgresSummaryQueries {
             let (cached, products) = try await cachedTotals(first: first, last: min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)
+            // A summary of the past: its last day's versions from the cache too (the counted path keeps them below).
+            if totals[last] != nil { a.addLastDayGroups(try await cachedGroups(of: last, filter: filter), day: a.lastDay, filter: filter) }
         }
         let missing = (first...last).filter { totals[$0] == nil }
         if let lo = missing.first, let hi = missing.last {
             for (day, groups) in try await countDays(first: lo, last: hi, filter: filter) where totals[day] == nil {
                 totals[day] = groups.merged(filter)
                 a.addProducts(groups.products)
+                a.addLastDayGroups(groups.groups, day: UTCDay(daysSinceEpoch: Int(day)), filter: filter)
             }
         }
         for (day, t) in totals { a.add(t, day: UTCDay(daysSinceEpoch: Int(day))) }
@@ -189,6 +192,27 @@ struct PostgresSummaryQueries {
             products.insert(product)
         }
         return (totals, products)
+    }
+
+    /// The cached product-version rows of `day` (days since 1970, at the day's current version) that `filter` selects
+    /// (of its established installs with `established=1`), as groups; a row this version cannot read is left out.
+    func cachedGroups(of day: Int32, filter: SummaryFilter) async throws -> [ProductVersion: DayTotals] {
+        let decoder = JSONDecoder()
+        let scope: DayCacheRow.Scope = filter.established ? .establishedProductVersion : .productVersion
+        var binds = PostgresBindings()
+        binds.append(day)
+        binds.append(Int32(scope.rawValue))
+        var conditions = ""
+        if let p = filter.product { binds.append(p); conditions += " AND c.product = $3" }
+        if let v = filter.version { binds.append(v); conditions += " AND c.product_version = $\(filter.product == nil ? 3 : 4)" }
+        var groups: [ProductVersion: DayTotals] = [:]
+        for try await (product, version, json) in try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT c.product, c.product_version, c.totals::text FROM day_cache c LEFT JOIN day_versions v USING (day)
+            WHERE c.day = DATE '1970-01-01' + $1::int4 AND c.version = coalesce(v.version, 0) AND c.scope = $2::int4\(conditions)
+            """, binds: binds), logger: logger).decode((String, String, String).self) {
+            if let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) { groups[ProductVersion(product: product, version: version)] = t }
+        }
+        return groups
     }
 
     /// The closed days from `first` to `last` that `day_cache` lacks (or holds at an older version), counted now with

@@ -24,12 +24,15 @@ struct SQLiteSummaryQueries {
             let (cached, products) = try await cachedTotals(first...min(last, closed), filter: filter)
             totals = cached
             a.addProducts(products)
+            // A summary of the past: its last day's versions from the cache too (the counted path keeps them below).
+            if totals[last] != nil { a.addLastDayGroups(try await cachedGroups(of: last, filter: filter), day: last, filter: filter) }
         }
         let missing = (first.daysSinceEpoch...last.daysSinceEpoch).map { UTCDay(daysSinceEpoch: $0) }.filter { totals[$0] == nil }
         if let lo = missing.first, let hi = missing.last {
             for (day, groups) in try await countDays(lo...hi, filter: filter) where totals[day] == nil {
                 totals[day] = groups.merged(filter)
                 a.addProducts(groups.products)
+                a.addLastDayGroups(groups.groups, day: day, filter: filter)
             }
         }
         for (day, t) in totals { a.add(t, day: day) }
@@ -119,6 +122,23 @@ struct SQLiteSummaryQueries {
             if let d = row.day, totals[d] != nil, let p = row.column("product")?.string { products.insert(p) }
         }
         return (totals, products)
+    }
+
+    /// The cached product-version rows of `day` that `filter` selects (of its established installs with
+    /// `established=1`), as groups; a row this version cannot read is left out.
+    func cachedGroups(of day: UTCDay, filter: SummaryFilter) async throws -> [ProductVersion: DayTotals] {
+        let decoder = JSONDecoder()
+        let scope: DayCacheRow.Scope = filter.established ? .establishedProductVersion : .productVersion
+        var conditions = "", binds: [SQLiteData] = [.text(day.description), .integer(scope.rawValue)]
+        if let p = filter.product { binds.append(.text(p)); conditions += " AND product = ?\(binds.count)" }
+        if let v = filter.version { binds.append(.text(v)); conditions += " AND product_version = ?\(binds.count)" }
+        var groups: [ProductVersion: DayTotals] = [:]
+        for row in try await db.query("SELECT product, product_version, totals FROM day_cache WHERE day = ?1 AND scope = ?2\(conditions)", binds) {
+            guard let p = row.column("product")?.string, let v = row.column("product_version")?.string,
+                  let json = row.column("totals")?.string, let t = try? decoder.decode(DayTotals.self, from: Data(json.utf8)) else { continue }
+            groups[ProductVersion(product: p, version: v)] = t
+        }
+        return groups
     }
 
     /// Every day of `days` counted from the rollups, per product and version, the installs `filter` matches (days

@@ -134,6 +134,40 @@ extension ReportStoreConformance {
             try expect(try await store.summary(days: 1, asOf: at(day: 0), filter: SummaryFilter(product: "zeta")).clusters,
                        ClusterSummary(), "zeta: no cluster")
         },
+        Check(name: "theLastDayPerVersionIsEachVersionsOwnDayCountedOrCached") { store in
+            // Three versions over two products, facts and counters, some installs established (seen the day before).
+            var message = 0
+            for i in 0..<9 {
+                let version = ["1.0", "2.0", nil][i % 3], product = i % 4 == 3 ? "zeta" : "acme"
+                for day in (i % 2 == 0 ? [0, 1] : [1]) {
+                    message += 1
+                    _ = try await store.insert(diagnostics(instance: i, message: message, at: at(day: day), product: product, version: version,
+                                                           facts: ["tls": .boolean(i % 3 != 1), "nodes": .number(Double(i))],
+                                                           counters: ["flows": i * 10 + day]),
+                                               receivedAt: at(day: day, hour: 1 + i))
+                }
+            }
+            let filters = [SummaryFilter.all, SummaryFilter(product: "acme"), SummaryFilter(established: true),
+                           SummaryFilter(product: "acme", established: true), SummaryFilter(version: "2.0")]
+            func check(_ how: String) async throws {
+                for filter in filters {
+                    let s = try await store.summary(days: 2, asOf: at(day: 1), filter: filter)
+                    let labels = Set(s.days[1].byProductVersion.filter { $0.value > 0 }.keys)
+                    try expect(Set(s.lastDayByVersion.keys), labels, "\(how), \(filter): a day for each version of the last day")
+                    for version in labels {
+                        let narrowed = SummaryFilter(product: filter.product, version: version, established: filter.established)
+                        var own = try await store.summary(days: 1, asOf: at(day: 1), filter: narrowed).days[0]
+                        own.newInstalls = 0
+                        own.lostInstalls = 0
+                        try expect(s.lastDayByVersion[version], own, "\(how), \(filter): version \(version) as its own summary")
+                    }
+                }
+            }
+            try await check("counted")
+            try expect(try await store.summary(days: 2, asOf: at(day: 1)).lastDayByVersion["1.0"]?.activeInstalls, 3, "version 1.0, all")
+            try expect(try await store.refreshDayCache(days: 2, asOf: at(day: 1)), 2, "both days cached")
+            try await check("cached")
+        },
         Check(name: "theDayCacheAnswersEveryFilterAsTheRollupsDo") { store in
             // Closed days of last month: cached by refreshDayCache, counted from the rollups before.
             let base = UTCDay(Date()).adding(days: -30).start.addingTimeInterval(12 * 3600)

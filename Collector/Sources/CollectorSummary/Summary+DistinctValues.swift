@@ -4,23 +4,30 @@
 extension Summary {
     public static let defaultMaxDistinctValues = 100
 
-    /// Every breakdown of every day with at most `max` values of its own (`unknown` and `other` not counted):
+    /// Every breakdown of every day (and of each version's last day, `lastDayByVersion`) with at most `max` values of its
+    /// own (`unknown` and `other` not counted):
     /// the largest kept, ties broken by the label's bytes, the rest added to `other`. Totals do not change. The adoption
     /// table keeps at most `max` versions (`capVersions`).
     /// Cluster sizes are numbers, not labels, and stay as they are. Facts and counters are labels too: at most `max`
     /// fact keys (`capFacts`), values per enum, and counters (`capCounters`) a day.
     public func cappingDistinctValues(_ max: Int) -> Summary {
         var s = self
-        for i in s.days.indices {
-            for dimension in Dimension.allCases {
-                let path = dimension.summaryKeyPath
-                s.days[i][keyPath: path] = Summary.cap(s.days[i][keyPath: path], max: max)
-            }
-            s.days[i].facts = Summary.capFacts(s.days[i].facts, max: max)
-            s.days[i].counters = Summary.capCounters(s.days[i].counters, max: max)
-        }
+        s.days = days.map { Summary.capping($0, max: max) }
+        s.lastDayByVersion = lastDayByVersion.mapValues { Summary.capping($0, max: max) }
         s.adoption.versions = Summary.capVersions(s.adoption.versions, max: max)
         return s
+    }
+
+    /// One day with every breakdown, its facts and its counters capped at `max` values.
+    static func capping(_ day: DaySummary, max: Int) -> DaySummary {
+        var d = day
+        for dimension in Dimension.allCases {
+            let path = dimension.summaryKeyPath
+            d[keyPath: path] = Summary.cap(d[keyPath: path], max: max)
+        }
+        d.facts = Summary.capFacts(d.facts, max: max)
+        d.counters = Summary.capCounters(d.counters, max: max)
+        return d
     }
 
     /// At most `max` versions in the adoption table: those with the most installs on the last day (ties: the newer),

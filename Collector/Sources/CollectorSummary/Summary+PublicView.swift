@@ -8,7 +8,7 @@ extension Summary {
     /// counter's `other` is shown only when at least K installs add to it, and without percentiles once a small counter
     /// was folded in (its percentiles cannot be recomputed). Retention cohorts under K are dropped; `products` (a
     /// list of names without counts) is emptied. Fleet-wide totals (active, established, new, lost installs, the
-    /// lifecycle, the number of clusters) stay as they are. `minInstalls` ≤ 1 changes nothing.
+    /// lifecycle, the number of clusters) stay as they are; `lastDayByVersion` is emptied. `minInstalls` ≤ 1 changes nothing.
     public func publicView(minInstalls k: Int) -> Summary {
         guard k > 1 else { return self }
         var s = self
@@ -17,6 +17,8 @@ extension Summary {
         s.clusters = clusters.publicView(minInstalls: k)
         s.adoption = adoption.publicView(minInstalls: k)
         s.retention = retention.filter { $0.installs >= k }
+        // The public page has no per-version tables; a version's own day would show its small cells.
+        s.lastDayByVersion = [:]
         return s
     }
 

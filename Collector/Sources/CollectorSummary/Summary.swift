@@ -22,6 +22,16 @@ public struct Summary: Codable, Sendable, Equatable {
     public var lifecycle: [LifecycleDay]
     /// Weekly cohorts by first report, oldest first, and the share of each still active weeks later.
     public var retention: [RetentionCohort]
+    /// The last day per product version label (`byProductVersion`'s), counted over the same installs as the summary
+    /// (the filter's; every product's installs of that version merged): the page's per-version tables, from the counts
+    /// the summary made anyway. Not part of the JSON (the API answers one filter; `?version=` narrows it); empty when the
+    /// store did not count the last day (a summary of the past from the day cache) or in a summary built by hand.
+    public var lastDayByVersion: [String: DaySummary] = [:]
+
+    /// The JSON form's fields: every one but `lastDayByVersion`.
+    private enum CodingKeys: String, CodingKey {
+        case activeInstalls, days, clusters, products, establishedInstalls, adoption, lifecycle, retention
+    }
 
     public init(activeInstalls: Int, days: [DaySummary], clusters: ClusterSummary, products: [String] = [],
                 establishedInstalls: Int = 0, adoption: VersionAdoption = VersionAdoption(),

@@ -19,6 +19,9 @@ public struct SummaryAssembler: Sendable {
     private var versionHistory: [UTCDay: (active: Int, byVersion: [String: Int])] = [:]
     /// Cohort week (its Monday) → weeks later (0: the cohort itself) → installs active that week.
     private var cohorts: [UTCDay: [Int: Int]] = [:]
+    /// The last day's counts per product version label (products merged), of the installs the filter matches:
+    /// `Summary.lastDayByVersion`.
+    private var lastDayVersions: [String: DayTotals] = [:]
 
     /// `days` ≥ 1 days ending with `lastDay`.
     public init(days: Int, lastDay: UTCDay) {
@@ -85,6 +88,16 @@ public struct SummaryAssembler: Sendable {
         for (name, c) in totals.counters { counters[i][name, default: CounterTotals()].merge(c) }
     }
 
+    /// The last day's counts per product and version as the store counted them (`DayGroups.groups`, already narrowed to
+    /// `filter` where the store filters in SQL): the groups `filter` matches are kept per version label for
+    /// `Summary.lastDayByVersion`, so the page's per-version tables need no summary of their own. Another day is ignored.
+    public mutating func addLastDayGroups(_ groups: [ProductVersion: DayTotals], day: UTCDay, filter: SummaryFilter) {
+        guard day == lastDay else { return }
+        for (group, totals) in groups where filter.matches(group) {
+            lastDayVersions[group.version, default: DayTotals()].merge(totals)
+        }
+    }
+
     /// `count` installs active on `day` and on the day before (lifecycle: returning).
     public mutating func addReturning(day: UTCDay, count: Int) {
         if let i = index(day) { returning[i] += count }
@@ -144,9 +157,18 @@ public struct SummaryAssembler: Sendable {
             }
             return RetentionCohort(week: week.isoWeek, installs: n, active: active)
         }
-        return Summary(activeInstalls: out.last?.activeInstalls ?? 0, days: out, clusters: clusters,
-                       products: products.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
-                       establishedInstalls: out.last?.establishedInstalls ?? 0,
-                       adoption: VersionAdoption(days: history, listedFrom: firstDay), lifecycle: lifecycle, retention: retention)
+        var summary = Summary(activeInstalls: out.last?.activeInstalls ?? 0, days: out, clusters: clusters,
+                              products: products.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+                              establishedInstalls: out.last?.establishedInstalls ?? 0,
+                              adoption: VersionAdoption(days: history, listedFrom: firstDay), lifecycle: lifecycle, retention: retention)
+        summary.lastDayByVersion = lastDayVersions.mapValues { SummaryAssembler.day($0, date: lastDay) }
+        return summary
+    }
+
+    /// One day's counts as the summary shows them (breakdowns, facts, counters; no lifecycle).
+    static func day(_ totals: DayTotals, date: UTCDay) -> DaySummary {
+        var one = SummaryAssembler(days: 1, lastDay: date)
+        one.add(totals, day: date)
+        return one.build().days[0]
     }
 }

@@ -35,6 +35,38 @@ import Testing
         #expect(text.contains(#""byProductVersion":{}"#))
     }
 
+    @Test func theLastDayPerVersionMergesProductsAndKeepsOnlyWhatTheFilterMatches() throws {
+        let last = UTCDay("2026-12-10")!
+        func totals(_ n: Int, tls: Int) -> DayTotals {
+            var t = DayTotals(active: n, established: n - 1, facts: ["tls": FactTotals(trueCount: tls, falseCount: n - tls)])
+            t.add(.productVersion, label: "x", count: n)
+            t.add(.os, label: "debian 12", count: n)
+            return t
+        }
+        let groups = [ProductVersion(product: "acme", version: "1.0"): totals(4, tls: 1),
+                      ProductVersion(product: "zeta", version: "1.0"): totals(2, tls: 2),
+                      ProductVersion(product: "acme", version: "2.0"): totals(5, tls: 5)]
+        var all = SummaryAssembler(days: 3, lastDay: last)
+        all.addLastDayGroups(groups, day: last, filter: .all)
+        all.addLastDayGroups(groups, day: last.adding(days: -1), filter: .all)   // not the last day: ignored
+        let s = all.build()
+        #expect(Set(s.lastDayByVersion.keys) == ["1.0", "2.0"])
+        let v1 = try #require(s.lastDayByVersion["1.0"])
+        #expect(v1.date == last && v1.activeInstalls == 6 && v1.establishedInstalls == 4 && v1.byOS == ["debian 12": 6])
+        #expect(v1.facts["tls"] == .boolean(installs: 6, isTrue: 3))
+        #expect(s.lastDayByVersion["2.0"]?.facts["tls"] == .boolean(installs: 5, isTrue: 5))
+        // Narrowed to a product: only its groups.
+        var acme = SummaryAssembler(days: 3, lastDay: last)
+        acme.addLastDayGroups(groups, day: last, filter: SummaryFilter(product: "acme"))
+        #expect(acme.build().lastDayByVersion["1.0"]?.activeInstalls == 4)
+        // Not in the JSON: the API's form is unchanged.
+        let text = String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
+        #expect(!text.contains("lastDayByVersion") && !text.contains("debian 12"))
+        // Capped like the days, and gone from the public view.
+        #expect(s.cappingDistinctValues(0).lastDayByVersion["1.0"]?.byOS == ["other": 6])
+        #expect(s.publicView(minInstalls: 2).lastDayByVersion.isEmpty)
+    }
+
     @Test func lifecycleTakesNewAndLostFromTheDaysAndRetentionSharesOnlyBegunWeeks() {
         let last = UTCDay("2026-12-30")!   // a Wednesday
         var a = SummaryAssembler(days: 31, lastDay: last)

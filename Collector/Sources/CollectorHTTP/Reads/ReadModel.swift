@@ -21,8 +21,8 @@ public final class ReadModel: Sendable {
     /// Distinct unfiltered answers kept (and computed at once). Requests for more distinct keys while all are being
     /// computed get `SingleFlightCacheFull` (503), never an unbounded queue.
     public static let defaultMaxKeys = 16
-    /// Distinct filtered answers kept (and computed at once): the page's per-version tables and /metrics' per-product
-    /// split use a few each, the rest is for people picking products and versions.
+    /// Distinct filtered answers kept (and computed at once): /metrics' per-product split uses a few, the rest is for
+    /// people picking products and versions.
     public static let defaultMaxFilteredKeys = 32
 
     /// What one answer depends on. The UTC day is part of it, so a day that ends never serves yesterday's range.
@@ -106,20 +106,13 @@ public final class ReadModel: Sendable {
     }
 
     /// The summary of the `days` UTC days ending today, of the installs `filter` matches, as `render` makes it in
-    /// `form` (one form, one renderer), rendered at most once per period. `render` is given the model, for answers
-    /// that need more than one summary (the page's per-version tables).
-    public func rendered(days: Int, filter: SummaryFilter = .all, form: String,
-                         render: @escaping @Sendable (Summary, ReadModel) async throws -> [UInt8]) async throws -> [UInt8] {
-        let key = Key(days: days, lastDay: UTCDay(now()), filter: filter)
-        return try await lane(filter).rendered.value(for: RenderedKey(key: key, form: form)) { [self] in
-            try await render(try await summary(days: days, filter: filter), self)
-        }
-    }
-
-    /// The same with a renderer that needs nothing but the summary.
+    /// `form` (one form, one renderer), rendered at most once per period.
     public func rendered(days: Int, filter: SummaryFilter = .all, form: String,
                          render: @escaping @Sendable (Summary) -> [UInt8]) async throws -> [UInt8] {
-        try await rendered(days: days, filter: filter, form: form) { summary, _ in render(summary) }
+        let key = Key(days: days, lastDay: UTCDay(now()), filter: filter)
+        return try await lane(filter).rendered.value(for: RenderedKey(key: key, form: form)) { [self] in
+            render(try await summary(days: days, filter: filter))
+        }
     }
 
     /// `ReadCacheSec=` changed (reload).

@@ -63,6 +63,10 @@ final class FixtureStore: ReportStore, Sendable {
         d.activeInstalls = d.byProductVersion.values.reduce(0, +)
         s.days[s.days.count - 1] = d
         s.activeInstalls = d.activeInstalls
+        // The last day per version, as a store's summary carries it (only the whole fleet's here: enough for the page).
+        if filter == .all {
+            for v in ["1.0", "2.0"] { s.lastDayByVersion[v] = fleet(days: 1, lastDay: lastDay, filter: SummaryFilter(version: v)).days[0] }
+        }
         return s
     }
 }
