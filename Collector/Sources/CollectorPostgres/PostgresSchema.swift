@@ -20,8 +20,9 @@ import CollectorSummary
 ///   each erased install's ID and the key hash it was erased with (`ReportStore.forget`).
 /// - `day_cache`: each closed day's counts (active installs, every breakdown, facts and counters: `DayTotals`) as
 ///   computed once from the rollups, one row for the whole day, one per product and one per product version
-///   (`DayGroups.cacheRows`), so a summary over 100 days reads 100 small rows plus the last two days' rollups,
-///   whatever the filter and however many installs there are. A day counts as closed two days after it ended (by the database's clock, the one clock
+///   (`DayGroups.cacheRows`), so a summary over 100 days reads 100 small rows plus today's rollups,
+///   whatever the filter and however many installs there are. A day counts as closed ten minutes after it ended
+///   (`ClosedDay`; until migration 6, two days; by the database's clock, the one clock
 ///   all collectors share); a report stored later into a closed day (an `import`) bumps `day_versions`, and a
 ///   cache row whose version is not the day's current one is ignored and recomputed. The version is read in the
 ///   same snapshot as the counts, so a concurrent import can make a cache row stale but never wrong.
@@ -187,6 +188,11 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // Yesterday is closed from 00:10 UTC (`ClosedDay`, was: two days before today), so a summary counts only today
+        // from the rollups. The caches hold no day that was open before, so nothing is dropped.
+        Migration(version: 6, description: "yesterday closed: collector_insert outdates yesterday's cached counts", sql: [
+            insertFunctionV4,
+        ]),
     ]
 
     /// Per week number `t` from $1 to $2, the stamp of the days up to its Sunday: the sum of their day_versions, which
@@ -196,8 +202,8 @@ enum PostgresSchema {
         FROM generate_series($1::int4, $2::int4) AS t
         """
 
-    /// Days up to this one (days since 1970) may be cached: two days before the database's today (UTC).
-    static let closedDaySQL = "SELECT ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - 2)::int4"
+    /// Days up to this one (days since 1970) may be cached (`ClosedDay`, by the database's clock).
+    static let closedDaySQL = "SELECT (\(ClosedDay.lastDaySQL))::int4"
 
     /// Creates the partition of `reports` for one day unless it exists, under the DDL lock (two collectors
     /// creating the same day wait for each other instead of failing).
@@ -318,7 +324,15 @@ enum PostgresSchema {
     /// install established on later days: their cached counts are outdated (`day_versions`), the closed ones up to the
     /// install's last day; and any report outdates the install's next active day after its own (whose previous active
     /// day, so returning or resurrected, may change).
-    static let insertFunctionV3: String = {
+    static let insertFunctionV3 = insertFunctionV3(closedDaysAgo: 2)
+
+    /// Version 4 of `collector_insert` (migration 6): version 3 with yesterday a closed day (`ClosedDay`), so a report
+    /// stored into yesterday outdates its cached counts too. The bound has no grace: it outdates any day the refresher
+    /// may have counted, and a transaction begun before midnight commits long before the grace is over.
+    static let insertFunctionV4 = insertFunctionV3(closedDaysAgo: 1)
+
+    /// Version 3's text with days up to `closedDaysAgo` before the database's today counted as closed (version 3: 2).
+    static func insertFunctionV3(closedDaysAgo: Int) -> String {
         let (params, fromInstall, dayUpdate, installUpdate, names, values) = carriedSQL
         return """
             CREATE OR REPLACE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
@@ -327,7 +341,7 @@ enum PostgresSchema {
             RETURNS boolean LANGUAGE plpgsql AS $$
             DECLARE
                 v_at int8 := floor(extract(epoch FROM p_received))::int8;
-                v_closed date := (now() AT TIME ZONE 'UTC')::date - 2;
+                v_closed date := (now() AT TIME ZONE 'UTC')::date - \(closedDaysAgo);
                 v_last date;
                 v_next date;
             BEGIN
@@ -373,7 +387,7 @@ enum PostgresSchema {
             END
             $$
             """
-    }()
+    }
 
     /// Drops every day partition before `p_before` (counting its rows first) and forgets their message ids.
     static let pruneFunction = """

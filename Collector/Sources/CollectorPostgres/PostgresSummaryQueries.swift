@@ -135,7 +135,7 @@ struct PostgresSummaryQueries {
         return a.build()
     }
 
-    /// The last day that may be cached (days since 1970): two days before the database's today.
+    /// The last day that may be cached (days since 1970): `ClosedDay` by the database's clock.
     func closedDay() async throws -> Int32 {
         var closed: Int32 = .min
         for try await c in try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.closedDaySQL), logger: logger).decode(Int32.self) {

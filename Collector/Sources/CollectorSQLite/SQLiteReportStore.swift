@@ -48,25 +48,25 @@ public final class SQLiteReportStore: ReportStore {
     private let pools: [NIOThreadPool]
     private let gate = AsyncSerialGate(name: "writer", maxWaiting: SQLiteReportStore.maxWaitingWrites)
     private let readGate = AsyncSerialGate(name: "reader", maxWaiting: SQLiteReportStore.maxWaitingReads)
-    /// The machine's clock, for which days are closed (cacheable); tests move it.
-    private let today: @Sendable () -> UTCDay
+    /// The machine's clock, for which days are closed (cacheable: `ClosedDay`); tests move it.
+    private let now: @Sendable () -> Date
     /// Installs whose erasure key hash this process saw pinned: the pin statement runs once per install, not once per
     /// report (a pin never changes, so a stale entry is harmless; bounded, emptied when full).
     private let pinned = Mutex<Set<String>>([])
     static let maxPinnedRemembered = 100_000
 
     private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, pools: [NIOThreadPool],
-                 today: @escaping @Sendable () -> UTCDay) {
+                 now: @escaping @Sendable () -> Date) {
         self.path = path
         self.connection = connection
         self.reader = reader
         self.pools = pools
-        self.today = today
+        self.now = now
     }
 
     /// Opens (creating) the database file; `migrate()` creates the tables.
     public static func open(path: String, logger: Logger = Logger(label: "telemetry-collector.sqlite"),
-                            today: @escaping @Sendable () -> UTCDay = { UTCDay(Date()) }) async throws -> SQLiteReportStore {
+                            now: @escaping @Sendable () -> Date = { Date() }) async throws -> SQLiteReportStore {
         let pools = [NIOThreadPool(numberOfThreads: 1), NIOThreadPool(numberOfThreads: 1)]
         for pool in pools { pool.start() }
         func shutDown() async { for pool in pools { try? await pool.shutdownGracefully() } }
@@ -105,7 +105,7 @@ public final class SQLiteReportStore: ReportStore {
             await shutDown()
             throw StoreError.unavailable("\(path): cannot open a reader connection: \(SQLiteReportStore.describe(error))")
         }
-        let store = SQLiteReportStore(path: path, connection: connection, reader: reader, pools: pools, today: today)
+        let store = SQLiteReportStore(path: path, connection: connection, reader: reader, pools: pools, now: now)
         store.giveFilesToDirectoryOwner()
         return store
     }
@@ -529,8 +529,8 @@ public final class SQLiteReportStore: ReportStore {
     public func summary(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Summary {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        // Closed: two days or more before today; a report stored into one later drops its cache rows (triggers).
-        let closed = today().adding(days: -2)
+        // Closed (`ClosedDay`): a report stored into one later drops its cache rows (triggers).
+        let closed = ClosedDay.last(at: now())
         return try await reading { [self] in
             var a = range
             do {
@@ -610,7 +610,7 @@ public final class SQLiteReportStore: ReportStore {
     public func refreshDayCache(days: Int, asOf: Date) async throws -> Int {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
         let range = SummaryAssembler(days: days, lastDay: UTCDay(asOf))
-        let closed = today().adding(days: -2)
+        let closed = ClosedDay.last(at: now())
         let first = range.firstDay, last = min(range.lastDay, closed)
         guard first <= last else { return 0 }
         // Which days need counting, from the reader (no write lock for the common case: nothing to do).
@@ -661,7 +661,7 @@ public final class SQLiteReportStore: ReportStore {
     @discardableResult
     public func refreshRetentionCache(days: Int, asOf: Date) async throws -> Int {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
-        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: today().adding(days: -2))
+        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: ClosedDay.last(at: now()))
         let cached: Set<RetentionCell> = try await reading { [self] in
             do {
                 return Set(try await SQLiteSummaryQueries(db: reader).cachedRetention(plan, filter: .all).keys)
@@ -716,7 +716,7 @@ public final class SQLiteReportStore: ReportStore {
 
     public func retentionCellsToCount(days: Int, asOf: Date, filter: SummaryFilter) async throws -> Int {
         guard days >= 1 else { throw StoreError.invalidRequest("days must be at least 1, got \(days)") }
-        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: today().adding(days: -2))
+        let plan = RetentionPlan(SummaryAssembler(days: days, lastDay: UTCDay(asOf)), closed: ClosedDay.last(at: now()))
         return try await reading { [self] in
             do {
                 let cached = try await SQLiteSummaryQueries(db: reader).cachedRetention(plan, filter: filter)

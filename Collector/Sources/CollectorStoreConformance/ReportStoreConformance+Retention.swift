@@ -55,8 +55,8 @@ extension ReportStoreConformance {
             try expect(stored > 0 && stored < all, true, "final cells cached (\(stored) of \(all))")
             try expect(try await store.refreshRetentionCache(days: 150, asOf: Date()), 0, "nothing left to cache")
             try expect(try await retention(), counted, "the cohorts from the cache")
-            // Warm: only the cells whose activity week has a day after the last closed day (two days ago) are counted.
-            let today = UTCDay(Date()), lastClosed = today.adding(days: -2)
+            // Warm: only the cells whose activity week has a day after the last closed day (`ClosedDay`: yesterday) are counted.
+            let today = UTCDay(Date()), lastClosed = ClosedDay.last(at: Date())
             var open = 0
             var week = today.adding(days: -149).isoWeekStart
             while week <= today {

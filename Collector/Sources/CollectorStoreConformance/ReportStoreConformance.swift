@@ -293,8 +293,18 @@ public enum ReportStoreConformance {
             try expect(after.days.map(\.activeInstalls), [1, 2, 0, 0, 0], "active per day after the import")
             try expect(try await store.refreshDayCache(days: 5, asOf: on(4)), 1, "the changed day counted again")
             try expect(try await store.summary(days: 5, asOf: on(4)), after, "the summary from the refreshed cache")
-            // Open days (today, yesterday) are never cached.
-            try expect(try await store.refreshDayCache(days: 2, asOf: Date()), 0, "today and yesterday")
+            // Today is never cached; yesterday is once it is closed (`ClosedDay`: from 00:10 UTC).
+            try expect(try await store.refreshDayCache(days: 1, asOf: Date()), 0, "today")
+            let yesterdayClosed = ClosedDay.last(at: Date()) == UTCDay(Date()).adding(days: -1)
+            try expect(try await store.refreshDayCache(days: 2, asOf: Date()), yesterdayClosed ? 1 : 0, "yesterday")
+            // A report into yesterday once it is cached (an import, or a transaction begun before midnight) is seen at once.
+            if yesterdayClosed {
+                let y = UTCDay(Date()).adding(days: -1).start.addingTimeInterval(6 * 3600)
+                _ = try await store.insert(report(instance: 4, message: 4, at: y), receivedAt: y)
+                try expect(try await store.refreshDayCache(days: 2, asOf: Date()), 1, "yesterday counted again")
+                _ = try await store.insert(report(instance: 5, message: 5, at: y), receivedAt: y)
+                try expect(try await store.summary(days: 2, asOf: Date()).days[0].activeInstalls, 2, "yesterday after a late report")
+            }
         },
         Check(name: "healthOfAMigratedStore") { store in
             let h = await store.health()

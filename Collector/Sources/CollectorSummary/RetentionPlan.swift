@@ -10,7 +10,7 @@ public struct RetentionPlan: Sendable, Equatable {
     public let firstWeek: UTCDay
     /// The summary's last day: activity after it is not counted.
     public let lastDay: UTCDay
-    /// The last closed day (`closed` of the store: two days before today).
+    /// The last closed day (`closed` of the store: `ClosedDay`).
     public let closed: UTCDay
 
     public init(firstWeek: UTCDay, lastDay: UTCDay, closed: UTCDay) {

@@ -28,20 +28,20 @@ private typealias C = ReportStoreConformance
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path + "/reports.db"
-        // "Today" is day 10 of the fixtures: days 0…8 are closed.
-        let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
+        // Now is noon of day 10 of the fixtures: days 0…9 are closed (yesterday since 00:10).
+        let store = try await SQLiteReportStore.open(path: path, now: { C.at(day: 10) })
         try await store.migrate()
         _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0))
         _ = try await store.insert(C.report(instance: 2, message: 2, at: C.at(day: 1)), receivedAt: C.at(day: 1))
         _ = try await store.insert(C.report(instance: 2, message: 3, at: C.at(day: 9)), receivedAt: C.at(day: 9))
         let s = try await store.summary(days: 10, asOf: C.at(day: 9))
         #expect(s.days.map(\.activeInstalls) == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
-        // A summary writes nothing; the refresh counts days 0…8 once and keeps them; day 9 (yesterday) is open.
+        // A summary writes nothing; the refresh counts days 0…9 once and keeps them (day 10, today, is open).
         #expect(try await sql(path, "SELECT day FROM day_cache").isEmpty)
-        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 9)
-        #expect(try await store.refreshDayCache(days: 10, asOf: C.at(day: 9)) == 0)
+        #expect(try await store.refreshDayCache(days: 11, asOf: C.at(day: 10)) == 10)
+        #expect(try await store.refreshDayCache(days: 11, asOf: C.at(day: 10)) == 0)
         let cached = try await sql(path, "SELECT day FROM day_cache WHERE scope = 0 ORDER BY day").compactMap { $0.column("day")?.string }
-        #expect(cached == (0...8).map { UTCDay(C.at(day: $0)).description })
+        #expect(cached == (0...9).map { UTCDay(C.at(day: $0)).description })
         #expect(try await store.summary(days: 10, asOf: C.at(day: 9)) == s)
 
         // The cache answers: a (deliberately) wrong row shows through.
@@ -161,7 +161,7 @@ private typealias C = ReportStoreConformance
         _ = try await old.query(#"INSERT INTO day_cache VALUES ('\#(UTCDay(C.at(day: 0)).description)', '{"active":3,"by":{}}')"#)
         try await old.close()
 
-        let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
+        let store = try await SQLiteReportStore.open(path: path, now: { C.at(day: 10) })
         try await store.migrate()
         #expect(try await sql(path, "SELECT value FROM meta WHERE key = 'schema_version'").first?.column("value")?.string
                 == String(SQLiteReportStore.schemaVersion))
@@ -213,7 +213,7 @@ private typealias C = ReportStoreConformance
         _ = try await old.query(#"INSERT INTO day_cache VALUES ('\#(UTCDay(C.at(day: 0)).description)', 0, '', '', '{"active":2,"by":{}}')"#)
         try await old.close()
 
-        let store = try await SQLiteReportStore.open(path: path, today: { UTCDay(C.at(day: 10)) })
+        let store = try await SQLiteReportStore.open(path: path, now: { C.at(day: 10) })
         try await store.migrate()
         let firsts = try await sql(path, "SELECT first_at FROM installs ORDER BY instance_id").map { $0.column("first_at")?.integer }
         #expect(firsts == [Int(C.at(day: 0, hour: 12).timeIntervalSince1970), Int(UTCDay(C.at(day: 0)).start.timeIntervalSince1970)])

@@ -6,7 +6,7 @@ import Foundation
 import CollectorSummary
 
 /// When and over which days the collector stores the counts of closed days (the day cache), its own work and
-/// never a request's: at start, a minute after each UTC midnight (when a day closes), and every hour in between
+/// never a request's: at start, a minute after yesterday closes (`ClosedDay`: 00:10 UTC), and every hour in between
 /// (to count again a day a late `import` took out of the cache; cheap when nothing is missing).
 ///
 /// The range is RetainDays= (at most `maxDays`): the days the operator chose to keep are the days worth showing,
@@ -14,12 +14,13 @@ import CollectorSummary
 /// A read over older days still answers, counted in memory for that answer only.
 public enum DayCacheSchedule {
     public static let everyHour: TimeInterval = 3600
-    public static let afterMidnight: TimeInterval = 60
+    /// A minute after the day that ended at midnight closes.
+    public static let afterMidnight: TimeInterval = ClosedDay.grace + 60
 
     /// Days to keep counted, from RetainDays=.
     public static func days(retainDays: Int, maxDays: Int) -> Int { max(1, min(retainDays, maxDays)) }
 
-    /// The next run after one at `now`: a minute past the next UTC midnight, or in an hour if that comes first.
+    /// The next run after one at `now`: `afterMidnight` past the next UTC midnight, or in an hour if that comes first.
     public static func nextRun(after now: Date) -> Date {
         let midnight = UTCDay(now).adding(days: 1).start.addingTimeInterval(afterMidnight)
         return min(midnight, now.addingTimeInterval(everyHour))

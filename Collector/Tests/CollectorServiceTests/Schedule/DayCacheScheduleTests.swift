@@ -6,10 +6,13 @@ import Testing
 @Suite struct DayCacheScheduleTests {
     static let day = UTCDay("2026-12-01")!
 
-    @Test func aMinuteAfterMidnightOrWithinAnHour() {
-        // 23:30: the day closes first.
+    @Test func aMinuteAfterYesterdayClosesOrWithinAnHour() {
+        // 23:30: the day closes first (at 00:10), and the run comes a minute after, when it is closed.
         let late = Self.day.start.addingTimeInterval(23.5 * 3600)
-        #expect(DayCacheSchedule.nextRun(after: late) == Self.day.adding(days: 1).start.addingTimeInterval(60))
+        let run = DayCacheSchedule.nextRun(after: late)
+        #expect(run == Self.day.adding(days: 1).start.addingTimeInterval(11 * 60))
+        #expect(ClosedDay.last(at: run) == Self.day)
+        #expect(ClosedDay.last(at: run.addingTimeInterval(-120)) == Self.day.adding(days: -1))
         // 06:00: an hour later.
         let morning = Self.day.start.addingTimeInterval(6 * 3600)
         #expect(DayCacheSchedule.nextRun(after: morning) == morning.addingTimeInterval(3600))
