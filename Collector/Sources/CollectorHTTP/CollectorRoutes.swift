@@ -53,16 +53,17 @@ public enum CollectorRoutes {
             // One byte over the limit is enough to know the answer; the whole body is never held beyond it. A
             // declared length over it is answered before a byte is read.
             let limit = ingest.settings.current.maxBodyBytes
-            let tooLarge = Ingest.Response.error(413, .tooLarge, "the report is larger than \(limit) bytes (MaxBodyBytes=)")
+            // Built only when answered: its JSON encoding cost every accepted report about 1.5 % of the CPU.
+            let tooLarge = { Ingest.Response.error(413, .tooLarge, "the report is larger than \(limit) bytes (MaxBodyBytes=)") }
             if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-                return respond(tooLarge, metrics)
+                return respond(tooLarge(), metrics)
             }
             var request = request
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: limit + 1)
             } catch {
-                return respond(tooLarge, metrics)
+                return respond(tooLarge(), metrics)
             }
             return respond(await ingest.handle(Ingest.Request(
                 authorization: request.headers[.authorization], contentType: request.headers[.contentType],

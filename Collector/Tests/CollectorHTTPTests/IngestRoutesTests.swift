@@ -109,6 +109,8 @@ import Testing
             let big = ByteBuffer(string: Self.report().replacingOccurrences(of: "\"uptimeSec\":100", with: "\"uptimeSec\":100" + String(repeating: " ", count: 20_000)))
             let r8 = try await post(client, big)
             #expect(r8.status == .contentTooLarge)
+            // The route's own answer (the body stopped at 16 KiB + 1), not the one after reading it whole.
+            #expect(String(buffer: r8.body) == #"{"reason":"the report is larger than 16384 bytes (MaxBodyBytes=)","violations":[]}"#)
             // A gzip bomb: 10 MB of spaces in about 10 KB; refused once 16 KiB are out, not after 10 MB.
             var h = Self.json
             h[.contentEncoding] = "gzip"
