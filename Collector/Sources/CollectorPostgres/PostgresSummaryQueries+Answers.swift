@@ -99,7 +99,7 @@ extension PostgresSummaryQueries {
                     \(needsDay ? "JOIN install_days d ON d.day = i.first_day AND d.instance_id = i.instance_id" : "")
                 WHERE x.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4
                   AND i.first_day BETWEEN DATE '1970-01-01' + $3::int4 AND DATE '1970-01-01' + $4::int4
-                  AND x.day >= i.first_day\(f.sql)
+                  AND x.day >= i.first_day\(needsDay ? "\n                  AND d.day BETWEEN DATE '1970-01-01' + $3::int4 AND DATE '1970-01-01' + $4::int4" : "")\(f.sql)
                 GROUP BY 1, 2, 3, 4, 5) c
             WHERE k IN (\(later)) GROUP BY w, k, p, v
             """, binds: bindings(days, f.binds)), logger: logger).decode((Int32, Int32, String?, String?, Int64, Int64).self) {

@@ -77,7 +77,8 @@ struct PostgresSummaryQueries {
             : """
               SELECT (i.first_day - DATE '1970-01-01')::int4, count(*)::int8 FROM installs i
               JOIN install_days d ON d.day = i.first_day AND d.instance_id = i.instance_id
-              WHERE i.first_day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)
+              WHERE i.first_day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4
+                AND d.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)
               GROUP BY i.first_day
               """
         for try await (day, n) in try await connection.query(PostgresQuery(unsafeSQL: newSQL, binds: binds), logger: logger).decode((Int32, Int64).self) {
@@ -106,7 +107,8 @@ struct PostgresSummaryQueries {
             : """
               SELECT (s.seen - DATE '1970-01-01')::int4, count(*)::int8 FROM (\(seen)) s
               JOIN install_days d ON d.day = s.seen AND d.instance_id = s.instance_id
-              WHERE s.seen BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $3::int4\(l.sql)
+              WHERE s.seen BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $3::int4
+                AND d.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $3::int4\(l.sql)
               GROUP BY s.seen
               """
         var lostBinds = PostgresBindings()
@@ -306,12 +308,15 @@ struct PostgresSummaryQueries {
                 .facts[key, default: FactTotals()].merge(fact)
         }
         // Counters: per-install daily sums, bucketed in SQL so only buckets travel; the sum as a float never overflows
-        // (exact below 2^53), as SQLite's total().
+        // (exact below 2^53), as SQLite's total(). The day range is given for both tables: the planner does not carry a
+        // range across `d.day = c.day`, and without it hashed every row of install_days (a seq scan of all history:
+        // 61 ms for a 1,000-install fleet's 100 days, 2.8 ms with it).
         for try await (day, product, version, name, code, n, sum) in try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT (c.day - DATE '1970-01-01')::int4, d.product, d.product_version, c.counter,
                    (\(NumberHistogram.sqlCode(ofNonNegativeInteger: "c.increments")))::int8, count(*)::int8, sum(c.increments)::float8
             FROM install_day_counters c JOIN install_days d ON d.day = c.day AND d.instance_id = c.instance_id
-            WHERE c.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)
+            WHERE c.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4
+              AND d.day BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\(f.sql)
             GROUP BY 1, 2, 3, 4, 5
             """, binds: binds), logger: logger).decode((Int32, String?, String?, String, Int64, Int64, Double).self) {
             let increments = sum >= 9.2e18 ? Int.max : Int(sum)

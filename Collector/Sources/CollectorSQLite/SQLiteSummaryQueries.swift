@@ -217,7 +217,7 @@ struct SQLiteSummaryQueries {
             SELECT c.day AS day, d.product AS product, d.product_version AS product_version, c.counter AS counter,
                    \(NumberHistogram.sqlCode(ofNonNegativeInteger: "c.increments")) AS code, COUNT(*) AS n, total(c.increments) AS s
             FROM install_day_counters c JOIN install_days d ON d.day = c.day AND d.instance_id = c.instance_id
-            WHERE c.day BETWEEN ?1 AND ?2\(f.sql) GROUP BY 1, 2, 3, 4, 5
+            WHERE c.day BETWEEN ?1 AND ?2 AND d.day BETWEEN ?1 AND ?2\(f.sql) GROUP BY 1, 2, 3, 4, 5
             """, binds) {
             guard let d = row.day, let name = row.column("counter")?.string, let code = row.column("code")?.integer else { continue }
             counted[d, default: DayGroups()].groups[group(row), default: DayTotals()].counters[name, default: CounterTotals()]
