@@ -402,6 +402,7 @@ enum PostgresSchema {
     /// install (`p_instance_hash`), else its key hash pinned unless the install has one, then `collector_insert`, whatever
     /// version the last migration made it (so yesterday closed, as migration 6 has it). Answers each report's
     /// `InsertOutcome` in order: 'new', 'duplicate' (also a `messageId` earlier in the same batch) or 'erased'.
+    /// A later `collector_insert` with other parameters needs a new version of this function in the same migration.
     static let insertBatchFunction: String = {
         let params = columns.map { "p_\($0) text[]" }.joined(separator: ", ")
         let args = columns.map { "p_\($0)[i]" }.joined(separator: ", ")
