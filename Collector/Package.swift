@@ -242,6 +242,8 @@ let package = Package(
         .testTarget(
             name: "CollectorPostgresTests",
             dependencies: ["CollectorPostgres", "CollectorStore", "CollectorSummary", "ReportValidation", "CollectorStoreConformance",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Subprocess", package: "swift-subprocess"),
                            .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict

@@ -29,6 +29,9 @@ public final class PostgresReportStore: ReportStore {
     private let logger: Logger
     /// Days whose `reports` partition is known to exist (created here or seen), so the DDL runs once a day.
     private let partitions = NIOLockedValueBox(Set<Int>())
+    /// How many batches the server refused as one statement, so that their reports were stored one by one (tests
+    /// check that a batch of acceptable reports is one statement; the debug log says why each fell back).
+    let batchesStoredOneByOne = NIOLockedValueBox(0)
     /// For `diagnose()`: one connection of its own, outside the pool, to learn why the pool cannot connect.
     private let direct: PostgresConnection.Configuration
 
@@ -153,45 +156,38 @@ public final class PostgresReportStore: ReportStore {
         }
     }
 
-    /// In one transaction on one connection: the prepared statement of `insert` once per report, one commit (one WAL
-    /// flush) for the batch. When the server refuses anything inside it (a report's value, a day pruned meanwhile, a
-    /// deadlock with another writer), the transaction is rolled back and the reports are stored one by one, so a bad
-    /// report costs only itself.
+    /// In one statement (`InsertBatch`: one round trip, one commit, one WAL flush for the batch), forget reports left
+    /// out and answered `.invalidRequest`. When the server refuses anything inside it (a report's value, a day pruned
+    /// meanwhile, a deadlock with another writer), the statement stores nothing and the reports are stored one by one,
+    /// so a bad report costs only itself.
     public func insert(batch: [ReportToStore]) async throws -> [Result<InsertOutcome, StoreError>] {
         guard !batch.isEmpty else { return [] }
-        let days = Set(batch.map { UTCDay($0.receivedAt) })
-        // More time than one insert's: a batch is many statements (20 ms each at worst before the deadline counts).
-        let committed = try await call("cannot store \(batch.count) reports", deadline: deadline + .milliseconds(20 * batch.count)) {
-            [self] () async throws -> [Result<InsertOutcome, StoreError>]? in
+        let toStore = batch.filter { $0.report.type != .forget }
+        let days = Set(toStore.map { UTCDay($0.receivedAt) })
+        // More time than one insert's: the server stores the batch's reports one after another.
+        let stored = try await call("cannot store \(batch.count) reports", deadline: deadline + .milliseconds(20 * batch.count)) {
+            [self] () async throws -> [InsertOutcome]? in
+            guard !toStore.isEmpty else { return [] }
             for day in days.sorted() { try await ensurePartition(day) }
-            return try await client.withConnection { conn in
-                try await conn.query("BEGIN", logger: logger)
-                do {
-                    var outcomes: [Result<InsertOutcome, StoreError>] = []
-                    outcomes.reserveCapacity(batch.count)
-                    for item in batch {
-                        guard item.report.type != .forget else {
-                            outcomes.append(.failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install")))
-                            continue
-                        }
-                        var isNew: Bool? = false
-                        let statement = InsertReport(report: item.report, receivedAt: item.receivedAt, day: UTCDay(item.receivedAt))
-                        for try await v in try await conn.execute(statement, logger: logger) { isNew = v }
-                        outcomes.append(.success(isNew.map { $0 ? .new : .duplicate } ?? .erased))
-                    }
-                    try await conn.query("COMMIT", logger: logger)
-                    return outcomes
-                } catch let e as PSQLError where e.serverInfo != nil {
-                    _ = try? await conn.query("ROLLBACK", logger: logger)
-                    return nil
-                } catch {
-                    _ = try? await conn.query("ROLLBACK", logger: logger)
-                    throw error
-                }
+            let statement = InsertBatch(reports: toStore)
+            do {
+                var row: [String] = []
+                for try await r in try await client.execute(statement, logger: logger) { row = r }
+                return try statement.outcomes(row)
+            } catch let e as PSQLError where e.serverInfo != nil {
+                logger.debug("a batch of \(toStore.count) reports is stored one by one: \(PostgresReportStore.describe(e))")
+                batchesStoredOneByOne.withLockedValue { $0 += 1 }
+                return nil
             }
         }
-        if let committed { return committed }
-        return try await insertOneByOne(batch)
+        guard let stored else { return try await insertOneByOne(batch) }
+        var next = stored.makeIterator()
+        return batch.map { item in
+            guard item.report.type != .forget, let outcome = next.next() else {
+                return .failure(.invalidRequest("a forget report is not stored: ReportStore.forget erases the install"))
+            }
+            return .success(outcome)
+        }
     }
 
     /// Why the server refused a report's values, when the SQLSTATE says the report is at fault rather than the

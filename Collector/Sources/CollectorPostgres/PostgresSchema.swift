@@ -29,6 +29,8 @@ import CollectorSummary
 /// - `retention_cache` (version 5): the final cells of the weekly retention cohorts (`RetentionPlan`), per scope as the
 ///   day cache keys them, each with the stamp of `day_versions` up to the end of its activity week when counted
 ///   (`retentionStampSQL`); a cell whose stamp is not the current one is ignored and counted again.
+/// - `collector_insert_batch(…)` (version 7): a batch of reports in one statement, each as the ingest's statement stores
+///   one (erasure, key pin, `collector_insert`), answering each report's outcome in order.
 enum PostgresSchema {
     /// Serializes migrations and partition DDL across every collector sharing the database.
     static let ddlLock = 0x7465_6c65_6d65 // "teleme"
@@ -192,6 +194,10 @@ enum PostgresSchema {
         // from the rollups. The caches hold no day that was open before, so nothing is dropped.
         Migration(version: 6, description: "yesterday closed: collector_insert outdates yesterday's cached counts", sql: [
             insertFunctionV4,
+        ]),
+        // A batch in one statement (issue 19): one round trip instead of one per report.
+        Migration(version: 7, description: "collector_insert_batch: a batch of reports in one statement", sql: [
+            insertBatchFunction,
         ]),
     ]
 
@@ -388,6 +394,51 @@ enum PostgresSchema {
             $$
             """
     }
+
+    /// A batch of reports, in order, as `InsertReport` stores each (`insert(batch:)`): one statement, so one round trip
+    /// and one commit. The reports come as one array per column, element i being report i's; the breakdowns, product,
+    /// facts (jsonb text) and key hash may be NULL. Counters are ragged: `p_counter_counts[i]` of the flat `p_counters`
+    /// and `p_increments` are report i's, in order. Each report is what `InsertReport` does: nothing for an erased
+    /// install (`p_instance_hash`), else its key hash pinned unless the install has one, then `collector_insert`, whatever
+    /// version the last migration made it (so yesterday closed, as migration 6 has it). Answers each report's
+    /// `InsertOutcome` in order: 'new', 'duplicate' (also a `messageId` earlier in the same batch) or 'erased'.
+    /// A later `collector_insert` with other parameters needs a new version of this function in the same migration.
+    static let insertBatchFunction: String = {
+        let params = columns.map { "p_\($0) text[]" }.joined(separator: ", ")
+        let args = columns.map { "p_\($0)[i]" }.joined(separator: ", ")
+        return """
+            CREATE FUNCTION collector_insert_batch(p_message uuid[], p_type text[], p_time timestamptz[], p_instance uuid[],
+                p_cluster uuid[], p_received timestamptz[], p_day int4[], \(params), p_product text[], p_facts text[],
+                p_counter_counts int4[], p_counters text[], p_increments int8[], p_body text[], p_key text[],
+                p_instance_hash text[])
+            RETURNS text[] LANGUAGE plpgsql AS $$
+            DECLARE
+                outcomes text[] := '{}';
+                v_from int4 := 1; -- report i's first counter in p_counters
+                v_count int4;
+            BEGIN
+                FOR i IN 1 .. coalesce(cardinality(p_message), 0) LOOP
+                    v_count := p_counter_counts[i];
+                    IF EXISTS (SELECT 1 FROM erased_installs WHERE instance_hash = p_instance_hash[i]) THEN
+                        outcomes := array_append(outcomes, 'erased');
+                    ELSE
+                        IF p_key[i] IS NOT NULL THEN
+                            INSERT INTO install_keys (instance_id, key_hash) VALUES (p_instance[i], p_key[i])
+                                ON CONFLICT (instance_id) DO NOTHING;
+                        END IF;
+                        outcomes := array_append(outcomes, CASE WHEN collector_insert(p_message[i], p_type[i], p_time[i],
+                            p_instance[i], p_cluster[i], p_received[i], DATE '1970-01-01' + p_day[i], \(args),
+                            p_product[i], p_facts[i]::jsonb, p_counters[v_from : v_from + v_count - 1],
+                            p_increments[v_from : v_from + v_count - 1], p_body[i]::jsonb)
+                            THEN 'new' ELSE 'duplicate' END);
+                    END IF;
+                    v_from := v_from + v_count;
+                END LOOP;
+                RETURN outcomes;
+            END
+            $$
+            """
+    }()
 
     /// Drops every day partition before `p_before` (counting its rows first) and forgets their message ids.
     static let pruneFunction = """

@@ -2,7 +2,7 @@
 import FoundationEssentials
 #endif
 import Foundation
-import CollectorPostgres
+@testable import CollectorPostgres
 import CollectorStore
 import CollectorStoreConformance
 import Testing
@@ -46,6 +46,8 @@ struct PostgresConformanceTests {
             try await Self.rowsMentioning(text, server: server, database: db)
         })
         try await ReportStoreConformance.run(name, probe: probe) { store }
+        // Every batch of the checks is acceptable: each is one statement, none stored one by one.
+        #expect(store.batchesStoredOneByOne.withLockedValue { $0 } == 0, "\(name)")
     }
 
     /// Every table of the database (partitions too), each row as its text (`t::text`), searched in one psql call.

@@ -68,6 +68,7 @@ struct PostgresRejectionTests {
         guard case .failure(.rejected(let why)) = outcomes[1] else { Issue.record("expected .rejected, got \(outcomes[1])"); return }
         #expect(why.contains("SQLSTATE 22"), "\(why)")
         #expect(try await testServer().psql("SELECT count(*) FROM message_ids", database: db) == "2")
+        #expect(store.batchesStoredOneByOne.withLockedValue { $0 } == 1, "the batch's statement was refused, then one by one")
         await store.close()
     }
 }

@@ -11,7 +11,8 @@ import ReportValidation
 ///
 /// Why: one transaction per report costs one commit per report (a WAL append and, on PostgreSQL, a round trip and a
 /// wait for the WAL flush); on a patch day the collector's rate is bound by commits rather than by work. Batched, the
-/// commits are shared, and on SQLite the rollup trigger is compiled once per batch instead of once per report.
+/// commits are shared, on SQLite the rollup trigger is compiled once per batch instead of once per report, and on
+/// PostgreSQL a batch is one statement, one round trip.
 public actor GroupCommitter {
     private typealias Answer = Result<InsertOutcome, StoreError>
     private struct Pending: Sendable {
