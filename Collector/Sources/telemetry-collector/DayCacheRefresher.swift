@@ -20,6 +20,7 @@ struct DayCacheRefresher: Service {
     let logger: Logger
 
     func run() async throws {
+        var failures = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let days = DayCacheSchedule.days(retainDays: retainDays.withLockedValue { $0 }, maxDays: CollectorRoutes.maxSummaryDays)
             let now = Date()
@@ -28,11 +29,15 @@ struct DayCacheRefresher: Service {
                 if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
                 let cells = try await store.refreshRetentionCache(days: days, asOf: now)
                 if cells > 0 { logger.info("counted \(cells) final retention cell\(cells == 1 ? "" : "s") for the retention cache") }
+                failures = 0
             } catch {
-                logger.warning("cannot keep the counts of closed days (summaries count them each time until this succeeds; next try within an hour): \(error)",
+                failures += 1
+                let next = DayCacheSchedule.retry(after: Date(), failures: failures)
+                logger.warning("cannot keep the counts of closed days (summaries count them each time until this succeeds; next try in \(Int(next.timeIntervalSinceNow.rounded())) s): \(error)",
                                metadata: CollectorEvent.dayCacheFailed.metadata)
             }
-            let wait = max(1, DayCacheSchedule.nextRun(after: Date()).timeIntervalSince(Date()))
+            let next = failures == 0 ? DayCacheSchedule.nextRun(after: Date()) : DayCacheSchedule.retry(after: Date(), failures: failures)
+            let wait = max(1, next.timeIntervalSince(Date()))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(wait)) }
         }
     }

@@ -25,4 +25,15 @@ public enum DayCacheSchedule {
         let midnight = UTCDay(now).adding(days: 1).start.addingTimeInterval(afterMidnight)
         return min(midnight, now.addingTimeInterval(everyHour))
     }
+
+    /// The next run after the `failures`-th failure in a row (≥ 1) at `now`: a minute, then twice as long each time,
+    /// never later than the regular schedule. Until the caches are filled every summary counts the missing days itself
+    /// (slowly: a whole history at first start), so a failure that passes (a busy database at start, a restart) must
+    /// not cost an hour of slow reads.
+    public static func retry(after now: Date, failures: Int) -> Date {
+        let backoff = retryFirst * Double(1 << (min(max(failures, 1), 12) - 1))
+        return min(now.addingTimeInterval(backoff), nextRun(after: now))
+    }
+
+    public static let retryFirst: TimeInterval = 60
 }
