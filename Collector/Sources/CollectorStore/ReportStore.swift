@@ -77,6 +77,11 @@ public protocol ReportStore: Sendable {
     /// Deletes raw reports received before the UTC day of `before`; returns how many.
     @discardableResult func prune(before: Date) async throws -> Int
 
+    /// After a bulk load (`import`): brings the database's planner statistics up to date with the rows just stored, so
+    /// the first reads and the day cache's first count are planned for what is there rather than for the empty tables
+    /// of before. A store whose database needs nothing of the kind does nothing.
+    func updateStatistics() async throws
+
     /// Whether the database answers now; never throws.
     func health() async -> StoreHealth
 
@@ -112,6 +117,9 @@ extension ReportStore {
         }
         return outcomes
     }
+
+    /// Nothing to update by default.
+    public func updateStatistics() async throws {}
 
     /// A store that keeps no day cache has nothing to refresh.
     @discardableResult public func refreshDayCache(days: Int, asOf: Date) async throws -> Int { 0 }

@@ -64,6 +64,11 @@ struct Import: AsyncParsableCommand {
             print("\(input.name): \(tally)")
             total.add(tally)
         }
+        if total.new > 0 {
+            // The store's planner knows the new rows at once, not after autovacuum: the collector's first reads and
+            // its first count of the day cache come right after an import.
+            do { try await store.updateStatistics() } catch { StandardError.write("warning: \(error)\n") }
+        }
         await store.close()
         if inputs.count > 1 { print("total: \(total)") }
         if total.rejected > 0 { throw CLIFailure.runtime("\(total.rejected) report\(total.rejected == 1 ? "" : "s") rejected (see above)") }

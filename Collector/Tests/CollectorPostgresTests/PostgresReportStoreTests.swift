@@ -85,6 +85,19 @@ struct PostgresReportStoreTests {
         await b.close()
     }
 
+    @Test func updatingStatisticsAnalyzesTheTablesAnImportGrows() async throws {
+        let (store, db) = try await makePostgresStore()
+        try await store.migrate()
+        _ = try await store.insert(C.report(instance: 1, message: 1, at: C.at(day: 0)), receivedAt: C.at(day: 0))
+        // reltuples is -1 until a table is first analyzed (or vacuumed), and ANALYZE sets it in its own transaction (the
+        // statistics views lag behind).
+        let analyzed = "SELECT count(*) FROM pg_class WHERE relname IN ('install_days', 'installs', 'message_ids') AND reltuples >= 0"
+        #expect(try await testServer().psql(analyzed, database: db) == "0")
+        try await store.updateStatistics()
+        #expect(try await testServer().psql(analyzed, database: db) == "3")
+        await store.close()
+    }
+
     @Test func theRawReportIsKeptAsJSON() async throws {
         let (store, db) = try await makePostgresStore()
         try await store.migrate()
