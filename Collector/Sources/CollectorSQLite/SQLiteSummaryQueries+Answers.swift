@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import CollectorSummary
 import SQLiteNIO
 
@@ -11,8 +16,8 @@ extension SQLiteSummaryQueries {
         guard lo <= hi else { return }
         var known = Set<UTCDay>()
         if lo <= closed {
-            for (day, t) in try await cachedTotals(lo...min(hi, closed), filter: filter).0 {
-                a.addVersionDay(day, active: t.active, byVersion: t.by[Dimension.productVersion.column] ?? [:])
+            for (day, v) in try await cachedVersionDays(lo...min(hi, closed), filter: filter) {
+                a.addVersionDay(day, active: v.active, byVersion: v.byVersion)
                 known.insert(day)
             }
         }
@@ -28,6 +33,46 @@ extension SQLiteSummaryQueries {
             counted[d, default: [:]][row.column("label")?.string ?? Buckets.unknown, default: 0] += row.count
         }
         for (day, byVersion) in counted { a.addVersionDay(day, active: byVersion.values.reduce(0, +), byVersion: byVersion) }
+    }
+
+    /// The cached days of `days` with the active installs and the installs per product version of those `filter`
+    /// matches: all the adoption look-back (up to 400 days) needs, taken out of each row in SQL rather than by decoding
+    /// whole rows (every breakdown, facts, counters), which made a summary's cost grow with the days of history. A day
+    /// whose rows this version cannot read (as `cachedTotals` judges them) is left out: counted again.
+    func cachedVersionDays(_ days: ClosedRange<UTCDay>, filter: SummaryFilter) async throws -> [UTCDay: (active: Int, byVersion: [String: Int])] {
+        let decoder = JSONDecoder()
+        let scope = filter.cacheScope
+        var binds: [SQLiteData] = [.text(days.lowerBound.description), .text(days.upperBound.description), .integer(scope.rawValue)]
+        var conditions = ""
+        if let p = filter.product { binds.append(.text(p)); conditions += " AND product = ?\(binds.count)" }
+        if let v = filter.version { binds.append(.text(v)); conditions += " AND product_version = ?\(binds.count)" }
+        var out: [UTCDay: (active: Int, byVersion: [String: Int])] = [:]
+        var unreadable = Set<UTCDay>()
+        var groupRows: [(UTCDay, Int, [String: Int])] = []
+        for row in try await db.query("""
+            SELECT day, scope, json_extract(totals, '$.active') AS active, json_extract(totals, '$.by.product_version') AS versions,
+                   (json_type(totals, '$.established') IS NOT NULL AND json_type(totals, '$.returning') IS NOT NULL
+                    AND json_type(totals, '$.resurrected') IS NOT NULL AND json_type(totals, '$.by') = 'object') AS readable
+            FROM day_cache WHERE day BETWEEN ?1 AND ?2 AND (scope = 0 OR (scope = ?3\(conditions)))
+            """, binds) {
+            guard let d = row.day else { continue }
+            let versions = row.column("versions")?.string.flatMap { try? decoder.decode([String: Int].self, from: Data($0.utf8)) }
+            let readable = row.column("readable")?.integer == 1 && row.column("active")?.integer != nil
+                && (versions != nil || row.column("versions")?.string == nil)
+            guard readable else { unreadable.insert(d); continue }
+            let value = (row.column("active")?.integer ?? 0, versions ?? [:])
+            if row.column("scope")?.integer == 0 {
+                out[d] = scope == .day ? value : (0, [:])
+            } else {
+                groupRows.append((d, value.0, value.1))
+            }
+        }
+        for (d, active, versions) in groupRows where out[d] != nil {
+            out[d]?.active += active
+            for (label, n) in versions { out[d]?.byVersion[label, default: 0] += n }
+        }
+        for d in unreadable { out[d] = nil }
+        return out
     }
 
     /// The retention cohorts of `a`'s range: final cells from `retention_cache` where it has them, the others counted

@@ -194,19 +194,24 @@ extension ReportStoreConformance {
                            SummaryFilter(version: "1.0"), SummaryFilter(product: "acme", version: "unknown"),
                            SummaryFilter(product: "zeta"), SummaryFilter(product: "nothing"), SummaryFilter(established: true),
                            SummaryFilter(product: "acme", version: "2.0", established: true)]
+            // Each filter over the four days, then over the last two (days 0 and 1 then are the adoption look-back, read
+            // from the cache's version counts once cached).
             func summaries() async throws -> [Summary] {
                 var out: [Summary] = []
                 for f in filters { out.append(try await store.summary(days: 4, asOf: on(3), filter: f)) }
+                for f in filters { out.append(try await store.summary(days: 2, asOf: on(3), filter: f)) }
                 return out
             }
+            func name(_ i: Int) -> String { "\(filters[i % filters.count]) over \(i < filters.count ? 4 : 2) days" }
             let counted = try await summaries()
             try expect(counted[0].days[1].activeInstalls, 10, "active on day 1")
             try expect(counted[1].days[1].activeInstalls + counted[5].days[1].activeInstalls, 10, "acme and zeta add up")
             try expect(counted[7].days[2].activeInstalls, counted[0].days[2].establishedInstalls, "established=1: the established")
             try expect(counted[7].days[2].activeInstalls > 0, true, "some installs are established on day 2")
             try expect(try await store.refreshDayCache(days: 4, asOf: on(3)), 4, "closed days cached")
+            try expect(counted[filters.count].adoption.versions.isEmpty, false, "the two days' adoption")
             let cached = try await summaries()
-            for (f, (a, b)) in zip(filters, zip(counted, cached)) { try expect(b, a, "\(f) from the cache") }
+            for (i, (a, b)) in zip(counted, cached).enumerated() { try expect(b, a, "\(name(i)) from the cache") }
             // A late report into a cached day: every filter sees it at once, and the same again once cached anew.
             try await send(20, day: 1, product: "zeta", version: "2.0", facts: ["tls": .boolean(true)], counters: ["flows": 1])
             let late = try await summaries()
@@ -214,7 +219,7 @@ extension ReportStoreConformance {
             try expect(late[1], cached[1], "acme: unchanged by zeta's report")
             try expect(try await store.refreshDayCache(days: 4, asOf: on(3)), 1, "the changed day cached again")
             let again = try await summaries()
-            for (f, (a, b)) in zip(filters, zip(late, again)) { try expect(b, a, "\(f) from the refreshed cache") }
+            for (i, (a, b)) in zip(late, again).enumerated() { try expect(b, a, "\(name(i)) from the refreshed cache") }
         },
     ]
 }
