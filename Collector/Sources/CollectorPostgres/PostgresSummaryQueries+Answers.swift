@@ -57,9 +57,7 @@ extension PostgresSummaryQueries {
         binds.append(first)
         binds.append(last)
         binds.append(Int32(scope.rawValue))
-        var conditions = ""
-        if let p = filter.product { binds.append(p); conditions += " AND c.product = $4" }
-        if let v = filter.version { binds.append(v); conditions += " AND c.product_version = $\(filter.product == nil ? 4 : 5)" }
+        let conditions = PostgresSummaryQueries.cacheRowsSQL(filter, binds: &binds, firstParameter: 4)
         var out: [Int32: (active: Int, byVersion: [String: Int])] = [:]
         var unreadable = Set<Int32>()
         var groupRows: [(Int32, Int, [String: Int])] = []

@@ -156,9 +156,7 @@ struct PostgresSummaryQueries {
         binds.append(first)
         binds.append(last)
         binds.append(Int32(scope.rawValue))
-        var conditions = ""
-        if let p = filter.product { binds.append(p); conditions += " AND c.product = $4" }
-        if let v = filter.version { binds.append(v); conditions += " AND c.product_version = $\(filter.product == nil ? 4 : 5)" }
+        let conditions = PostgresSummaryQueries.cacheRowsSQL(filter, binds: &binds, firstParameter: 4)
         var totals: [Int32: DayTotals] = [:]
         var unreadable = Set<Int32>()
         var groupRows: [(Int32, String)] = []
@@ -204,9 +202,7 @@ struct PostgresSummaryQueries {
         var binds = PostgresBindings()
         binds.append(day)
         binds.append(Int32(scope.rawValue))
-        var conditions = ""
-        if let p = filter.product { binds.append(p); conditions += " AND c.product = $3" }
-        if let v = filter.version { binds.append(v); conditions += " AND c.product_version = $\(filter.product == nil ? 3 : 4)" }
+        let conditions = PostgresSummaryQueries.cacheRowsSQL(filter, binds: &binds, firstParameter: 3)
         var groups: [ProductVersion: DayTotals] = [:]
         for try await (product, version, json) in try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT c.product, c.product_version, c.totals::text FROM day_cache c LEFT JOIN day_versions v USING (day)
@@ -324,6 +320,19 @@ struct PostgresSummaryQueries {
                 .counters[name, default: CounterTotals()].add(code: Int(code), installs: Int(n), increments: increments)
         }
         return counted
+    }
+
+    /// ` AND …` selecting the day cache rows (alias `c`) of `filter`'s product and version (a cache row holds labels, so
+    /// `unknown` is a value there, not NULL), its values appended to `binds` as parameters from `$firstParameter`.
+    static func cacheRowsSQL(_ filter: SummaryFilter, binds: inout PostgresBindings, firstParameter: Int) -> String {
+        var sql = "", next = firstParameter
+        for (column, value) in [("product", filter.product), ("product_version", filter.version)] {
+            guard let value else { continue }
+            binds.append(value)
+            sql += " AND c.\(column) = $\(next)"
+            next += 1
+        }
+        return sql
     }
 
     /// Whether the rollup row `alias` is an established install's day: its last arrival that day at least 24 h after

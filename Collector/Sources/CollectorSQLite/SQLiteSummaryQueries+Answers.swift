@@ -43,9 +43,7 @@ extension SQLiteSummaryQueries {
         let decoder = JSONDecoder()
         let scope = filter.cacheScope
         var binds: [SQLiteData] = [.text(days.lowerBound.description), .text(days.upperBound.description), .integer(scope.rawValue)]
-        var conditions = ""
-        if let p = filter.product { binds.append(.text(p)); conditions += " AND product = ?\(binds.count)" }
-        if let v = filter.version { binds.append(.text(v)); conditions += " AND product_version = ?\(binds.count)" }
+        let conditions = SQLiteSummaryQueries.cacheRowsSQL(filter, binds: &binds)
         var out: [UTCDay: (active: Int, byVersion: [String: Int])] = [:]
         var unreadable = Set<UTCDay>()
         var groupRows: [(UTCDay, Int, [String: Int])] = []

@@ -103,9 +103,8 @@ struct SQLiteSummaryQueries {
             }
         }
         if scope != .day {
-            var conditions = "", binds = bounds + [.integer(Int(scope.rawValue))]
-            if let p = filter.product { binds.append(.text(p)); conditions += " AND product = ?\(binds.count)" }
-            if let v = filter.version { binds.append(.text(v)); conditions += " AND product_version = ?\(binds.count)" }
+            var binds = bounds + [.integer(Int(scope.rawValue))]
+            let conditions = SQLiteSummaryQueries.cacheRowsSQL(filter, binds: &binds)
             for row in try await db.query(
                 "SELECT day, totals FROM day_cache WHERE day BETWEEN ?1 AND ?2 AND scope = ?3\(conditions)", binds) {
                 guard let d = row.day, totals[d] != nil else { continue }
@@ -129,9 +128,8 @@ struct SQLiteSummaryQueries {
     func cachedGroups(of day: UTCDay, filter: SummaryFilter) async throws -> [ProductVersion: DayTotals] {
         let decoder = JSONDecoder()
         let scope: DayCacheRow.Scope = filter.established ? .establishedProductVersion : .productVersion
-        var conditions = "", binds: [SQLiteData] = [.text(day.description), .integer(scope.rawValue)]
-        if let p = filter.product { binds.append(.text(p)); conditions += " AND product = ?\(binds.count)" }
-        if let v = filter.version { binds.append(.text(v)); conditions += " AND product_version = ?\(binds.count)" }
+        var binds: [SQLiteData] = [.text(day.description), .integer(scope.rawValue)]
+        let conditions = SQLiteSummaryQueries.cacheRowsSQL(filter, binds: &binds)
         var groups: [ProductVersion: DayTotals] = [:]
         for row in try await db.query("SELECT product, product_version, totals FROM day_cache WHERE day = ?1 AND scope = ?2\(conditions)", binds) {
             guard let p = row.column("product")?.string, let v = row.column("product_version")?.string,
@@ -230,6 +228,15 @@ struct SQLiteSummaryQueries {
     /// the install's first report (1 or 0).
     static func established(_ alias: String) -> String {
         "(\(alias).last_at - (SELECT e.first_at FROM installs e WHERE e.instance_id = \(alias).instance_id) >= 86400)"
+    }
+
+    /// ` AND …` selecting the day cache rows of `filter`'s product and version (a cache row holds labels, so `unknown` is a
+    /// value there, not NULL), its values appended to `binds` as the next parameters.
+    static func cacheRowsSQL(_ filter: SummaryFilter, binds: inout [SQLiteData]) -> String {
+        var sql = ""
+        if let p = filter.product { binds.append(.text(p)); sql += " AND product = ?\(binds.count)" }
+        if let v = filter.version { binds.append(.text(v)); sql += " AND product_version = ?\(binds.count)" }
+        return sql
     }
 
     /// ` AND …` narrowing rollup rows (alias `alias`) to `filter`, with parameters from `?firstParameter`; `unknown`

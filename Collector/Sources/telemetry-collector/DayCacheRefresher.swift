@@ -24,19 +24,20 @@ struct DayCacheRefresher: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let days = DayCacheSchedule.days(retainDays: retainDays.withLockedValue { $0 }, maxDays: CollectorRoutes.maxSummaryDays)
             let now = Date()
+            let next: Date
             do {
                 let n = try await store.refreshDayCache(days: days, asOf: now)
                 if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
                 let cells = try await store.refreshRetentionCache(days: days, asOf: now)
                 if cells > 0 { logger.info("counted \(cells) final retention cell\(cells == 1 ? "" : "s") for the retention cache") }
                 failures = 0
+                next = DayCacheSchedule.nextRun(after: Date())
             } catch {
                 failures += 1
-                let next = DayCacheSchedule.retry(after: Date(), failures: failures)
+                next = DayCacheSchedule.retry(after: Date(), failures: failures)
                 logger.warning("cannot keep the counts of closed days (summaries count them each time until this succeeds; next try in \(Int(next.timeIntervalSinceNow.rounded())) s): \(error)",
                                metadata: CollectorEvent.dayCacheFailed.metadata)
             }
-            let next = failures == 0 ? DayCacheSchedule.nextRun(after: Date()) : DayCacheSchedule.retry(after: Date(), failures: failures)
             let wait = max(1, next.timeIntervalSince(Date()))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(wait)) }
         }
