@@ -13,15 +13,9 @@ public enum FactValue: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        // A Decoder cannot say what kind of value it holds, so each kind is tried, and every failed try throws a
-        // DecodingError with its message (the collector decodes six facts a report). Trying the number first costs a
-        // string one failure less and a number none: a value is an integer exactly when it decodes as Int64 (then it
-        // decodes as a whole Double too), so Int64 is asked only of whole numbers; true and false decode as neither.
-        if let d = try? c.decode(Double.self) {
-            if d.rounded() == d, let i = try? c.decode(Int64.self) { self = .integer(i) }
-            else if d.isFinite { self = .number(d) }
-            else { self = .string(try c.decode(String.self)) }
-        } else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
+        else if let d = try? c.decode(Double.self), d.isFinite { self = .number(d) }
         else { self = .string(try c.decode(String.self)) }
     }
 

@@ -339,20 +339,16 @@ final class PatternCache: @unchecked Sendable {
     // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionary is filled in SchemaValidator.init
     // (before the validator is shared) and never mutated afterwards, so concurrent reads are safe.
     private var compiled: [String: Regex<AnyRegexOutput>] = [:]
-    /// The patterns of the simple shape the report schema uses, matched without `Regex` (`AnchoredClassPattern`).
-    private var simple: [String: AnchoredClassPattern] = [:]
 
     func compile(_ pattern: String, at location: String) throws(SchemaError) {
         if compiled[pattern] != nil { return }
         do { compiled[pattern] = try Regex(pattern) } catch {
             throw SchemaError("\(location): pattern \(pattern) does not compile: \(error)")
         }
-        simple[pattern] = AnchoredClassPattern(pattern)
     }
 
     /// ECMA-262 semantics as JSON Schema asks: a match anywhere (patterns anchor themselves with ^…$).
     func matches(_ pattern: String, _ text: String) -> Bool {
-        if let fast = simple[pattern]?.matches(text) { return fast }
         guard let r = compiled[pattern] else { return false }
         return (try? r.firstMatch(in: text)) != nil
     }
