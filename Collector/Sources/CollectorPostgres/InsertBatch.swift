@@ -46,10 +46,13 @@ struct InsertBatch: PostgresPreparedStatement {
         var increments: [Int64] = []
         counts.reserveCapacity(reports.count)
         for item in reports {
-            let counters = item.report.counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            // The increments above 0, by name; no filtered dictionary made (every diagnostics report has counters).
+            let counters = item.report.counters.lazy.filter { $0.value > 0 }.sorted { $0.key < $1.key }
             counts.append(Int32(counters.count))
-            names.append(contentsOf: counters.map(\.key))
-            increments.append(contentsOf: counters.map { Int64($0.value) })
+            for (name, increment) in counters {
+                names.append(name)
+                increments.append(Int64(increment))
+            }
         }
         binds.append(counts)
         binds.append(names)
