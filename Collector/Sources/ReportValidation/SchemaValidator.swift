@@ -334,14 +334,20 @@ final class SchemaNode: Sendable {
     }
 }
 
-/// Compiled `pattern`s, built once when the schema is compiled and only read afterwards.
+/// Compiled `pattern`s, built once when the schema is compiled and only read afterwards: the report schema's own
+/// patterns as `KnownPattern`s (matched by hand), any other as a `Regex`.
 final class PatternCache: @unchecked Sendable {
-    // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionary is filled in SchemaValidator.init
+    // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionaries are filled in SchemaValidator.init
     // (before the validator is shared) and never mutated afterwards, so concurrent reads are safe.
     private var compiled: [String: Regex<AnyRegexOutput>] = [:]
+    private var known: [String: KnownPattern] = [:]
 
     func compile(_ pattern: String, at location: String) throws(SchemaError) {
-        if compiled[pattern] != nil { return }
+        if compiled[pattern] != nil || known[pattern] != nil { return }
+        if let k = KnownPattern(pattern: pattern) {
+            known[pattern] = k
+            return
+        }
         do { compiled[pattern] = try Regex(pattern) } catch {
             throw SchemaError("\(location): pattern \(pattern) does not compile: \(error)")
         }
@@ -349,6 +355,7 @@ final class PatternCache: @unchecked Sendable {
 
     /// ECMA-262 semantics as JSON Schema asks: a match anywhere (patterns anchor themselves with ^…$).
     func matches(_ pattern: String, _ text: String) -> Bool {
+        if let k = known[pattern] { return k.matches(text) }
         guard let r = compiled[pattern] else { return false }
         return (try? r.firstMatch(in: text)) != nil
     }
