@@ -123,6 +123,29 @@ extension ReportStoreConformance {
             _ = try await store.refreshDayCache(days: 10, asOf: closedDay(9))
             try expect(try await store.summary(days: 10, asOf: closedDay(9)), late, "the same from the refreshed cache")
         },
+        Check(name: "aFilterNoInstallOfTheRangeMatchesIsTheEmptySummaryWithTheRangesProducts") { store in
+            // The reads answer a name no install of the range reported with zeros, from the range's unfiltered summary;
+            // a name reported in other ranges goes to the store. Both must give the same answer. Version 1.0 of acme
+            // and zeta ran on days 0 and 1 only, 2.0 of acme on days 5 to 7; the range is days 5 to 7.
+            var m = 0
+            for (instance, product, version, days) in [(1, "acme", "1.0", 0...1), (2, "zeta", "1.0", 0...1), (3, "acme", "2.0", 5...7)] {
+                for d in days {
+                    m += 1
+                    _ = try await store.insert(versioned(instance, message: m, at: closedDay(d), version: version, product: product),
+                                               receivedAt: closedDay(d))
+                }
+            }
+            var zeros = Summary.empty(days: 3, lastDay: UTCDay(closedDay(7)))
+            zeros.products = ["acme"]
+            for cached in [false, true] {
+                if cached { try expect(try await store.refreshDayCache(days: 8, asOf: closedDay(7)), 8, "closed days cached") }
+                for filter in [SummaryFilter(product: "acme", version: "1.0"), SummaryFilter(version: "1.0"), SummaryFilter(product: "zeta"),
+                               SummaryFilter(product: "zeta", version: "1.0", established: true)] {
+                    try expect(try await store.summary(days: 3, asOf: closedDay(7), filter: filter), zeros,
+                               "\(filter), \(cached ? "cached" : "counted")")
+                }
+            }
+        },
         Check(name: "retentionOfWeeklyCohorts") { store in
             // Ten installs first seen in week W, three of them active again in weeks W+1, W+2 and W+4; four first seen
             // in W+1, one of them active in W+2. The last day is in W+4: weeks 8 and 12 later have not begun.

@@ -23,6 +23,8 @@ extension JSONValue {
     /// The first string holding a control or format character, members visited in byte order of their names (so
     /// the answer names the same field every time); nil when there is none.
     public func firstControlOrFormat() -> ControlOrFormat? {
+        // Nearly no report holds one: a scan in the dictionaries' own order answers those without sorting names.
+        guard containsControlOrFormat() else { return nil }
         var path: [String] = []
         guard let scalar = firstControlOrFormat(path: &path) else { return nil }
         // Names clipped as in the schema's messages: the answer never echoes a long or invisible name whole.
@@ -52,6 +54,15 @@ extension JSONValue {
             return nil
         case .null, .bool, .integer, .double:
             return nil
+        }
+    }
+
+    private func containsControlOrFormat() -> Bool {
+        switch self {
+        case .string(let s): return JSONValue.firstInvisible(s) != nil
+        case .array(let items): return items.contains { $0.containsControlOrFormat() }
+        case .object(let members): return members.contains { JSONValue.firstInvisible($0.key) != nil || $0.value.containsControlOrFormat() }
+        case .null, .bool, .integer, .double: return false
         }
     }
 

@@ -42,18 +42,17 @@ public struct ReportValidator: Sendable {
         // What is kept is the document as validated, in minimal form, never the bytes as sent: whitespace padding
         // costs the sender nothing once gzipped and would cost the store its full size.
         let minimal = document.minimalJSON
-        let minimalData = Data(minimal.utf8)
-        // The daemon's own model reads what the schema let through (timestamps as the daemon writes them). The
-        // schema's pattern lets "2026-13-45T99:99:99Z" through; the model's date decoding does not.
+        // The daemon's own model reads what the schema let through (timestamps as the daemon writes them), built from
+        // the parsed document (`Report.init(document:)`), as JSONDecoder would from `minimal`. The schema's pattern
+        // lets "2026-13-45T99:99:99Z" through; the model's date reading does not.
         let report: Report
-        do { report = try Report.makeDecoder().decode(Report.self, from: minimalData) } catch {
-            // Only on this (rare) path is the timestamp decoded alone, to name it as the reason.
-            struct Timestamp: Decodable { var timestamp: Date }
-            if (try? Report.makeDecoder().decode(Timestamp.self, from: minimalData)) == nil {
+        do { report = try Report(document: document) } catch {
+            // A timestamp that does not read is the reason given, whichever field failed first.
+            if top["timestamp"]?.string.flatMap(DocumentRead.timestamp) == nil {
                 return .failure(ReportRejection(reason: "the report does not match report-v1",
                                                 violations: [SchemaViolation(path: "/timestamp", message: "not a date and time that exists")]))
             }
-            return .failure(ReportRejection(reason: "the report does not match report-v1: \(ReportValidator.describe(error))"))
+            return .failure(ReportRejection(reason: "the report does not match report-v1: \(error)"))
         }
         var facts: [String: ReportedFact]?
         var counters: [String: Int] = [:]
@@ -109,17 +108,5 @@ public struct ReportValidator: Sendable {
             }
         }
         return out
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let c), DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            let path = c.codingPath.map(\.stringValue).joined(separator: "/")
-            return "/\(path): \(c.debugDescription)"
-        case DecodingError.keyNotFound(let key, let c):
-            return "/\(c.codingPath.map(\.stringValue).joined(separator: "/")): missing \"\(key.stringValue)\""
-        default:
-            return "\(error)"
-        }
     }
 }

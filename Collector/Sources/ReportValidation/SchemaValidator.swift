@@ -127,6 +127,12 @@ public struct SchemaValidator: Sendable {
 
     /// Every violation found (at most `limit`), empty when `document` is valid.
     public func validate(_ document: JSONValue, limit: Int = 10) -> [SchemaViolation] {
+        // Nearly every document is valid: a first pass that only counts (members in the dictionary's order, no paths
+        // built, no messages) answers those. Only a document that fails is walked again, members in name order, for
+        // the messages. Whether a document is valid does not depend on the order its members are checked in.
+        var quick = Violations(limit: 1, quiet: true)
+        validate(document, against: rootNode, path: .root, into: &quick)
+        if quick.count == 0 { return [] }
         var out = Violations(limit: limit, quiet: false)
         validate(document, against: rootNode, path: .root, into: &out)
         return out.found
@@ -168,12 +174,10 @@ public struct SchemaValidator: Sendable {
             for name in s.required where members[name] == nil { fail("missing required property \"\(name)\"") }
             if let n = s.minProperties, Double(members.count) < n { fail("must have at least \(Int(n)) properties") }
             if let n = s.maxProperties, Double(members.count) > n { fail("must have at most \(Int(n)) properties, has \(members.count)") }
-            for name in members.keys.sorted() {
-                guard let member = members[name] else { continue }
-                let memberPath = JSONPath.key(path, name)
+            func check(_ name: String, _ member: JSONValue, _ memberPath: JSONPath) {
                 if let names = s.propertyNames, !isValid(.string(name), against: names, path: memberPath) {
                     fail("property name \"\(JSONValue.clip(name))\" is not allowed", at: memberPath)
-                    continue
+                    return
                 }
                 var matched = false
                 if let sub = s.properties[name] {
@@ -192,6 +196,15 @@ public struct SchemaValidator: Sendable {
                     }
                 }
             }
+            if out.quiet {
+                // Counting only: no path is ever spelled out, so none is built (each level would be an allocation).
+                for (name, member) in members { check(name, member, path) }
+            } else {
+                for name in members.keys.sorted() {
+                    guard let member = members[name] else { continue }
+                    check(name, member, .key(path, name))
+                }
+            }
         case .array(let items):
             if let n = s.minItems, Double(items.count) < n { fail("must have at least \(Int(n)) items") }
             if let n = s.maxItems, Double(items.count) > n { fail("must have at most \(Int(n)) items") }
@@ -204,7 +217,7 @@ public struct SchemaValidator: Sendable {
                 if let n = s.minLength, Double(length) < n { fail("must be at least \(Int(n)) characters") }
                 if let n = s.maxLength, Double(length) > n { fail("must be at most \(Int(n)) characters, is \(length)"); break }
             }
-            if let p = s.pattern, !patterns.matches(p, text) { fail("\"\(JSONValue.clip(text))\" does not match \(p)") }
+            if let p = s.pattern, !(s.knownPattern?.matches(text) ?? patterns.matches(p, text)) { fail("\"\(JSONValue.clip(text))\" does not match \(p)") }
         case .integer, .double:
             if let x = value.number {
                 if !x.isFinite { fail("must be a finite number") }
@@ -289,6 +302,8 @@ final class SchemaNode: Sendable {
     let minProperties, maxProperties, minItems, maxItems, minLength, maxLength: Double?
     let minimum, maximum, exclusiveMinimum, exclusiveMaximum: Double?
     let pattern: String?
+    /// `pattern` when it is one of the report schema's own, matched by hand.
+    let knownPattern: KnownPattern?
     let propertyNames, additionalProperties, items, not, ifSchema, thenSchema, elseSchema: SchemaNode?
     let allOf, anyOf, oneOf: [SchemaNode]?
 
@@ -321,6 +336,7 @@ final class SchemaNode: Sendable {
         exclusiveMinimum = o["exclusiveMinimum"]?.number
         exclusiveMaximum = o["exclusiveMaximum"]?.number
         pattern = o["pattern"]?.string
+        knownPattern = pattern.flatMap { KnownPattern(pattern: $0) }
         propertyNames = node("propertyNames")
         additionalProperties = node("additionalProperties")
         items = node("items")
@@ -334,14 +350,20 @@ final class SchemaNode: Sendable {
     }
 }
 
-/// Compiled `pattern`s, built once when the schema is compiled and only read afterwards.
+/// Compiled `pattern`s, built once when the schema is compiled and only read afterwards: the report schema's own
+/// patterns as `KnownPattern`s (matched by hand), any other as a `Regex`.
 final class PatternCache: @unchecked Sendable {
-    // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionary is filled in SchemaValidator.init
+    // @unchecked: `Regex<AnyRegexOutput>` is not Sendable; the dictionaries are filled in SchemaValidator.init
     // (before the validator is shared) and never mutated afterwards, so concurrent reads are safe.
     private var compiled: [String: Regex<AnyRegexOutput>] = [:]
+    private var known: [String: KnownPattern] = [:]
 
     func compile(_ pattern: String, at location: String) throws(SchemaError) {
-        if compiled[pattern] != nil { return }
+        if compiled[pattern] != nil || known[pattern] != nil { return }
+        if let k = KnownPattern(pattern: pattern) {
+            known[pattern] = k
+            return
+        }
         do { compiled[pattern] = try Regex(pattern) } catch {
             throw SchemaError("\(location): pattern \(pattern) does not compile: \(error)")
         }
@@ -349,6 +371,7 @@ final class PatternCache: @unchecked Sendable {
 
     /// ECMA-262 semantics as JSON Schema asks: a match anywhere (patterns anchor themselves with ^…$).
     func matches(_ pattern: String, _ text: String) -> Bool {
+        if let k = known[pattern] { return k.matches(text) }
         guard let r = compiled[pattern] else { return false }
         return (try? r.firstMatch(in: text)) != nil
     }

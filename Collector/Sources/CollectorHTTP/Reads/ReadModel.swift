@@ -5,6 +5,7 @@ import Foundation
 #endif
 import CollectorSummary
 import CollectorStore
+import NIOConcurrencyHelpers
 
 /// What the reads (`/`, `/api/v1/summary`, `/metrics`) answer from: each summary computed at most once per
 /// `ReadCacheSec=` per key and served from memory, concurrent requests of one key waiting for one computation, a
@@ -15,7 +16,9 @@ import CollectorStore
 /// push other filters out, never the unfiltered answers everyone reads. A filter naming a product or version that no
 /// install of the range reported is answered with zeros from the unfiltered summary, without asking the store: so
 /// random names cost nothing and take no slot, and the keys that do reach the store are bounded by the products and
-/// versions that really report (times the `days=` asked for, each lane holding at most its `maxKeys`).
+/// versions that really report (times the `days=` asked for, each lane holding at most its `maxKeys`). A filter whose
+/// names some unfiltered summary has shown before (`SeenLabels`) skips that check: the page links to the versions it
+/// shows, so that is the common case, and the check costs a whole summary of the range.
 public final class ReadModel: Sendable {
     public static let defaultTimeToLive: Duration = .seconds(10)
     /// Distinct unfiltered answers kept (and computed at once). Requests for more distinct keys while all are being
@@ -59,6 +62,7 @@ public final class ReadModel: Sendable {
     public let store: any ReportStore
     private let unfiltered: Lane
     private let filtered: Lane
+    private let seen = NIOLockedValueBox(SeenLabels())
     private let now: @Sendable () -> Date
 
     /// `now` is the wall clock (which days), `clock` the monotonic one (how old an answer is).
@@ -80,11 +84,15 @@ public final class ReadModel: Sendable {
         let store = self.store
         let key = Key(days: days, lastDay: UTCDay(asOf), filter: filter)
         guard !filter.isAll else {
-            return try await unfiltered.summaries.value(for: key) { try await store.summary(days: days, asOf: asOf) }
+            return try await unfiltered.summaries.value(for: key) { [seen] in
+                let whole = try await store.summary(days: days, asOf: asOf)
+                seen.withLockedValue { $0.learn(from: whole) }
+                return whole
+            }
         }
         // Only a product or a version can name what no install reported; `established=1` alone always may match,
-        // and needs no unfiltered summary first.
-        guard filter.product != nil || filter.version != nil else {
+        // and needs no unfiltered summary first, nor do names an unfiltered summary has shown.
+        guard filter.product != nil || filter.version != nil, !seen.withLockedValue({ $0.covers(filter) }) else {
             return try await filtered.summaries.value(for: key) { try await store.summary(days: days, asOf: asOf, filter: filter) }
         }
         let whole = try await summary(days: days)

@@ -2,7 +2,7 @@ import Foundation
 import CollectorSummary
 import ReportValidation
 import CollectorConfiguration
-import CollectorHTTP
+@testable import CollectorHTTP
 import CollectorStore
 import Hummingbird
 import HummingbirdTesting
@@ -51,6 +51,48 @@ import Testing
         }
         #expect(store.filters == [.all])
         #expect(await m.filteredKeys == 0)
+    }
+
+    @Test func aNameAnUnfilteredSummaryShowedGoesToTheStoreWithoutThatSummaryFirst() async throws {
+        let store = FixtureStore(), clock = ManualClock()
+        let m = model(store, clock: clock)
+        // Before any unfiltered summary: the filter is checked against the range's own.
+        let v1 = SummaryFilter(product: "acme-db", version: "1.0")
+        #expect(try await m.summary(days: 7, filter: v1).activeInstalls == 4)
+        #expect(store.filters == [.all, v1])
+        // Later (the unfiltered answer expired), a name seen before is asked of the store alone: the page's links.
+        clock.advance(by: .seconds(11))
+        let v2 = SummaryFilter(product: "beta-tool", version: "2.0")
+        _ = try await m.summary(days: 7, filter: v2)
+        _ = try await m.summary(days: 30, filter: v1)
+        #expect(store.filters == [.all, v1, v2, v1])
+        // A name never shown is still checked first, and answered with zeros without a store query of its own.
+        let nope = SummaryFilter(product: "acme-db", version: "9.9")
+        #expect(try await m.summary(days: 7, filter: nope).activeInstalls == 0)
+        #expect(store.filters == [.all, v1, v2, v1, .all])
+        // A seen name answers what the store answers, which for a range without it is the zeros of the check.
+        #expect(try await m.summary(days: 7, filter: SummaryFilter(version: "unknown")).products == ["acme-db", "beta-tool"])
+    }
+
+    @Test func seenLabelsStayBounded() {
+        var seen = SeenLabels(maxLabels: 6)
+        var s = Summary.empty(days: 2, lastDay: UTCDay("2026-12-01")!)
+        s.products = ["a", "b"]
+        s.days[0].byProductVersion = ["1.0": 1]
+        s.days[1].byProductVersion = ["2.0": 1, "unknown": 1]
+        seen.learn(from: s)
+        #expect(seen.covers(SummaryFilter(product: "a", version: "1.0")))
+        #expect(seen.covers(SummaryFilter(version: "unknown")))
+        #expect(!seen.covers(SummaryFilter(product: "c")))
+        #expect(!seen.covers(SummaryFilter(product: "a", version: "3.0")))
+        // Past the bound it keeps only what the summary at hand shows.
+        s.products = ["c"]
+        s.days[0].byProductVersion = ["3.0": 1]
+        s.days[1].byProductVersion = ["4.0": 1]
+        seen.learn(from: s)
+        #expect(seen.products.count + seen.versions.count == 3)
+        #expect(seen.covers(SummaryFilter(product: "c", version: "4.0")))
+        #expect(!seen.covers(SummaryFilter(product: "a")))
     }
 
     @Test func manyRealFiltersStayWithinTheirLaneAndNeverPushOutTheUnfilteredAnswer() async throws {
