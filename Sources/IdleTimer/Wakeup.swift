@@ -14,16 +14,14 @@ import Synchronization
 ///
 /// One continuation per wait, resumed by whichever comes first of a post, an event-loop timer at the deadline
 /// (`IdleTimer.schedule`) and cancellation: no task group and no child tasks, so the daemon's idle wake (the deadline
-/// passing) runs as little code as it can.
+/// passing) runs as little code as it can. For the same reason the waiters are a short array of a non-generic type
+/// (a wait has one or two at a time) and the deadline is the continuous clock's: a dictionary or a generic clock
+/// runs the standard library's unspecialized hashing, dictionary and clock code, whose pages lie apart from the
+/// rest of the wake's (BENCHMARKS.md, "The idle wake").
 public final class Wakeup<Event: Hashable & Sendable>: Sendable {
-    private struct Waiter {
-        let continuation: UnsafeContinuation<Void, Never>
-        /// The deadline's timer, cancelled when something else wakes the waiter first.
-        var timer: Scheduled<Void>?
-    }
     private struct State {
         var pending: Set<Event> = []
-        var waiters: [UInt64: Waiter] = [:]
+        var waiters: [WakeupWaiter] = []
         var nextWaiter: UInt64 = 0
     }
     private let state = Mutex(State())
@@ -31,10 +29,10 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
     public init() {}
 
     public func post(_ event: Event) {
-        let waiters = state.withLock { s -> [Waiter] in
+        let waiters = state.withLock { s -> [WakeupWaiter] in
             s.pending.insert(event)
-            defer { s.waiters = [:] }
-            return Array(s.waiters.values)
+            defer { s.waiters = [] }
+            return s.waiters
         }
         for waiter in waiters {
             waiter.timer?.cancel()
@@ -42,19 +40,14 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Waits like `wait(until:clock:)`, or with no deadline (until posted or cancelled) when `deadline` is nil.
-    public func wait(until deadline: ContinuousClock.Instant?) async -> Set<Event> {
-        // A year is "forever" for an event-loop timer that costs nothing while it waits.
-        await wait(until: deadline ?? ContinuousClock.now.advanced(by: .seconds(365 * 86_400)), clock: ContinuousClock())
-    }
-
-    /// Returns the events posted since the last call (empty when the deadline passed first or the task was cancelled).
+    /// Returns the events posted since the last call (empty when the deadline passed first or the task was cancelled);
+    /// with no deadline (nil), only when posted or cancelled.
     /// `parked` runs once the wait is set up and the task is about to suspend (not when it returns at once): what it
     /// hands to the event loop runs after the task sleeps, when nothing of the waiting task's code is left to run.
-    public func wait<C: Clock>(until deadline: C.Instant, clock: C,
-                               parked: (@Sendable () -> Void)? = nil) async -> Set<Event> where C.Duration == Duration {
+    public func wait(until deadline: ContinuousClock.Instant?, parked: (@Sendable () -> Void)? = nil) async -> Set<Event> {
         if let ready = take(), !ready.isEmpty { return ready }
-        let delay = clock.now.duration(to: deadline)
+        // A year is "forever" for an event-loop timer that costs nothing while it waits.
+        let delay = deadline.map { ContinuousClock.now.duration(to: $0) } ?? .seconds(365 * 86_400)
         let id = state.withLock { s -> UInt64 in
             defer { s.nextWaiter &+= 1 }
             return s.nextWaiter
@@ -64,15 +57,15 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
             await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
                     if !s.pending.isEmpty || Task.isCancelled || delay <= .zero { return true }
-                    s.waiters[id] = Waiter(continuation: c)
+                    s.waiters.append(WakeupWaiter(id: id, continuation: c))
                     return false
                 }
                 if resumeNow { return c.resume() }
                 let timer = IdleTimer.schedule(after: delay) { [self] in wake(id) }
                 // Woken already (a post or a cancellation between the two locks): the timer is not needed.
                 let kept = state.withLock { s -> Bool in
-                    guard s.waiters[id] != nil else { return false }
-                    s.waiters[id]?.timer = timer
+                    guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return false }
+                    s.waiters[i].timer = timer
                     return true
                 }
                 if !kept { timer.cancel() }
@@ -93,7 +86,9 @@ public final class Wakeup<Event: Hashable & Sendable>: Sendable {
 
     /// Resumes waiter `id` if it still waits (its deadline, or its task cancelled).
     private func wake(_ id: UInt64) {
-        let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
+        let waiter = state.withLock { s -> WakeupWaiter? in
+            s.waiters.firstIndex(where: { $0.id == id }).map { s.waiters.remove(at: $0) }
+        }
         waiter?.timer?.cancel()
         waiter?.continuation.resume()
     }

@@ -20,7 +20,7 @@ struct LoopClock: Sendable {
     static let continuous = LoopClock(
         now: { ContinuousClock.now },
         wallNow: { Date() },
-        wait: { wakeup, deadline, parked in await wakeup.wait(until: deadline, clock: ContinuousClock(), parked: parked) })
+        wait: { wakeup, deadline, parked in await wakeup.wait(until: deadline, parked: parked) })
 
     init(now: @escaping @Sendable () -> ContinuousClock.Instant, wallNow: @escaping @Sendable () -> Date,
          wait: @escaping @Sendable (Wakeup<DaemonEvent>, ContinuousClock.Instant, (@Sendable () -> Void)?) async -> Set<DaemonEvent>) {
