@@ -419,7 +419,9 @@ def test_sigterm_with_an_idle_keep_alive_connection_stops_at_once(make_collector
     assert conn.getresponse().read() == b'{"duplicate":false}'
     t = time.monotonic()
     assert c.stop(timeout=3) == 0   # the connection stays open on the client side
-    assert time.monotonic() - t < 3
+    # Nor does it wait for the day cache's first pass over RetainDays= (on a new database: 400 empty days, 1.6 s in a
+    # debug build before a stop cancelled it).
+    assert time.monotonic() - t < 1.0
     conn.close()
 
 

@@ -26,12 +26,20 @@ struct DayCacheRefresher: Service {
             let now = Date()
             let next: Date
             do {
-                let n = try await store.refreshDayCache(days: days, asOf: now)
-                if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
-                let cells = try await store.refreshRetentionCache(days: days, asOf: now)
-                if cells > 0 { logger.info("counted \(cells) final retention cell\(cells == 1 ? "" : "s") for the retention cache") }
+                // A stop cancels the pass (the stores stop between days): the first pass over a new or imported history
+                // counts up to RetainDays= days, and SIGTERM must not wait for it. What was stored stays.
+                let store = self.store, logger = self.logger
+                try await cancelWhenGracefulShutdown {
+                    let n = try await store.refreshDayCache(days: days, asOf: now)
+                    if n > 0 { logger.info("counted \(n) closed day\(n == 1 ? "" : "s") for the day cache (the last \(days) days)") }
+                    guard !Task.isCancelled else { return }
+                    let cells = try await store.refreshRetentionCache(days: days, asOf: now)
+                    if cells > 0 { logger.info("counted \(cells) final retention cell\(cells == 1 ? "" : "s") for the retention cache") }
+                }
                 failures = 0
                 next = DayCacheSchedule.nextRun(after: Date())
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                return
             } catch {
                 failures += 1
                 next = DayCacheSchedule.retry(after: Date(), failures: failures)
