@@ -53,11 +53,7 @@ extension PostgresSummaryQueries {
     func cachedVersionDays(first: Int32, last: Int32, filter: SummaryFilter) async throws -> [Int32: (active: Int, byVersion: [String: Int])] {
         let decoder = JSONDecoder()
         let scope = filter.cacheScope
-        var binds = PostgresBindings()
-        binds.append(first)
-        binds.append(last)
-        binds.append(Int32(scope.rawValue))
-        let conditions = PostgresSummaryQueries.cacheRowsSQL(filter, binds: &binds, firstParameter: 4)
+        let (binds, conditions) = PostgresSummaryQueries.cacheRowsOfDays(first: first, last: last, filter: filter)
         var out: [Int32: (active: Int, byVersion: [String: Int])] = [:]
         var unreadable = Set<Int32>()
         var groupRows: [(Int32, Int, [String: Int])] = []

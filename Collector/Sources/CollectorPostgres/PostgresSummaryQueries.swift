@@ -152,11 +152,7 @@ struct PostgresSummaryQueries {
     func cachedTotals(first: Int32, last: Int32, filter: SummaryFilter) async throws -> ([Int32: DayTotals], Set<String>) {
         let decoder = JSONDecoder()
         let scope = filter.cacheScope
-        var binds = PostgresBindings()
-        binds.append(first)
-        binds.append(last)
-        binds.append(Int32(scope.rawValue))
-        let conditions = PostgresSummaryQueries.cacheRowsSQL(filter, binds: &binds, firstParameter: 4)
+        let (binds, conditions) = PostgresSummaryQueries.cacheRowsOfDays(first: first, last: last, filter: filter)
         var totals: [Int32: DayTotals] = [:]
         var unreadable = Set<Int32>()
         var groupRows: [(Int32, String)] = []
@@ -320,6 +316,17 @@ struct PostgresSummaryQueries {
                 .counters[name, default: CounterTotals()].add(code: Int(code), installs: Int(n), increments: increments)
         }
         return counted
+    }
+
+    /// The binds `$1` first day, `$2` last day, `$3` the scope of `filter`'s rows, then its product and version, and the
+    /// ` AND …` selecting those rows (alias `c`): what every read of the day cache's rows of a range starts from.
+    static func cacheRowsOfDays(first: Int32, last: Int32, filter: SummaryFilter) -> (PostgresBindings, String) {
+        var binds = PostgresBindings()
+        binds.append(first)
+        binds.append(last)
+        binds.append(Int32(filter.cacheScope.rawValue))
+        let conditions = cacheRowsSQL(filter, binds: &binds, firstParameter: 4)
+        return (binds, conditions)
     }
 
     /// ` AND …` selecting the day cache rows (alias `c`) of `filter`'s product and version (a cache row holds labels, so

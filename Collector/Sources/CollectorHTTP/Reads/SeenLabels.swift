@@ -22,16 +22,15 @@ struct SeenLabels: Sendable {
 
     /// Learns the products and version labels `summary` shows.
     mutating func learn(from summary: Summary) {
-        var versions = self.versions, products = self.products
-        products.formUnion(summary.products)
-        for day in summary.days { versions.formUnion(day.byProductVersion.keys) }
+        let shownProducts = Set(summary.products)
+        var shownVersions = Set<String>()
+        for day in summary.days { shownVersions.formUnion(day.byProductVersion.keys) }
+        products.formUnion(shownProducts)
+        versions.formUnion(shownVersions)
         if products.count + versions.count > maxLabels {
-            products = Set(summary.products)
-            versions = []
-            for day in summary.days { versions.formUnion(day.byProductVersion.keys) }
+            products = shownProducts
+            versions = shownVersions
         }
-        self.products = products
-        self.versions = versions
     }
 
     /// Whether every product and version `filter` names was seen: then some install may match it.
