@@ -36,11 +36,13 @@ def test_status_tells_absolute_times_and_only_changes_with_the_state(make_daemon
         started = datetime.datetime.now(datetime.timezone.utc)
         d = idle_daemon(make_daemon, collector, n)
         status = n.last("STATUS")
-        m = re.fullmatch(r"Enabled; next keep-alive (\d\d):(\d\d) UTC; 0 queued", status or "")
+        # The date too when the keep-alive is due another UTC day (an hour before midnight).
+        m = re.fullmatch(r"Enabled; next keep-alive (?:(\d{4}-\d\d-\d\d) )?(\d\d):(\d\d) UTC; 0 queued", status or "")
         assert m, f"STATUS={status!r}"
         # The keep-alive interval is an hour: the next one is due an hour after the first went, told to the minute.
         due = started + datetime.timedelta(hours=1)
-        told = due.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
+        day = datetime.date.fromisoformat(m.group(1)) if m.group(1) else started.date()
+        told = datetime.datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), tzinfo=datetime.timezone.utc)
         assert abs((told - due).total_seconds()) <= 120, (status, due.isoformat())
 
         mark = time.monotonic()
