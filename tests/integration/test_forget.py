@@ -155,13 +155,33 @@ def test_forget_with_nothing_reported_has_nothing_to_forget(make_daemon, collect
 
 
 # ------------------------------------------------------------------------------------------ against the collector
+def _remade_or_gone(p, before):
+    """Whether a state file or directory seen as `before` (from `_seen`) was deleted: it is gone, or what is there
+    now is another object. The file system may give a fresh file the inode number just freed, and some files are
+    remade with the same bytes (machine-app-id is derived from the machine ID), so a file is compared by inode and
+    change time (a new file's is later), a directory by inode and entries (none of the old ones may remain)."""
+    if not p.exists():
+        return True
+    now = _seen(p)
+    if now[0] != before[0]:
+        return True
+    if p.is_dir() and before[2]:
+        return not set(before[2]) & set(now[2])
+    return now[1] != before[1]
+
+
+def _seen(p):
+    st = p.stat()
+    return st.st_ino, st.st_ctime_ns, tuple(e.name for e in p.iterdir()) if p.is_dir() else ()
+
+
 def test_forget_erases_the_install_everywhere(reported, make_daemon):
     c, d = reported
     instance = (d.state_dir / "instance-id").read_text().strip()
     key = erasure_key(d)
     assert mentions(c, instance) != {}
     names = ("instance-id", "erasure-key", "cluster-id", "machine-app-id", "state.json", "spool", "sent")
-    inodes = {n: (d.state_dir / n).stat().st_ino for n in names if (d.state_dir / n).exists()}
+    before = {n: _seen(d.state_dir / n) for n in names if (d.state_dir / n).exists()}
     r = d.cli("forget")
     assert r.returncode == 0, r.stderr
     assert "erased this install" in r.stdout
@@ -169,10 +189,9 @@ def test_forget_erases_the_install_everywhere(reported, make_daemon):
     assert mentions(c, instance) == {} and mentions(c, key) == {}
     c.wait_for(r"Erased an install at its request: 2 raw reports", timeout=10)
     assert instance not in c.output
-    # Deleted; the running daemon, told at once, may already have made its fresh state (a new file, a new inode).
-    for name in names:
-        p = d.state_dir / name
-        assert not p.exists() or p.stat().st_ino != inodes.get(name), name
+    # Deleted; the running daemon, told at once, may already have made its fresh state.
+    for name, seen in before.items():
+        assert _remade_or_gone(d.state_dir / name, seen), name
     # The running daemon was told: its next reports come under a fresh identity, which the collector takes.
     d.wait_for(r"Reloaded configuration", timeout=10)
     e = d.wait_for_event(result="sent", type="keepalive", timeout=30, count=2)
