@@ -51,6 +51,15 @@ public final class PostgresReportStore: ReportStore {
                                                   password: password, database: url.database, tls: tls)
         config.options.maximumConnections = max(1, maximumConnections)
         config.options.connectTimeout = deadline
+        // The pool's timers cost memory until their deadline even when cancelled: the pool starts a keep-alive and an
+        // idle timer each time it takes a connection back, and a cancelled `Task.sleep` keeps its task and dispatch
+        // timer until the time it was due (swiftlang/swift#60441). At ingest rates a connection comes back hundreds of
+        // times a second, so the defaults (30 s keep-alive, 60 s idle) held about 30 MiB of cancelled timers
+        // (heaptrack, BENCHMARKS.md). A 10 s idle timeout holds a ninth of that; the keep-alive adds nothing then: every
+        // connection is a demand connection (no minimum) and closes after 10 s idle, before a 30 s probe would run,
+        // and a connection that dies while in use or idle is found by its next query either way.
+        config.options.connectionIdleTimeout = PostgresReportStore.connectionIdleTimeout
+        config.options.keepAliveBehavior = nil
         // Identifies the collector in pg_stat_activity.
         config.options.additionalStartupParameters = [("application_name", "telemetry-collector")]
         let directTLS: PostgresConnection.Configuration.TLS
@@ -67,6 +76,9 @@ public final class PostgresReportStore: ReportStore {
         self.client = client
         self.runner = Task { await client.run() }
     }
+
+    /// How long the pool keeps a connection nobody uses (see `init`).
+    static let connectionIdleTimeout: Duration = .seconds(10)
 
     /// The logger postgres-nio's pool logs its own life to: the collector's, raised to `warning` unless the collector
     /// logs debug. The pool says "Connection creation failed" at info for every attempt while the database is down, many
