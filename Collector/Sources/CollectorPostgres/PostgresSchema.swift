@@ -199,6 +199,11 @@ enum PostgresSchema {
         Migration(version: 7, description: "collector_insert_batch: a batch of reports in one statement", sql: [
             insertBatchFunction,
         ]),
+        // Most reports of a known install change nothing in its row (the same day, the same values); an upsert that
+        // sets the same values still writes a new row version and its WAL record.
+        Migration(version: 8, description: "collector_insert writes the install's row only when the report changes it", sql: [
+            insertFunctionV5,
+        ]),
     ]
 
     /// Per week number `t` from $1 to $2, the stamp of the days up to its Sunday: the sum of their day_versions, which
@@ -337,8 +342,20 @@ enum PostgresSchema {
     /// may have counted, and a transaction begun before midnight commits long before the grace is over.
     static let insertFunctionV4 = insertFunctionV3(closedDaysAgo: 1)
 
-    /// Version 3's text with days up to `closedDaysAgo` before the database's today counted as closed (version 3: 2).
-    static func insertFunctionV3(closedDaysAgo: Int) -> String {
+    /// Version 5 of `collector_insert` (migration 8): version 4, and the install's row is updated only when the report
+    /// changes it (`installChanged`).
+    static let insertFunctionV5 = insertFunctionV3(closedDaysAgo: 1, installWhere: installChanged)
+
+    /// The condition under which the upsert into `installs` changes the row (`excluded`: the report's values, `i`: the
+    /// row's): each SET of the upsert, true exactly when it would write another value.
+    static let installChanged = (["i.first_day > excluded.first_day", "i.last_day < excluded.last_day",
+                                  "i.first_at IS NULL OR i.first_at > excluded.first_at"]
+                                 + (columns + ["product", "facts"]).map { "(excluded.\($0) IS NOT NULL AND excluded.\($0) IS DISTINCT FROM i.\($0))" })
+        .joined(separator: "\n                        OR ")
+
+    /// Version 3's text with days up to `closedDaysAgo` before the database's today counted as closed (version 3: 2),
+    /// and with `installWhere` (version 5) the install's row updated only when it holds.
+    static func insertFunctionV3(closedDaysAgo: Int, installWhere: String? = nil) -> String {
         let (params, fromInstall, dayUpdate, installUpdate, names, values) = carriedSQL
         return """
             CREATE OR REPLACE FUNCTION collector_insert(p_message uuid, p_type text, p_time timestamptz, p_instance uuid,
@@ -382,7 +399,7 @@ enum PostgresSchema {
                     VALUES (p_instance, p_day, p_day, \(values), v_at)
                     ON CONFLICT (instance_id) DO UPDATE SET first_day = LEAST(i.first_day, excluded.first_day),
                         last_day = GREATEST(i.last_day, excluded.last_day), \(installUpdate),
-                        first_at = LEAST(i.first_at, excluded.first_at);
+                        first_at = LEAST(i.first_at, excluded.first_at)\(installWhere.map { "\n                    WHERE \($0)" } ?? "");
                 IF cardinality(p_counters) > 0 THEN
                     INSERT INTO install_day_counters AS c (day, instance_id, counter, increments)
                         SELECT p_day, p_instance, n, v FROM unnest(p_counters, p_increments) AS u(n, v) WHERE v > 0

@@ -312,15 +312,33 @@ public final class SQLiteReportStore: ReportStore {
             """,
             "CREATE INDEX retention_cache_by_through_week ON retention_cache (through_week)",
             "DROP TRIGGER reports_rollup",
-            rollupTriggerV4(also: "\n    DELETE FROM retention_cache WHERE through_week >= \(week("NEW.received_day"));"),
+            rollupTriggerV4(also: retentionCacheDrop),
+        ],
+        // 7: the install's row is written only when the report changes it (`installChanged`): most reports of a known
+        // install change nothing there (the same day, the same values), and an upsert that sets the same values still
+        // writes the row, its page and its WAL frame.
+        [
+            "DROP TRIGGER reports_rollup",
+            rollupTriggerV4(also: retentionCacheDrop, installWhere: installChanged),
         ],
     ]
+
+    /// Version 6's first statement of the rollup trigger: the retention cache's cells from the report's week on.
+    static let retentionCacheDrop = "\n    DELETE FROM retention_cache WHERE through_week >= \(week("NEW.received_day"));"
+
+    /// The condition under which the rollup's upsert into `installs` changes the row (`excluded`: the report's values,
+    /// `installs`: the row's): each SET of the upsert, true exactly when it would write another value.
+    static let installChanged = (["installs.first_day > excluded.first_day", "installs.last_day < excluded.last_day",
+                                  "installs.first_at IS NULL OR installs.first_at > excluded.first_at"]
+                                 + carried.map { "(excluded.\($0) IS NOT NULL AND excluded.\($0) IS NOT installs.\($0))" })
+        .joined(separator: "\n                OR ")
 
     /// The week number since 1970 (`RetentionCell.weekNumber`) of the day `day` (an SQL expression, `YYYY-MM-DD`).
     static func week(_ day: String) -> String { "((CAST(julianday(\(day)) - 2440587.5 AS INTEGER) + 3) / 7)" }
 
-    /// The rollup trigger of version 4; version 6 adds `also` (statements run first, like the day cache's drops).
-    static func rollupTriggerV4(also: String = "") -> String {
+    /// The rollup trigger of version 4; version 6 adds `also` (statements run first, like the day cache's drops),
+    /// version 7 `installWhere` (the install's row is updated only when it holds).
+    static func rollupTriggerV4(also: String = "", installWhere: String? = nil) -> String {
         """
         CREATE TRIGGER reports_rollup AFTER INSERT ON reports BEGIN\(also)
             DELETE FROM day_cache WHERE day = NEW.received_day;
@@ -339,7 +357,7 @@ public final class SQLiteReportStore: ReportStore {
             ON CONFLICT (instance_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
                 last_day = MAX(last_day, excluded.last_day),
                 \(carried.map { "\($0) = COALESCE(excluded.\($0), installs.\($0))" }.joined(separator: ", ")),
-                first_at = MIN(COALESCE(installs.first_at, excluded.first_at), excluded.first_at);
+                first_at = MIN(COALESCE(installs.first_at, excluded.first_at), excluded.first_at)\(installWhere.map { "\n            WHERE \($0)" } ?? "");
         END
         """
     }
