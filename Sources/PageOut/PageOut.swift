@@ -22,7 +22,15 @@ import Glibc
 /// only safe for pages the process never wrote: `ProcMaps.cleanFileMappings` selects exactly those, from what
 /// `/proc/self/smaps` says each mapping holds (never a writable mapping, nor a read-only one holding a private copy,
 /// such as the RELRO part relocated at start, whose pages would be lost).
-/// Hand-written because no package does this: one system call over a parse of `/proc/self/smaps`.
+///
+/// An idle daemon that wakes often can keep the pages its wake needs: `presentPages(in:)` reads which pages of a
+/// mapping this process maps now (`/proc/self/pagemap`), `lock(_:)` holds them (`mlock`, page-granular: the kernel
+/// splits the mapping), and `advise(ranges:)` drops the rest around them (`AddressRanges.subtracting`), since
+/// `MADV_DONTNEED` refuses a locked range with EINVAL.
+///
+/// Hand-written because no package does this: no Swift package reads smaps or pagemap or decides which of a
+/// process's own pages may be dropped or should be held; what remains is a few Glibc calls (`madvise`, `mlock`,
+/// `munlock`, `pread`) over those two parses.
 public enum PageOut {
     public struct Result: Equatable, Sendable {
         /// Bytes of mappings advised (resident or not).

@@ -19,7 +19,7 @@ import Synchronization
 ///
 /// The idle wake's own pages of the binary stay locked (`mlock`) between wakes: the first idle wake after a page-out
 /// after work maps what it needs, its page-out reads which pages of the binary's text and read-only data are present
-/// (`/proc/self/pagemap`), locks exactly those (about 1 MiB) and from then on advises only around them. Dropped
+/// (`/proc/self/pagemap`), locks exactly those (about 2 MiB in the release build: each of the wake's 30 faults mapped its 64 KiB window) and from then on advises only around them. Dropped
 /// every wake, those pages came back as faults every wake, and on a machine that evicts page cache idle for a minute
 /// (the benchmark VM) some of them as major faults, each reading megabytes ahead: most of an idle day's CPU
 /// (BENCHMARKS.md). Locked, they are neither unmapped nor evicted. The page-out after work unlocks them and drops
@@ -32,7 +32,9 @@ import Synchronization
 final class PageOutAfterWork: Sendable {
     /// What the idle page-out does with the pages of the binary that the idle wake needs.
     private enum WakePages {
-        /// Before the first page-out after work: what is mapped then is start-up's, not a wake's.
+        /// Nothing locked, and the next idle wake learns nothing: before the first page-out after work (what is
+        /// mapped then is start-up's, not a wake's), or after a learning wake that mapped more than an idle wake's.
+        /// The next page-out after work arms the learning.
         case notLearned
         /// The page-out after work dropped everything: the next idle wake's page-out locks what the wake mapped.
         case learnAtNextIdleWake
@@ -50,8 +52,9 @@ final class PageOutAfterWork: Sendable {
         var wakePages = WakePages.notLearned
     }
 
-    /// More present pages than this at the learning wake are not an idle wake's (it ran something else): not locked,
-    /// learnt again at the next idle wake. An idle wake's are about 1 MiB; RLIMIT_MEMLOCK is 8 MiB by default.
+    /// More present pages than this at the learning wake are not an idle wake's (it ran something else, or a debug
+    /// build): not locked, and learnt again only after the next work. An idle wake of the release build maps about
+    /// 2 MiB (30 faults, each mapping its 64 KiB window); RLIMIT_MEMLOCK is 8 MiB by default.
     private static let lockedBytesAtMost: UInt = 4 << 20
     private let state = Mutex(State())
     private let loop: any EventLoop
@@ -132,7 +135,8 @@ final class PageOutAfterWork: Sendable {
         case .success(let present):
             let bytes = AddressRanges.bytes(present)
             guard !present.isEmpty, bytes <= Self.lockedBytesAtMost else {
-                logger.debug("The idle wake mapped \(bytes / 1024) KiB of the binary, more than an idle wake needs: not locked, learning again at the next idle wake")
+                state.withLock { $0.wakePages = .notLearned }
+                logger.debug("The idle wake mapped \(bytes / 1024) KiB of the binary, more than an idle wake needs: not locked, learning again after the next work")
                 break
             }
             if let code = PageOut.lock(present) {
