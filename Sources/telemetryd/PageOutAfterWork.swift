@@ -17,13 +17,14 @@ import Synchronization
 /// `/proc/self/smaps` at the first page-out and kept (they do not change), so the idle page-out is the madvise calls
 /// alone; nothing is logged for it.
 ///
-/// The idle wake's own pages of the binary stay locked (`mlock`) between wakes: the first idle wake after a page-out
-/// after work maps what it needs, its page-out reads which pages of the binary's text and read-only data are present
+/// The idle wake's own pages of the binary stay locked (`mlock`) between wakes: the second idle wake after a page-out
+/// after work (the first one's page-out drops what the work's page-out mapped on its way back, such as its debug
+/// message) maps what it needs, its page-out reads which pages of the binary's text and read-only data are present
 /// (`/proc/self/pagemap`), locks exactly those (about 2 MiB in the release build: each of the wake's 30 faults mapped its 64 KiB window) and from then on advises only around them. Dropped
 /// every wake, those pages came back as faults every wake, and on a machine that evicts page cache idle for a minute
 /// (the benchmark VM) some of them as major faults, each reading megabytes ahead: most of an idle day's CPU
 /// (BENCHMARKS.md). Locked, they are neither unmapped nor evicted. The page-out after work unlocks them and drops
-/// everything, and the next idle wake learns again, so no code of the work stays locked. The libraries are paged out
+/// everything, and the second idle wake after it learns again, so no code of the work stays locked. The libraries are paged out
 /// as before (shared, so cached by other processes: their faults are minor). Locking that fails (RLIMIT_MEMLOCK, a
 /// system call filter) or a pagemap that cannot be read is logged once at debug level; the page-outs then drop
 /// everything as before.
@@ -36,7 +37,10 @@ final class PageOutAfterWork: Sendable {
         /// mapped then is start-up's, not a wake's), or after a learning wake that mapped more than an idle wake's.
         /// The next page-out after work arms the learning.
         case notLearned
-        /// The page-out after work dropped everything: the next idle wake's page-out locks what the wake mapped.
+        /// The page-out after work dropped everything; the next idle wake's page-out drops everything again (what
+        /// was mapped after the page-out after work, its debug message, is not an idle wake's).
+        case learnAtSecondIdleWake
+        /// The next idle wake's page-out locks what the previous one left mapped and the wake mapped.
         case learnAtNextIdleWake
         /// `locked` are locked; the idle page-out advises `around`, the clean mappings without them.
         case locked(locked: [Range<UInt>], around: [Range<UInt>])
@@ -52,10 +56,10 @@ final class PageOutAfterWork: Sendable {
         var wakePages = WakePages.notLearned
     }
 
-    /// More present pages than this at the learning wake are not an idle wake's (it ran something else, or a debug
-    /// build): not locked, and learnt again only after the next work. An idle wake of the release build maps about
-    /// 2 MiB (30 faults, each mapping its 64 KiB window); RLIMIT_MEMLOCK is 8 MiB by default.
-    private static let lockedBytesAtMost: UInt = 4 << 20
+    /// More present pages than this at the learning wake are not an idle wake's (it ran something else): not locked,
+    /// and learnt again only after the next work. An idle wake of the release build maps about 2 MiB (30 faults, each
+    /// mapping its 64 KiB window), of the debug build 4.2 MiB; RLIMIT_MEMLOCK is 8 MiB by default.
+    private static let lockedBytesAtMost: UInt = 6 << 20
     private let state = Mutex(State())
     private let loop: any EventLoop
     private let settle: TimeAmount
@@ -111,6 +115,9 @@ final class PageOutAfterWork: Sendable {
             switch wakePages {
             case .locked(_, let around): result = PageOut.advise(ranges: around)
             case .learnAtNextIdleWake: result = lockWakePages(mappings)
+            case .learnAtSecondIdleWake:
+                state.withLock { $0.wakePages = .learnAtNextIdleWake }
+                result = PageOut.advise(mappings)
             case .notLearned, .unavailable: result = PageOut.advise(mappings)
             }
         } else {
@@ -125,8 +132,8 @@ final class PageOutAfterWork: Sendable {
         }
     }
 
-    /// The idle wake's page-out after work dropped everything: lock the binary's pages this wake mapped, then advise
-    /// around them.
+    /// The previous idle wake's page-out dropped everything: lock the binary's pages mapped since (this wake's and the
+    /// previous page-out's way back to sleep, which every idle page-out takes again), then advise around them.
     private func lockWakePages(_ mappings: [MemoryMapping]) -> PageOut.Result {
         switch PageOut.presentPages(in: PageOut.binaryMappings(mappings)) {
         case .failure(let e):
@@ -153,13 +160,13 @@ final class PageOutAfterWork: Sendable {
     }
 
     /// After work: unlock the idle wake's pages, so that none of the work's stay locked, drop everything, and learn
-    /// again at the next idle wake. Should the unlock fail, the pages stay locked and the page-outs advise around them.
+    /// again at the second idle wake. Should the unlock fail, the pages stay locked and the page-outs advise around them.
     private func unlockAndAdvise(_ mappings: [MemoryMapping], _ wakePages: WakePages) -> PageOut.Result {
         switch wakePages {
         case .unavailable:
             return PageOut.advise(mappings)
-        case .notLearned, .learnAtNextIdleWake:
-            state.withLock { $0.wakePages = .learnAtNextIdleWake }
+        case .notLearned, .learnAtSecondIdleWake, .learnAtNextIdleWake:
+            state.withLock { $0.wakePages = .learnAtSecondIdleWake }
             return PageOut.advise(mappings)
         case .locked(let locked, let around):
             if let code = PageOut.unlock(locked) {
@@ -167,7 +174,7 @@ final class PageOutAfterWork: Sendable {
                 logger.debug("munlock of the idle wake's pages of the binary failed (errno \(code)); they stay locked until the next page-out after work")
                 return PageOut.advise(ranges: around)
             }
-            state.withLock { $0.wakePages = .learnAtNextIdleWake }
+            state.withLock { $0.wakePages = .learnAtSecondIdleWake }
             return PageOut.advise(mappings)
         }
     }

@@ -152,7 +152,11 @@ def test_idle_wake_locks_its_pages_under_the_unit(tmp_path):
     """Under the real unit the idle wake after the page-out after work locks the pages of the binary it mapped:
     mlock passes the unit's system call filter (@system-service holds @memlock) and the RLIMIT_MEMLOCK systemd 252
     gives a service (the kernel's 8 MiB; the unit sets no LimitMEMLOCK=), so it needs neither. A watchdog ping every
-    two seconds (WatchdogSec=4s in a drop-in) makes the idle wakes come within the test."""
+    two seconds (WatchdogSec=4s in a drop-in) makes the idle wakes come within the test. The container gets
+    CAP_IPC_LOCK: systemd-nspawn's own seccomp filter refuses @memlock (EPERM) to every process in a container
+    without it, whatever the unit says; the daemon itself still has no capability (CapabilityBoundingSet= is empty),
+    so the limit applies. Without it the daemon logged "mlock ... failed (errno 1)" and went on paging everything out,
+    as it should (the fallback)."""
     import nspawn
     from collector import Collector
     from conftest import BIN, UNIT
@@ -165,7 +169,8 @@ def test_idle_wake_locks_its_pages_under_the_unit(tmp_path):
         confdir, dropins = unit_dirs(tmp_path, col.url,
                                      "[Service]\nEnvironment=TELEMETRYD_DEBUG=1\nWatchdogSec=4s\n")
         with nspawn.Container(unit=str(UNIT), binary=str(BIN), confdir=str(confdir),
-                              extra_args=[f"--bind-ro={dropins}:/etc/systemd/system/telemetryd.service.d"]) as c:
+                              extra_args=[f"--bind-ro={dropins}:/etc/systemd/system/telemetryd.service.d",
+                                          "--capability=CAP_IPC_LOCK"]) as c:
             c.wait_until_running()
             c.run("systemctl", "start", "telemetryd", check=True)
             col.wait_for(2, timeout=30)
