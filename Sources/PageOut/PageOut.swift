@@ -22,7 +22,15 @@ import Glibc
 /// only safe for pages the process never wrote: `ProcMaps.cleanFileMappings` selects exactly those, from what
 /// `/proc/self/smaps` says each mapping holds (never a writable mapping, nor a read-only one holding a private copy,
 /// such as the RELRO part relocated at start, whose pages would be lost).
-/// Hand-written because no package does this: one system call over a parse of `/proc/self/smaps`.
+///
+/// An idle daemon that wakes often can keep the pages its wake needs: `presentPages(in:)` reads which pages of a
+/// mapping this process maps now (`/proc/self/pagemap`), `lock(_:)` holds them (`mlock`, page-granular: the kernel
+/// splits the mapping), and `advise(ranges:)` drops the rest around them (`AddressRanges.subtracting`), since
+/// `MADV_DONTNEED` refuses a locked range with EINVAL.
+///
+/// Hand-written because no package does this: no Swift package reads smaps or pagemap or decides which of a
+/// process's own pages may be dropped or should be held; what remains is a few Glibc calls (`madvise`, `mlock`,
+/// `munlock`, `pread`) over those two parses.
 public enum PageOut {
     public struct Result: Equatable, Sendable {
         /// Bytes of mappings advised (resident or not).
@@ -46,6 +54,11 @@ public enum PageOut {
         readProcFile("/proc/self/smaps").map { ProcMaps.cleanFileMappings(ProcMaps.parseSmaps($0)) }
     }
 
+    /// Those of `clean` (from `cleanMappings()`) that map this program's binary: its text and read-only data.
+    public static func binaryMappings(_ clean: [MemoryMapping]) -> [MemoryMapping] {
+        ProcMaps.mappingsOfFile(containing: ownCodeAddress(), in: clean)
+    }
+
     /// `madvise(MADV_RANDOM)` on each of `mappings`: a page that has to be read back from the file is read alone, not
     /// with the read-around of a sequential reader. Code dropped after every wake comes back a page at a time, and
     /// once the kernel has evicted it (a machine that reclaims cold page cache early, as the benchmark VM does), each
@@ -63,17 +76,77 @@ public enum PageOut {
 
     /// `madvise(MADV_DONTNEED)` on each of `mappings`, which must be clean (as `cleanMappings()` selects them).
     public static func advise(_ mappings: [MemoryMapping]) -> Result {
+        advise(ranges: mappings.map { $0.start..<$0.end })
+    }
+
+    /// `madvise(MADV_DONTNEED)` on each of `ranges`, which must lie in clean mappings and in none that is locked
+    /// (`AddressRanges.subtracting` cuts the locked pages out). `Result.mappings` counts the ranges.
+    public static func advise(ranges: [Range<UInt>]) -> Result {
         var result = Result(bytes: 0, mappings: 0, errno: nil)
-        for m in mappings {
-            guard let start = UnsafeMutableRawPointer(bitPattern: m.start) else { continue }
-            if madvise(start, Int(m.size), adviceValue) != 0 {
+        for r in ranges {
+            guard let start = UnsafeMutableRawPointer(bitPattern: r.lowerBound) else { continue }
+            if madvise(start, r.count, adviceValue) != 0 {
                 result.errno = errno
                 return result
             }
-            result.bytes += Int(m.size)
+            result.bytes += r.count
             result.mappings += 1
         }
         return result
+    }
+
+    /// The present pages of `mappings` (`Pagemap`: mapped by this process now, not merely cached), read from
+    /// `/proc/self/pagemap`, in address order.
+    public static func presentPages(in mappings: [MemoryMapping]) -> Swift.Result<[Range<UInt>], ReadError> {
+        let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        guard pageSize > 0 else { return .failure(ReadError(code: EINVAL)) }
+        let fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(ReadError(code: errno)) }
+        defer { close(fd) }
+        var present: [Range<UInt>] = []
+        for m in mappings {
+            var entries = [UInt64](repeating: 0, count: Int(m.size / pageSize))
+            let offset = off_t(m.start / pageSize) * off_t(Pagemap.entrySize)
+            let failure = entries.withUnsafeMutableBytes { buffer -> Int32? in
+                var done = 0
+                while done < buffer.count {
+                    let n = pread(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done, offset + off_t(done))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return errno
+                    }
+                    if n == 0 { return EIO }   // the mapping went away under us: not the daemon's own mappings
+                    done += n
+                }
+                return nil
+            }
+            if let failure { return .failure(ReadError(code: failure)) }
+            present += Pagemap.presentRanges(entries, start: m.start, pageSize: pageSize)
+        }
+        return .success(present)
+    }
+
+    /// `mlock` of each of `ranges` (page-aligned, mapped): their pages stay mapped and in memory, out of reach of
+    /// reclaim, until `unlock(_:)`. On failure (RLIMIT_MEMLOCK: ENOMEM or EPERM; a system call filter) unlocks what
+    /// it locked and returns the errno; nothing else changes then.
+    public static func lock(_ ranges: [Range<UInt>]) -> Int32? {
+        for (i, r) in ranges.enumerated() {
+            if mlock(UnsafeRawPointer(bitPattern: r.lowerBound), r.count) != 0 {
+                let code = errno
+                _ = unlock(Array(ranges[..<i]))
+                return code
+            }
+        }
+        return nil
+    }
+
+    /// `munlock` of each of `ranges`; the errno of the first that failed, when one did (the rest are still tried).
+    @discardableResult public static func unlock(_ ranges: [Range<UInt>]) -> Int32? {
+        var failure: Int32?
+        for r in ranges where munlock(UnsafeRawPointer(bitPattern: r.lowerBound), r.count) != 0 {
+            failure = failure ?? errno
+        }
+        return failure
     }
 
     /// Gives the free pages of every malloc arena back to the kernel (`malloc_trim(0)`): after a burst of work, the

@@ -69,6 +69,13 @@ public enum ProcMaps {
         return out
     }
 
+    /// Those of `mappings` backed by the file of the one that contains `address` (same device and inode), in their
+    /// order: given the clean mappings and an address in the program's code, the binary's text and read-only data.
+    public static func mappingsOfFile(containing address: UInt, in mappings: [MemoryMapping]) -> [MemoryMapping] {
+        guard let own = mappings.first(where: { $0.contains(address) }) else { return [] }
+        return mappings.filter { $0.device == own.device && $0.inode == own.inode }
+    }
+
     /// The mappings whose pages `madvise(MADV_DONTNEED)` may drop without losing anything: private, readable, not
     /// writable, backed by a file, holding no anonymous (written) page and none in swap: text and read-only data of
     /// the binary and of each library. Left out besides: the read-only mapping directly below a writable one of the

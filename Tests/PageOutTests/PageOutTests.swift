@@ -1,5 +1,8 @@
 import Testing
 @testable import PageOut
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Lines of a real `/proc/PID/maps` of `telemetryd run` (debug build on Debian 12), cut down to one of each kind.
 let sampleMaps = """
@@ -101,6 +104,21 @@ let sampleMaps = """
         #expect(clean.map(\.permissions) == ["r-xp", "r-xp", "r--p"])
     }
 
+    /// The binary's mappings are those of the file (device and inode) of the one holding the address; a library of
+    /// the same inode on another device is another file.
+    @Test func mappingsOfTheFileContainingAnAddress() {
+        let text = """
+        00400000-00500000 r-xp 00000000 08:02 7 /usr/bin/telemetryd
+        00500000-00510000 r--p 00100000 08:02 7 /usr/bin/telemetryd
+        00600000-00610000 r-xp 00000000 08:03 7 /mnt/lib.so
+        00700000-00710000 r-xp 00000000 08:02 9 /usr/lib/libc.so.6
+        """
+        let maps = ProcMaps.parse(text)
+        #expect(ProcMaps.mappingsOfFile(containing: 0x400123, in: maps).map(\.start) == [0x400000, 0x500000])
+        #expect(ProcMaps.mappingsOfFile(containing: 0x600000, in: maps).map(\.start) == [0x600000])
+        #expect(ProcMaps.mappingsOfFile(containing: 0x510000, in: maps).isEmpty)
+    }
+
     @Test func aReadOnlyMappingBelowAnotherFilesWritableOneIsNoRelro() {
         let text = """
         00400000-00500000 r--p 00000000 08:02 7 /usr/lib/a.so
@@ -139,6 +157,30 @@ let sampleMaps = """
         if result.errno == nil {
             #expect(result.mappings == mappings.count)
             #expect(result.bytes == mappings.reduce(0) { $0 + Int($1.size) })
+        }
+        // What was just used of the binary is present again, and locking it keeps it mapped through another page-out
+        // that advises around it; advising the locked pages themselves is refused (EINVAL), which is why the daemon
+        // advises around them.
+        let binary = PageOut.binaryMappings(mappings)
+        #expect(binary.contains { $0.contains(code) })
+        guard case .success(let present) = PageOut.presentPages(in: binary) else {
+            Issue.record("cannot read /proc/self/pagemap")
+            return
+        }
+        let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let codePage = (code / pageSize * pageSize)..<(code / pageSize * pageSize + pageSize)
+        #expect(present.contains { $0.contains(codePage.lowerBound) })
+        #expect(present.allSatisfy { r in binary.contains { $0.contains(r.lowerBound) && r.upperBound <= $0.end } })
+        if let code = PageOut.lock([codePage]) {
+            #expect(code == EPERM || code == ENOMEM)   // no RLIMIT_MEMLOCK here: the daemon pages out as before
+        } else {
+            let around = AddressRanges.subtracting([codePage], from: mappings.map { $0.start..<$0.end })
+            #expect(PageOut.advise(ranges: around).errno == nil)
+            let after = PageOut.presentPages(in: binary)
+            #expect((try? after.get())?.contains { $0.contains(codePage.lowerBound) } == true)
+            #expect(PageOut.advise(ranges: [codePage]).errno == EINVAL)
+            #expect(PageOut.unlock([codePage]) == nil)
+            #expect(PageOut.advise(ranges: [codePage]).errno == nil)
         }
         // Still running, with its data intact, after its pages went.
         #expect(ProcMaps.parse("00400000-00452000 r-xp 00000000 08:02 1 /ok").map(\.path) == ["/ok"])

@@ -97,6 +97,21 @@ def own_text(smaps: str, path: str) -> tuple[int, int]:
             size += int(f[1])
     return resident, size
 
+def unit_dirs(tmp_path, url, dropin):
+    """The container's /etc/telemetryd (a config sending to `url`) and a drop-in directory holding `dropin`."""
+    confdir = tmp_path / "etc"
+    confdir.mkdir()
+    confdir.chmod(0o755)
+    (confdir / "telemetry.conf").write_text(config_text(url))
+    (confdir / "telemetry.conf").chmod(0o644)
+    dropins = tmp_path / "unit.d"
+    dropins.mkdir()
+    dropins.chmod(0o755)
+    (dropins / "debug.conf").write_text(dropin)
+    (dropins / "debug.conf").chmod(0o644)
+    return confdir, dropins
+
+
 def test_page_out_passes_the_units_system_call_filter(tmp_path):
     """Under the real unit (DynamicUser=, `SystemCallFilter=@system-service ~@privileged`, errno EPERM otherwise) the
     daemon drops its binary's pages after READY=1 and its first reports: madvise passes the filter (else it would log
@@ -110,17 +125,8 @@ def test_page_out_passes_the_units_system_call_filter(tmp_path):
     if reason:
         import pytest
         pytest.skip(reason)
-    confdir = tmp_path / "etc"
-    confdir.mkdir()
-    confdir.chmod(0o755)
-    dropins = tmp_path / "unit.d"
-    dropins.mkdir()
-    dropins.chmod(0o755)
-    (dropins / "debug.conf").write_text("[Service]\nEnvironment=TELEMETRYD_DEBUG=1\n")
-    (dropins / "debug.conf").chmod(0o644)
     with Collector() as col:
-        (confdir / "telemetry.conf").write_text(config_text(col.url))
-        (confdir / "telemetry.conf").chmod(0o644)
+        confdir, dropins = unit_dirs(tmp_path, col.url, "[Service]\nEnvironment=TELEMETRYD_DEBUG=1\n")
         with nspawn.Container(unit=str(UNIT), binary=str(BIN), confdir=str(confdir),
                               extra_args=[f"--bind-ro={dropins}:/etc/systemd/system/telemetryd.service.d"]) as c:
             c.wait_until_running()
@@ -138,5 +144,53 @@ def test_page_out_passes_the_units_system_call_filter(tmp_path):
             resident, size = own_text(c.run("cat", f"/proc/{pid}/smaps", check=True).stdout, "/usr/bin/telemetryd")
             # Idle after the page-out, the daemon has touched only a small part of its text again.
             assert size > 0 and resident < size / 4, f"{resident} KiB of {size} KiB text resident after the page-out"
+            props = c.show("telemetryd.service", "ActiveState", "NRestarts")
+            assert props == {"ActiveState": "active", "NRestarts": "0"}, props
+
+
+def test_idle_wake_locks_its_pages_under_the_unit(tmp_path):
+    """Under the real unit the idle wake after the page-out after work locks the pages of the binary it mapped:
+    mlock passes the unit's system call filter (@system-service holds @memlock) and the RLIMIT_MEMLOCK systemd 252
+    gives a service (the kernel's 8 MiB; the unit sets no LimitMEMLOCK=), so it needs neither. A watchdog ping every
+    two seconds (WatchdogSec=4s in a drop-in) makes the idle wakes come within the test. The container gets
+    CAP_IPC_LOCK: systemd-nspawn's own seccomp filter refuses @memlock (EPERM) to every process in a container
+    without it, whatever the unit says; the daemon itself still has no capability (CapabilityBoundingSet= is empty),
+    so the limit applies. Without it the daemon logged "mlock ... failed (errno 1)" and went on paging everything out,
+    as it should (the fallback)."""
+    import nspawn
+    from collector import Collector
+    from conftest import BIN, UNIT
+
+    reason = nspawn.missing_preconditions()
+    if reason:
+        import pytest
+        pytest.skip(reason)
+    with Collector() as col:
+        confdir, dropins = unit_dirs(tmp_path, col.url,
+                                     "[Service]\nEnvironment=TELEMETRYD_DEBUG=1\nWatchdogSec=4s\n")
+        with nspawn.Container(unit=str(UNIT), binary=str(BIN), confdir=str(confdir),
+                              extra_args=[f"--bind-ro={dropins}:/etc/systemd/system/telemetryd.service.d",
+                                          "--capability=CAP_IPC_LOCK"]) as c:
+            c.wait_until_running()
+            c.run("systemctl", "start", "telemetryd", check=True)
+            col.wait_for(2, timeout=30)
+
+            def locking():
+                msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "telemetryd.service")]
+                return [m for m in msgs if "idle wake" in m and ("ock" in m or "pagemap" in m)]
+            found = c.wait_for(locking, timeout=30, what="the idle wake's locking in the journal")
+            assert found[0].startswith("Locked the idle wake's pages of the binary"), found
+            pid = c.show("telemetryd.service", "MainPID")["MainPID"]
+            status = c.run("cat", f"/proc/{pid}/status", check=True).stdout
+            locked_kib = int(re.search(r"^VmLck:\s*(\d+) kB", status, re.M).group(1))
+            limits = c.run("cat", f"/proc/{pid}/limits", check=True).stdout
+            limit = re.search(r"^Max locked memory\s+(\S+)", limits, re.M).group(1)
+            assert locked_kib > 0 and (limit == "unlimited" or locked_kib * 1024 <= int(limit)), (locked_kib, limit)
+            # Still locked after more idle wakes (their page-outs advise around the locked pages without EINVAL).
+            time.sleep(5)
+            status = c.run("cat", f"/proc/{pid}/status", check=True).stdout
+            assert int(re.search(r"^VmLck:\s*(\d+) kB", status, re.M).group(1)) == locked_kib
+            msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "telemetryd.service")]
+            assert not [m for m in msgs if "madvise" in m], msgs
             props = c.show("telemetryd.service", "ActiveState", "NRestarts")
             assert props == {"ActiveState": "active", "NRestarts": "0"}, props
