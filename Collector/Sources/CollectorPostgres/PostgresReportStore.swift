@@ -54,7 +54,7 @@ public final class PostgresReportStore: ReportStore {
         // The pool's timers cost memory until their deadline even when cancelled: the pool starts a keep-alive and an
         // idle timer each time it takes a connection back, and a cancelled `Task.sleep` keeps its task and dispatch
         // timer until the time it was due (swiftlang/swift#60441). At ingest rates a connection comes back hundreds of
-        // times a second, so the defaults (30 s keep-alive, 60 s idle) held about 30 MiB of cancelled timers
+        // times a second, so the defaults (30 s keep-alive, 60 s idle) held about 20 MiB of cancelled timers
         // (heaptrack, BENCHMARKS.md). A 10 s idle timeout holds a ninth of that; the keep-alive adds nothing then: every
         // connection is a demand connection (no minimum) and closes after 10 s idle, before a 30 s probe would run,
         // and a connection that dies while in use or idle is found by its next query either way.
